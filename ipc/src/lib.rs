@@ -1,0 +1,235 @@
+//! The API boundary between the desktop shell and the UI.
+//!
+//! Everything here is plain serde data that compiles for both native and
+//! `wasm32-unknown-unknown`. Domain types stay private to the core; the shell
+//! converts them into these transport types. Nothing here may hold a secret.
+
+use serde::{Deserialize, Serialize};
+
+/// A social network Reachloop can publish to, plus the simulated `sandbox`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    X,
+    Youtube,
+    Facebook,
+    Instagram,
+    Tiktok,
+    Sandbox,
+}
+
+impl Platform {
+    /// Every platform, in the order the UI lists them.
+    pub const ALL: [Platform; 6] = [
+        Platform::X,
+        Platform::Youtube,
+        Platform::Facebook,
+        Platform::Instagram,
+        Platform::Tiktok,
+        Platform::Sandbox,
+    ];
+
+    /// The identifier stored in SQLite and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::X => "x",
+            Platform::Youtube => "youtube",
+            Platform::Facebook => "facebook",
+            Platform::Instagram => "instagram",
+            Platform::Tiktok => "tiktok",
+            Platform::Sandbox => "sandbox",
+        }
+    }
+
+    /// Parses the identifier produced by [`Platform::as_str`].
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The name a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::X => "X",
+            Platform::Youtube => "YouTube",
+            Platform::Facebook => "Facebook Pages",
+            Platform::Instagram => "Instagram",
+            Platform::Tiktok => "TikTok",
+            Platform::Sandbox => "Sandbox",
+        }
+    }
+}
+
+/// What a campaign optimises for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    Reach,
+    Engagement,
+    Ctr,
+}
+
+impl Goal {
+    pub const ALL: [Goal; 3] = [Goal::Reach, Goal::Engagement, Goal::Ctr];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Goal::Reach => "reach",
+            Goal::Engagement => "engagement",
+            Goal::Ctr => "ctr",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Goal> {
+        Goal::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Goal::Reach => "Reach",
+            Goal::Engagement => "Engagement",
+            Goal::Ctr => "Click-through rate",
+        }
+    }
+}
+
+/// Where a campaign is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Draft,
+    Active,
+    Paused,
+    Completed,
+    Archived,
+}
+
+impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 5] = [
+        CampaignStatus::Draft,
+        CampaignStatus::Active,
+        CampaignStatus::Paused,
+        CampaignStatus::Completed,
+        CampaignStatus::Archived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Active => "active",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Completed => "completed",
+            CampaignStatus::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CampaignStatus> {
+        CampaignStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// A campaign as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub prompt: String,
+    pub platforms: Vec<Platform>,
+    pub goal: Goal,
+    pub status: CampaignStatus,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// The form a user fills in to create a draft campaign.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewCampaign {
+    pub name: String,
+    pub prompt: String,
+    /// Platform identifiers as typed or ticked; validated by the core.
+    pub platforms: Vec<String>,
+    /// Goal identifier; validated by the core.
+    pub goal: String,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    pub details: String,
+}
+
+/// App-wide state the shell reports to the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppStatus {
+    pub version: String,
+    pub publishing_paused: bool,
+    pub data_dir: String,
+}
+
+/// A problem with one field of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field, e.g. `name`.
+    pub field: String,
+    /// A stable machine-readable code, e.g. `required`.
+    pub code: String,
+    pub message: String,
+}
+
+/// An error as it crosses to the UI: the UI matches on `code`, never on
+/// `message`. `fields` is non-empty for validation errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDto {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// Error codes the UI knows about.
+pub mod codes {
+    pub const VALIDATION: &str = "validation";
+    pub const STORAGE: &str = "storage";
+    pub const KEYCHAIN: &str = "keychain";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const INTERNAL: &str = "internal";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_ids_round_trip_and_match_serde() {
+        for p in Platform::ALL {
+            assert_eq!(Platform::parse(p.as_str()), Some(p));
+            let json = serde_json::to_string(&p).expect("serialise");
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+        }
+        assert_eq!(Platform::parse("myspace"), None);
+    }
+
+    #[test]
+    fn goal_and_status_ids_round_trip_and_match_serde() {
+        for g in Goal::ALL {
+            assert_eq!(Goal::parse(g.as_str()), Some(g));
+            assert_eq!(serde_json::to_string(&g).expect("serialise"), format!("\"{}\"", g.as_str()));
+        }
+        for s in CampaignStatus::ALL {
+            assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_string(&s).expect("serialise"), format!("\"{}\"", s.as_str()));
+        }
+    }
+
+    #[test]
+    fn error_dto_omits_empty_fields() {
+        let e = ErrorDto { code: codes::STORAGE.into(), message: "disk full".into(), fields: vec![] };
+        assert_eq!(serde_json::to_string(&e).expect("serialise"), r#"{"code":"storage","message":"disk full"}"#);
+    }
+}

@@ -1,0 +1,15 @@
+//! Reachloop's core: everything the app does, with no window attached.
+//!
+//! The desktop shell (`src-tauri/`) and the headless CLI (`src/bin/`) are both
+//! thin layers over this crate. Nothing here names Tauri or Yew.
+
+pub mod app;
+pub mod campaigns;
+pub mod error;
+pub mod paths;
+pub mod secrets;
+pub mod store;
+pub mod time;
+
+pub use app::App;
+pub use error::Error;

@@ -1,0 +1,101 @@
+//! The append-only audit log.
+
+use chrono::{DateTime, Utc};
+use reachloop_ipc::AuditEntry;
+use sqlx::{Sqlite, Transaction};
+
+use super::{Store, StoreError};
+use crate::time;
+
+/// Who did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User,
+    System,
+    Scheduler,
+    Optimizer,
+    Cli,
+}
+
+impl Actor {
+    fn as_str(self) -> &'static str {
+        match self {
+            Actor::User => "user",
+            Actor::System => "system",
+            Actor::Scheduler => "scheduler",
+            Actor::Optimizer => "optimizer",
+            Actor::Cli => "cli",
+        }
+    }
+}
+
+/// One thing worth remembering.
+#[derive(Debug, Clone)]
+pub struct AuditRecord<'a> {
+    pub actor: Actor,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Option<&'a str>,
+    /// Must never hold a secret.
+    pub details: serde_json::Value,
+}
+
+pub(super) async fn record(
+    tx: &mut Transaction<'_, Sqlite>,
+    now: DateTime<Utc>,
+    rec: &AuditRecord<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, entity_type, entity_id, details) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(time::to_db(now))
+    .bind(rec.actor.as_str())
+    .bind(rec.action)
+    .bind(rec.entity_type)
+    .bind(rec.entity_id)
+    .bind(rec.details.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    entity_type: String,
+    entity_id: Option<String>,
+    details: String,
+}
+
+impl Store {
+    /// Appends one entry on its own.
+    pub async fn audit(&self, now: DateTime<Utc>, rec: &AuditRecord<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        record(&mut tx, now, rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                details: r.details,
+            })
+            .collect())
+    }
+}

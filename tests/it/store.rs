@@ -1,0 +1,214 @@
+//! The schema and the store, on real SQLite files.
+
+use reachloop::store::{Actor, Store, StoreError};
+use reachloop::{App, Error};
+use reachloop_ipc::{CampaignStatus, Goal, NewCampaign, Platform};
+use uuid::Uuid;
+
+use crate::{at, data_dir, db_path};
+
+fn new_campaign(name: &str) -> NewCampaign {
+    NewCampaign {
+        name: name.into(),
+        prompt: "Launch the spring range".into(),
+        platforms: vec!["x".into(), "instagram".into()],
+        goal: "engagement".into(),
+    }
+}
+
+#[tokio::test]
+async fn opens_in_wal_mode_with_foreign_keys_and_seeded_providers() {
+    let dir = data_dir();
+    let store = Store::open_in(dir.path()).await.expect("open");
+    assert_eq!(store.journal_mode().await.expect("pragma"), "wal");
+    assert!(store.foreign_keys_enabled().await.expect("pragma"));
+    assert_eq!(
+        store.provider_ids().await.expect("providers"),
+        ["facebook", "instagram", "sandbox", "tiktok", "x", "youtube"]
+    );
+    assert!(db_path(dir.path()).is_file());
+}
+
+#[tokio::test]
+async fn creates_missing_data_dir_and_reports_unusable_one() {
+    let dir = data_dir();
+    let nested = dir.path().join("a/b/c");
+    Store::open_in(&nested).await.expect("nested dirs are created");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").expect("write");
+    match Store::open_in(&file).await {
+        Err(StoreError::CreateDir { path, .. }) => assert_eq!(path, file),
+        other => panic!("expected CreateDir, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn campaigns_survive_reopening_and_list_newest_first() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let first = app.create_campaign(at(9, 0), Uuid::new_v4(), Actor::User, &new_campaign("First")).await.expect("create");
+    assert_eq!(first.status, CampaignStatus::Draft);
+    assert_eq!(first.goal, Goal::Engagement);
+    assert_eq!(first.platforms, vec![Platform::X, Platform::Instagram]);
+    assert_eq!(first.created_at, "2026-11-26T09:00:00.000Z");
+    app.create_campaign(at(10, 0), Uuid::new_v4(), Actor::User, &new_campaign("Second")).await.expect("create");
+    app.store().clone().close().await;
+
+    let reopened = App::open(dir.path()).await.expect("reopen");
+    let names: Vec<String> = reopened.list_campaigns().await.expect("list").into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Second", "First"]);
+    let audit = reopened.recent_audit(10).await.expect("audit");
+    assert_eq!(audit.len(), 2);
+    assert!(audit.iter().all(|e| e.action == "campaign.created" && e.actor == "user"));
+    assert!(audit[0].details.contains("\"Second\""));
+}
+
+#[tokio::test]
+async fn invalid_campaign_writes_nothing() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let err = app
+        .create_campaign(at(9, 0), Uuid::new_v4(), Actor::User, &new_campaign("  "))
+        .await
+        .expect_err("empty name");
+    assert!(matches!(err, Error::Validation(_)));
+    assert_eq!(err.code(), "validation");
+    assert_eq!(err.fields()[0].field, "name");
+    assert!(app.list_campaigns().await.expect("list").is_empty());
+    assert!(app.recent_audit(10).await.expect("audit").is_empty());
+}
+
+#[tokio::test]
+async fn publishing_pause_is_persisted_and_audited() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    assert!(!app.status().await.expect("status").publishing_paused);
+    app.set_publishing_paused(at(9, 0), Actor::User, true).await.expect("pause");
+    app.store().clone().close().await;
+    let app = App::open(dir.path()).await.expect("reopen");
+    assert!(app.status().await.expect("status").publishing_paused);
+    app.set_publishing_paused(at(9, 5), Actor::User, false).await.expect("resume");
+    assert!(!app.status().await.expect("status").publishing_paused);
+    let actions: Vec<String> = app.recent_audit(10).await.expect("audit").into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["publishing.resumed", "publishing.paused"]);
+}
+
+/// Seeds one campaign with a variant, an account and a schedule, for the
+/// constraint tests below.
+async fn seeded() -> (tempfile::TempDir, Store) {
+    let dir = data_dir();
+    let store = Store::open_in(dir.path()).await.expect("open");
+    for sql in [
+        "INSERT INTO campaigns (id, name, goal, created_at, updated_at) VALUES ('c1', 'C', 'reach', 't', 't')",
+        "INSERT INTO campaign_platforms (campaign_id, provider_id) VALUES ('c1', 'x')",
+        "INSERT INTO social_accounts (id, provider_id, external_id, handle, created_at, updated_at)
+         VALUES ('a1', 'x', '42', '@me', 't', 't')",
+        "INSERT INTO variants (id, campaign_id, provider_id, body, source, created_at, updated_at)
+         VALUES ('v1', 'c1', 'x', 'hello', 'manual', 't', 't')",
+        "INSERT INTO schedules (id, campaign_id, kind, cron_expr, time_zone, created_at, updated_at)
+         VALUES ('s1', 'c1', 'cron', '0 9 * * *', 'Europe/Berlin', 't', 't')",
+        "INSERT INTO posts (id, campaign_id, provider_id, account_id, variant_id, schedule_id, scheduled_at, created_at, updated_at)
+         VALUES ('p1', 'c1', 'x', 'a1', 'v1', 's1', '2026-11-27T08:00:00.000Z', 't', 't')",
+        "INSERT INTO metrics (post_id, captured_at, impressions) VALUES ('p1', '2026-11-27T09:00:00.000Z', 10)",
+        "INSERT INTO optimizer_arms (campaign_id, provider_id, variant_id, updated_at) VALUES ('c1', 'x', 'v1', 't')",
+        "INSERT INTO optimizer_decisions (id, campaign_id, provider_id, chosen_variant_id, explored, rationale, decided_at)
+         VALUES ('d1', 'c1', 'x', 'v1', 1, 'only arm', 't')",
+    ] {
+        store.execute_raw(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    (dir, store)
+}
+
+fn constraint_failure(r: Result<u64, StoreError>) -> String {
+    match r {
+        Err(StoreError::Sql(e)) => e.to_string(),
+        other => panic!("expected a constraint failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn check_constraints_reject_unknown_enumerations() {
+    let (_dir, store) = seeded().await;
+    for (sql, needle) in [
+        ("UPDATE campaigns SET status = 'live' WHERE id = 'c1'", "CHECK"),
+        ("UPDATE campaigns SET goal = 'fame' WHERE id = 'c1'", "CHECK"),
+        ("UPDATE posts SET status = 'sent' WHERE id = 'p1'", "CHECK"),
+        ("INSERT INTO providers (id, display_name) VALUES ('myspace', 'MySpace')", "CHECK"),
+        ("UPDATE social_accounts SET status = 'ok' WHERE id = 'a1'", "CHECK"),
+        ("UPDATE campaigns SET variants_per_platform = 6 WHERE id = 'c1'", "CHECK"),
+        ("INSERT INTO campaign_platforms (campaign_id, provider_id) VALUES ('c1', 'myspace')", "FOREIGN KEY"),
+        ("UPDATE metrics SET likes = -1", "CHECK"),
+        (
+            "INSERT INTO schedules (id, campaign_id, kind, time_zone, created_at, updated_at)
+             VALUES ('s2', 'c1', 'once', 'UTC', 't', 't')",
+            "CHECK",
+        ),
+    ] {
+        let message = constraint_failure(store.execute_raw(sql).await);
+        assert!(message.contains(needle), "{sql}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn posts_are_unique_per_campaign_platform_account_and_slot() {
+    let (_dir, store) = seeded().await;
+    let duplicate = "INSERT INTO posts (id, campaign_id, provider_id, account_id, scheduled_at, created_at, updated_at)
+         VALUES ('p2', 'c1', 'x', 'a1', '2026-11-27T08:00:00.000Z', 't', 't')";
+    assert!(constraint_failure(store.execute_raw(duplicate).await).contains("UNIQUE"));
+    let next_slot = duplicate.replace("'p2'", "'p3'").replace("08:00", "09:00");
+    assert_eq!(store.execute_raw(&next_slot).await.expect("another slot is fine"), 1);
+}
+
+#[tokio::test]
+async fn deleting_a_campaign_cascades_but_accounts_and_audit_remain() {
+    let (_dir, store) = seeded().await;
+    store.audit(crate::at(9, 0), &reachloop::store::AuditRecord {
+        actor: Actor::System,
+        action: "test.marker",
+        entity_type: "campaign",
+        entity_id: Some("c1"),
+        details: serde_json::json!({}),
+    })
+    .await
+    .expect("audit");
+    // An account with history cannot be deleted out from under its posts.
+    let message = constraint_failure(store.execute_raw("DELETE FROM social_accounts WHERE id = 'a1'").await);
+    assert!(message.contains("FOREIGN KEY"), "{message}");
+
+    assert_eq!(store.execute_raw("DELETE FROM campaigns WHERE id = 'c1'").await.expect("delete"), 1);
+    for table in ["campaign_platforms", "variants", "schedules", "posts", "metrics", "optimizer_arms", "optimizer_decisions"] {
+        let left = store.scalar_raw(&format!("SELECT count(*) FROM {table}")).await.expect("count");
+        assert_eq!(left, 0, "{table} should be empty after the cascade");
+    }
+    assert_eq!(store.scalar_raw("SELECT count(*) FROM social_accounts").await.expect("count"), 1);
+    assert_eq!(store.recent_audit(5).await.expect("audit").len(), 1);
+}
+
+#[tokio::test]
+async fn audit_log_is_append_only() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    app.set_publishing_paused(at(9, 0), Actor::User, true).await.expect("pause");
+    for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"] {
+        let message = constraint_failure(app.store().execute_raw(sql).await);
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_a_clear_error() {
+    let dir = data_dir();
+    let store = Store::open_in(dir.path()).await.expect("open");
+    store
+        .execute_raw(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+             VALUES (99990101000000, 'from the future', '2030-01-01', 1, x'00', 0)",
+        )
+        .await
+        .expect("insert");
+    store.close().await;
+    match Store::open_in(dir.path()).await {
+        Err(e @ StoreError::Migrate { .. }) => assert!(e.to_string().contains("cannot upgrade the database")),
+        other => panic!("expected a migration error, got {other:?}"),
+    }
+}
