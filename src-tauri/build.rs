@@ -1,0 +1,31 @@
+//! Generates Tauri's context and the ACL for the app's own commands.
+
+/// Every command the UI may call; each gets an `allow-<name>` permission that
+/// `capabilities/main-window.json` grants to the main window.
+const COMMANDS: &[&str] =
+    &["list_campaigns", "create_campaign", "app_status", "set_publishing_paused", "recent_audit", "ui_ready"];
+
+fn main() {
+    ensure_ui_dist();
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri-build: check tauri.conf.json and capabilities/");
+}
+
+/// `generate_context!` embeds `ui/dist`, which `cargo xtask` builds. A plain
+/// `cargo build` before that gets a page saying how to build the UI, instead
+/// of a compile error.
+fn ensure_ui_dist() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    println!("cargo:rerun-if-changed=../ui/dist");
+    if dist.join("index.html").exists() {
+        return;
+    }
+    std::fs::create_dir_all(&dist).expect("create ui/dist");
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><meta charset=utf-8><title>Reachloop</title>\
+         <p>The UI has not been built. Run <code>cargo xtask run</code> from the repository root.</p>",
+    )
+    .expect("write placeholder ui/dist/index.html");
+}

@@ -1,0 +1,101 @@
+//! Reachloop's desktop shell: the window, the tray and thin commands.
+//!
+//! Everything that decides anything lives in the `reachloop` core. This crate
+//! only wires the core to Tauri: it opens the data directory, turns core
+//! results into IPC types, and owns the tray and window lifecycle.
+
+mod commands;
+mod tray;
+
+use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use tauri::{Manager, Runtime, WindowEvent};
+
+pub use commands::Shell;
+
+/// When the process started, for the start-up figure `ui_ready` reports.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Starts the desktop app and blocks until it quits.
+pub fn run() -> ExitCode {
+    STARTED.get_or_init(Instant::now);
+    init_logging();
+    let core = match open_core() {
+        Ok(core) => core,
+        Err(e) => {
+            tracing::error!("cannot start Reachloop: {e}");
+            eprintln!("Reachloop cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let builder = tauri::Builder::default()
+        // Must come first: a second launch hands over to the running app.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)));
+    let result = builder_with(builder, core, ShellOptions { tray: true }).run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("Reachloop stopped: {e}");
+            eprintln!("Reachloop stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open_core() -> Result<reachloop::App, reachloop::Error> {
+    let data_dir = reachloop::paths::data_dir()?;
+    tracing::info!(data_dir = %data_dir.display(), "opening data directory");
+    tauri::async_runtime::block_on(reachloop::App::open(&data_dir))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REACHLOOP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// What differs between the real app and a test of it.
+#[derive(Debug, Clone, Copy)]
+pub struct ShellOptions {
+    /// Show the tray icon (needs a desktop session; off on the mock runtime).
+    pub tray: bool,
+}
+
+/// The app's commands, state, tray and window behaviour, on any runtime, so
+/// tests can pass `tauri::test::mock_builder()`.
+pub fn builder_with<R: Runtime>(
+    builder: tauri::Builder<R>,
+    core: reachloop::App,
+    options: ShellOptions,
+) -> tauri::Builder<R> {
+    builder
+        .manage(Shell::new(core, *STARTED.get_or_init(Instant::now)))
+        .invoke_handler(commands::handler())
+        .setup(move |app| {
+            if options.tray {
+                tray::install(app.handle())?;
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Reachloop running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" {
+                    api.prevent_close();
+                    if let Err(e) = window.hide() {
+                        tracing::warn!("cannot hide the window: {e}");
+                    }
+                }
+            }
+        })
+}
+
+pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}

@@ -1,0 +1,8 @@
+//! The `reachloop` desktop binary.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() -> std::process::ExitCode {
+    reachloop_desktop::run()
+}

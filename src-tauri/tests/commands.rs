@@ -1,0 +1,100 @@
+//! The shell's commands through Tauri's real IPC and ACL, on the mock runtime
+//! (no window, no display), against a real SQLite file.
+
+use reachloop_desktop::{builder_with, ShellOptions};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: App<MockRuntime>,
+    main: WebviewWindow<MockRuntime>,
+    other: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::Builder::new().prefix("reachloop-cmd-").tempdir().expect("temp dir");
+    let core = tauri::async_runtime::block_on(reachloop::App::open(dir.path())).expect("open core");
+    let app = builder_with(mock_builder(), core, ShellOptions { tray: false })
+        .build(tauri::generate_context!())
+        .expect("build the app on the mock runtime");
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().expect("other window");
+    Harness { _dir: dir, _app: app, main, other }
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("JSON response"))
+}
+
+#[test]
+fn creates_and_lists_campaigns() {
+    let h = harness();
+    let input = json!({ "input": { "name": "Launch", "prompt": "p", "platforms": ["youtube", "x"], "goal": "reach" } });
+    let created = invoke(&h.main, "create_campaign", input).expect("created");
+    assert_eq!(created["name"], "Launch");
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["platforms"], json!(["x", "youtube"]));
+    let listed = invoke(&h.main, "list_campaigns", json!({})).expect("listed");
+    assert_eq!(listed, json!([created]));
+}
+
+#[test]
+fn validation_errors_cross_as_codes_with_fields() {
+    let h = harness();
+    let input = json!({ "input": { "name": "", "prompt": "", "platforms": [], "goal": "reach" } });
+    let err = invoke(&h.main, "create_campaign", input).expect_err("invalid");
+    assert_eq!(err["code"], "validation");
+    let fields: Vec<&str> = err["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+    assert_eq!(fields, ["name", "platforms"]);
+    assert_eq!(invoke(&h.main, "list_campaigns", json!({})).expect("listed"), json!([]));
+}
+
+#[test]
+fn malformed_arguments_are_rejected_not_panicked() {
+    let h = harness();
+    let err = invoke(&h.main, "create_campaign", json!({ "input": { "name": 5 } })).expect_err("bad shape");
+    assert!(err.as_str().is_some_and(|s| s.contains("invalid args")), "{err}");
+}
+
+#[test]
+fn pause_flag_round_trips_and_is_audited() {
+    let h = harness();
+    assert_eq!(invoke(&h.main, "app_status", json!({})).expect("status")["publishing_paused"], false);
+    let status = invoke(&h.main, "set_publishing_paused", json!({ "paused": true })).expect("paused");
+    assert_eq!(status["publishing_paused"], true);
+    assert_eq!(invoke(&h.main, "app_status", json!({})).expect("status")["publishing_paused"], true);
+    let audit = invoke(&h.main, "recent_audit", json!({ "limit": 10 })).expect("audit");
+    assert_eq!(audit[0]["action"], "publishing.paused");
+    assert_eq!(audit[0]["actor"], "user");
+}
+
+#[test]
+fn acl_allows_only_our_commands_and_only_in_the_main_window() {
+    let h = harness();
+    // Core plugin commands are not granted.
+    for cmd in ["plugin:window|close", "plugin:event|listen", "plugin:path|resolve_directory"] {
+        let err = invoke(&h.main, cmd, json!({})).expect_err(cmd);
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+    }
+    // Unknown commands do not exist.
+    assert!(invoke(&h.main, "drop_everything", json!({})).is_err());
+    // Another window has no capability at all.
+    let err = invoke(&h.other, "list_campaigns", json!({})).expect_err("other window");
+    assert!(err.to_string().contains("not allowed"), "{err}");
+}

@@ -1,0 +1,6 @@
+//! One module per page.
+
+pub mod activity;
+pub mod campaigns;
+pub mod settings;
+pub mod upcoming;

@@ -1,0 +1,71 @@
+//! One typed wrapper per shell command. The only module that calls `invoke`.
+
+use reachloop_ipc::{codes, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, ErrorDto> {
+    let args = args
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| internal(format!("cannot encode the request: {e}")))?;
+    match invoke(cmd, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| internal(format!("unexpected answer from {cmd}: {e}"))),
+        Err(err) => Err(serde_wasm_bindgen::from_value::<ErrorDto>(err.clone())
+            .unwrap_or_else(|_| internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed"))))),
+    }
+}
+
+fn internal(message: String) -> ErrorDto {
+    ErrorDto { code: codes::INTERNAL.into(), message, fields: vec![] }
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+#[derive(Serialize)]
+struct CreateArgs<'a> {
+    input: &'a NewCampaign,
+}
+
+#[derive(Serialize)]
+struct PauseArgs {
+    paused: bool,
+}
+
+#[derive(Serialize)]
+struct LimitArgs {
+    limit: u32,
+}
+
+pub async fn list_campaigns() -> Result<Vec<Campaign>, ErrorDto> {
+    call("list_campaigns", &NoArgs {}).await
+}
+
+pub async fn create_campaign(input: &NewCampaign) -> Result<Campaign, ErrorDto> {
+    call("create_campaign", &CreateArgs { input }).await
+}
+
+pub async fn app_status() -> Result<AppStatus, ErrorDto> {
+    call("app_status", &NoArgs {}).await
+}
+
+pub async fn set_publishing_paused(paused: bool) -> Result<AppStatus, ErrorDto> {
+    call("set_publishing_paused", &PauseArgs { paused }).await
+}
+
+pub async fn recent_audit(limit: u32) -> Result<Vec<AuditEntry>, ErrorDto> {
+    call("recent_audit", &LimitArgs { limit }).await
+}
+
+/// Tells the shell the first screen is on display (used by the start-up benchmark).
+pub async fn ui_ready() -> Result<(), ErrorDto> {
+    call("ui_ready", &NoArgs {}).await
+}

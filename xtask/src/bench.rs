@@ -1,0 +1,205 @@
+//! `cargo xtask bench startup`: how long the release app takes from process
+//! start until the UI reports it is drawn, and how much memory the whole app
+//! (the shell plus WebKit's web and network processes) holds once idle.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{cargo, exe, headless, run, setup, step, target_dir, ui};
+
+const RUNS: usize = 5;
+const IDLE: Duration = Duration::from_secs(5);
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn startup(args: &[&str]) -> Result<()> {
+    if !args.is_empty() {
+        bail!("`bench startup` takes no arguments");
+    }
+    // Measure inside one private session and display, so their own start-up
+    // is not counted.
+    if std::env::var_os("REACHLOOP_BENCH_INNER").is_none() {
+        setup::ensure(setup::Purpose::Run)?;
+        ui::build()?;
+        step("build the desktop app (release)", || run(cargo().args(["build", "--release", "-p", "reachloop-desktop"])))?;
+        let me = std::env::current_exe().context("find xtask's own path")?;
+        let mut cmd = headless::wrap(&me, headless::Session { display: !headless::has_display(), keyring: true });
+        cmd.args(["bench", "startup"]).env("REACHLOOP_BENCH_INNER", "1");
+        return run(&mut cmd);
+    }
+    let app = target_dir().join("release").join(exe("reachloop"));
+    let data = std::env::temp_dir().join(format!("reachloop-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+
+    let mut ready = Vec::new();
+    let mut memory = Vec::new();
+    for i in 0..RUNS {
+        // The first run starts on an empty data directory (creates and migrates the database).
+        let (t, m) = one_run(&app, &data, i == RUNS - 1)?;
+        println!(
+            "run {}: ui ready after {:>5} ms{}",
+            i + 1,
+            t.as_millis(),
+            if i == 0 { " (fresh data directory)" } else { "" }
+        );
+        ready.push(t);
+        if let Some(m) = m {
+            memory.push(m);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    let mut warm: Vec<Duration> = ready[1..].to_vec();
+    warm.sort();
+    println!("\nstart-up (process start → UI ready), release build:");
+    println!("  first run, empty data dir: {} ms", ready[0].as_millis());
+    println!(
+        "  warm runs: median {} ms, min {} ms, max {} ms (n={})",
+        warm[warm.len() / 2].as_millis(),
+        warm[0].as_millis(),
+        warm[warm.len() - 1].as_millis(),
+        warm.len()
+    );
+    if let Some(m) = memory.first() {
+        println!("\nmemory after {} s idle (the app and its WebKit child processes):", IDLE.as_secs());
+        for p in &m.processes {
+            println!("  {:<28} RSS {:>7.1} MiB  PSS {:>7.1} MiB", p.name, mib(p.rss_kib), mib(p.pss_kib));
+        }
+        println!(
+            "  total                        RSS {:>7.1} MiB  PSS {:>7.1} MiB",
+            mib(m.processes.iter().map(|p| p.rss_kib).sum()),
+            mib(m.processes.iter().map(|p| p.pss_kib).sum())
+        );
+    }
+    Ok(())
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+struct Memory {
+    processes: Vec<ProcMem>,
+}
+
+struct ProcMem {
+    name: String,
+    rss_kib: u64,
+    pss_kib: u64,
+}
+
+fn one_run(app: &Path, data: &Path, measure_memory: bool) -> Result<(Duration, Option<Memory>)> {
+    let started = Instant::now();
+    let mut child = Command::new(app)
+        .env("REACHLOOP_DATA_DIR", data)
+        .env("REACHLOOP_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("start {}", app.display()))?;
+    let result = wait_ready(&mut child, started).and_then(|t| {
+        let m = if measure_memory {
+            std::thread::sleep(IDLE);
+            Some(memory_of_tree(child.id()))
+        } else {
+            None
+        };
+        Ok((t, m))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    // WebKit's helpers exit with their parent; give them a moment.
+    std::thread::sleep(Duration::from_millis(500));
+    result
+}
+
+fn wait_ready(child: &mut Child, started: Instant) -> Result<Duration> {
+    let stderr = child.stderr.take().context("app stderr")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("ui ready") {
+                let _ = tx.send(Instant::now());
+            }
+        }
+    });
+    match rx.recv_timeout(READY_TIMEOUT) {
+        Ok(at) => Ok(at - started),
+        Err(_) => bail!("the app did not report `ui ready` within {} s", READY_TIMEOUT.as_secs()),
+    }
+}
+
+/// RSS and PSS of `root` and all its descendants, from /proc.
+fn memory_of_tree(root: u32) -> Memory {
+    let mut pids = vec![root];
+    let mut i = 0;
+    while i < pids.len() {
+        let parent = pids[i];
+        pids.extend(children_of(parent));
+        i += 1;
+    }
+    let processes = pids
+        .into_iter()
+        .filter_map(|pid| {
+            let dir = PathBuf::from(format!("/proc/{pid}"));
+            let name = std::fs::read_to_string(dir.join("comm")).ok()?.trim().to_string();
+            let rollup = std::fs::read_to_string(dir.join("smaps_rollup")).ok()?;
+            Some(ProcMem { name: format!("{name} ({pid})"), rss_kib: field_kib(&rollup, "Rss:"), pss_kib: field_kib(&rollup, "Pss:") })
+        })
+        .collect();
+    Memory { processes }
+}
+
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| parent_pid(&stat))
+                .is_some_and(|ppid| ppid == parent)
+        })
+        .collect()
+}
+
+/// The parent pid from `/proc/<pid>/stat` (the comm field may hold spaces).
+fn parent_pid(stat: &str) -> Option<u32> {
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn field_kib(text: &str, field: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_proc_fields() {
+        assert_eq!(parent_pid("1234 (Web Content) S 99 1234 1234 0"), Some(99));
+        assert_eq!(parent_pid("garbage"), None);
+        assert_eq!(field_kib("Rss:              20480 kB\nPss:   1000 kB\n", "Pss:"), 1000);
+        assert_eq!(field_kib("", "Rss:"), 0);
+    }
+
+    #[test]
+    fn walks_this_process_tree() {
+        let mut child = Command::new("sleep").arg("5").spawn().expect("spawn sleep");
+        let me = std::process::id();
+        assert!(children_of(me).contains(&child.id()));
+        let m = memory_of_tree(me);
+        assert!(m.processes.len() >= 2, "xtask test and its sleep child");
+        assert!(m.processes.iter().all(|p| p.rss_kib > 0));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
