@@ -2,8 +2,14 @@
 
 /// Every command the UI may call; each gets an `allow-<name>` permission that
 /// `capabilities/main-window.json` grants to the main window.
-const COMMANDS: &[&str] =
-    &["list_campaigns", "create_campaign", "app_status", "set_publishing_paused", "recent_audit", "ui_ready"];
+const COMMANDS: &[&str] = &[
+    "list_campaigns",
+    "create_campaign",
+    "app_status",
+    "set_publishing_paused",
+    "recent_audit",
+    "ui_ready",
+];
 
 fn main() {
     ensure_ui_dist();

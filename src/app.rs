@@ -23,7 +23,10 @@ impl App {
     /// Opens the data directory, creating and migrating the database if needed.
     pub async fn open(data_dir: &Path) -> Result<App, Error> {
         let store = Store::open_in(data_dir).await?;
-        Ok(App { store, data_dir: data_dir.to_path_buf() })
+        Ok(App {
+            store,
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -58,7 +61,12 @@ impl App {
         })
     }
 
-    pub async fn set_publishing_paused(&self, now: DateTime<Utc>, actor: Actor, paused: bool) -> Result<(), Error> {
+    pub async fn set_publishing_paused(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        paused: bool,
+    ) -> Result<(), Error> {
         Ok(self.store.set_publishing_paused(now, actor, paused).await?)
     }
 

@@ -38,21 +38,37 @@ impl ValidCampaign {
 pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut fail = |field: &str, code: &str, message: String| {
-        errors.push(FieldError { field: field.into(), code: code.into(), message })
+        errors.push(FieldError {
+            field: field.into(),
+            code: code.into(),
+            message,
+        })
     };
 
     let name = input.name.trim();
     if name.is_empty() {
         fail("name", "required", "Give the campaign a name.".into());
     } else if name.chars().count() > NAME_MAX_CHARS {
-        fail("name", "too_long", format!("Keep the name to {NAME_MAX_CHARS} characters or fewer."));
+        fail(
+            "name",
+            "too_long",
+            format!("Keep the name to {NAME_MAX_CHARS} characters or fewer."),
+        );
     } else if name.chars().any(char::is_control) {
-        fail("name", "invalid_character", "The name cannot contain control characters.".into());
+        fail(
+            "name",
+            "invalid_character",
+            "The name cannot contain control characters.".into(),
+        );
     }
 
     let prompt = input.prompt.trim();
     if prompt.chars().count() > PROMPT_MAX_CHARS {
-        fail("prompt", "too_long", format!("Keep the prompt to {PROMPT_MAX_CHARS} characters or fewer."));
+        fail(
+            "prompt",
+            "too_long",
+            format!("Keep the prompt to {PROMPT_MAX_CHARS} characters or fewer."),
+        );
     }
 
     let mut platforms = Vec::new();
@@ -71,12 +87,20 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
             "unknown_platform",
             format!(
                 "Unknown platform {}; choose from {}.",
-                unknown.iter().map(|u| format!("\"{u}\"")).collect::<Vec<_>>().join(", "),
+                unknown
+                    .iter()
+                    .map(|u| format!("\"{u}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 Platform::ALL.map(Platform::as_str).join(", ")
             ),
         );
     } else if platforms.is_empty() {
-        fail("platforms", "required", "Pick at least one platform.".into());
+        fail(
+            "platforms",
+            "required",
+            "Pick at least one platform.".into(),
+        );
     }
 
     let goal = Goal::parse(input.goal.trim());
@@ -84,15 +108,29 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
         let message = if input.goal.trim().is_empty() {
             "Pick a goal: reach, engagement or CTR.".to_string()
         } else {
-            format!("Unknown goal \"{}\"; choose reach, engagement or ctr.", input.goal)
+            format!(
+                "Unknown goal \"{}\"; choose reach, engagement or ctr.",
+                input.goal
+            )
         };
-        fail("goal", if input.goal.trim().is_empty() { "required" } else { "unknown_goal" }, message);
+        fail(
+            "goal",
+            if input.goal.trim().is_empty() {
+                "required"
+            } else {
+                "unknown_goal"
+            },
+            message,
+        );
     }
 
     match goal {
-        Some(goal) if errors.is_empty() => {
-            Ok(ValidCampaign { name: name.to_string(), prompt: prompt.to_string(), platforms, goal })
-        }
+        Some(goal) if errors.is_empty() => Ok(ValidCampaign {
+            name: name.to_string(),
+            prompt: prompt.to_string(),
+            platforms,
+            goal,
+        }),
         _ => Err(errors),
     }
 }
@@ -111,12 +149,21 @@ mod tests {
     }
 
     fn codes(r: Result<ValidCampaign, Vec<FieldError>>) -> Vec<(String, String)> {
-        r.expect_err("should be invalid").into_iter().map(|e| (e.field, e.code)).collect()
+        r.expect_err("should be invalid")
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
     }
 
     #[test]
     fn accepts_and_normalises_a_good_campaign() {
-        let v = validate(&input("  Spring launch ", " Tell them ", &["youtube", "x", "x"], "ctr")).expect("valid");
+        let v = validate(&input(
+            "  Spring launch ",
+            " Tell them ",
+            &["youtube", "x", "x"],
+            "ctr",
+        ))
+        .expect("valid");
         assert_eq!(v.name(), "Spring launch");
         assert_eq!(v.prompt(), "Tell them");
         assert_eq!(v.platforms(), &[Platform::X, Platform::Youtube]);
@@ -128,20 +175,39 @@ mod tests {
         let table: &[(NewCampaign, &[(&str, &str)])] = &[
             (input("", "", &["x"], "reach"), &[("name", "required")]),
             (input("   ", "", &["x"], "reach"), &[("name", "required")]),
-            (input(&"n".repeat(NAME_MAX_CHARS + 1), "", &["x"], "reach"), &[("name", "too_long")]),
-            (input("a\u{7}b", "", &["x"], "reach"), &[("name", "invalid_character")]),
-            (input("ok", &"p".repeat(PROMPT_MAX_CHARS + 1), &["x"], "reach"), &[("prompt", "too_long")]),
+            (
+                input(&"n".repeat(NAME_MAX_CHARS + 1), "", &["x"], "reach"),
+                &[("name", "too_long")],
+            ),
+            (
+                input("a\u{7}b", "", &["x"], "reach"),
+                &[("name", "invalid_character")],
+            ),
+            (
+                input("ok", &"p".repeat(PROMPT_MAX_CHARS + 1), &["x"], "reach"),
+                &[("prompt", "too_long")],
+            ),
             (input("ok", "", &[], "reach"), &[("platforms", "required")]),
-            (input("ok", "", &["x", "myspace"], "reach"), &[("platforms", "unknown_platform")]),
+            (
+                input("ok", "", &["x", "myspace"], "reach"),
+                &[("platforms", "unknown_platform")],
+            ),
             (input("ok", "", &["x"], ""), &[("goal", "required")]),
             (input("ok", "", &["x"], "fame"), &[("goal", "unknown_goal")]),
             (
                 input("", "", &[], "fame"),
-                &[("name", "required"), ("platforms", "required"), ("goal", "unknown_goal")],
+                &[
+                    ("name", "required"),
+                    ("platforms", "required"),
+                    ("goal", "unknown_goal"),
+                ],
             ),
         ];
         for (given, want) in table {
-            let want: Vec<(String, String)> = want.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect();
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(f, c)| (f.to_string(), c.to_string()))
+                .collect();
             assert_eq!(codes(validate(given)), want, "for {given:?}");
         }
     }

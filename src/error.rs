@@ -35,5 +35,9 @@ impl Error {
 }
 
 fn summarise(fields: &[FieldError]) -> String {
-    fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

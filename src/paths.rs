@@ -13,7 +13,10 @@ pub const DATABASE_FILE: &str = "reachloop.sqlite3";
 /// on Linux, `~/Library/Application Support/reachloop` on macOS,
 /// `%APPDATA%\reachloop` on Windows).
 pub fn data_dir() -> Result<PathBuf, NoDataDir> {
-    resolve(std::env::var_os(DATA_DIR_ENV).map(PathBuf::from), dirs::data_dir())
+    resolve(
+        std::env::var_os(DATA_DIR_ENV).map(PathBuf::from),
+        dirs::data_dir(),
+    )
 }
 
 fn resolve(overridden: Option<PathBuf>, os_default: Option<PathBuf>) -> Result<PathBuf, NoDataDir> {
@@ -35,9 +38,18 @@ mod tests {
     #[test]
     fn override_wins_and_empty_override_is_ignored() {
         let os = Some(PathBuf::from("/home/a/.local/share"));
-        assert_eq!(resolve(Some("/tmp/x".into()), os.clone()).expect("dir"), PathBuf::from("/tmp/x"));
-        assert_eq!(resolve(Some("".into()), os.clone()).expect("dir"), PathBuf::from("/home/a/.local/share/reachloop"));
-        assert_eq!(resolve(None, os).expect("dir"), PathBuf::from("/home/a/.local/share/reachloop"));
+        assert_eq!(
+            resolve(Some("/tmp/x".into()), os.clone()).expect("dir"),
+            PathBuf::from("/tmp/x")
+        );
+        assert_eq!(
+            resolve(Some("".into()), os.clone()).expect("dir"),
+            PathBuf::from("/home/a/.local/share/reachloop")
+        );
+        assert_eq!(
+            resolve(None, os).expect("dir"),
+            PathBuf::from("/home/a/.local/share/reachloop")
+        );
         assert!(resolve(None, None).is_err());
     }
 }

@@ -40,7 +40,10 @@ pub const SERVICE_ENV: &str = "REACHLOOP_KEYCHAIN_SERVICE";
 
 impl OsKeychain {
     pub fn new(service: &str) -> OsKeychain {
-        OsKeychain { service: service.to_string(), user: "data-key".to_string() }
+        OsKeychain {
+            service: service.to_string(),
+            user: "data-key".to_string(),
+        }
     }
 
     /// The keychain service name the key is filed under.
@@ -158,7 +161,9 @@ impl Vault {
         if key.len() != KEY_LEN {
             return Err(SecretsError::KeyCorrupt);
         }
-        Ok(Vault { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)) })
+        Ok(Vault {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)),
+        })
     }
 
     /// Unlocks the data key in `store`. `canary` is what an earlier unlock
@@ -174,7 +179,10 @@ impl Vault {
                 let vault = Vault::from_key(&key)?;
                 match canary {
                     Some(c) if vault.open(c, CANARY_AAD).is_err() => Err(SecretsError::KeyMismatch),
-                    Some(_) => Ok(Unlocked { vault, new_canary: None }),
+                    Some(_) => Ok(Unlocked {
+                        vault,
+                        new_canary: None,
+                    }),
                     None => {
                         let new_canary = Some(vault.seal(CANARY_PLAINTEXT, CANARY_AAD, rng));
                         Ok(Unlocked { vault, new_canary })
@@ -199,12 +207,23 @@ impl Vault {
     }
 
     /// Encrypts `plaintext` bound to `owner` with a fresh random nonce.
-    pub fn seal(&self, plaintext: &[u8], owner: &[u8], rng: &mut (impl RngCore + CryptoRng)) -> Vec<u8> {
+    pub fn seal(
+        &self,
+        plaintext: &[u8],
+        owner: &[u8],
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: owner })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: owner,
+                },
+            )
             .expect("AES-GCM encryption only fails for inputs over 64 GiB");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         out.push(VERSION);
@@ -221,7 +240,13 @@ impl Vault {
         }
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         self.cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: owner })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: owner,
+                },
+            )
             .map(Zeroizing::new)
             .map_err(|_| SecretsError::Unauthentic)
     }
@@ -273,9 +298,18 @@ mod tests {
         let b = v.seal(b"token-123", b"account-1", &mut rng);
         assert_ne!(a, b, "nonces must differ");
         assert_eq!(a.len(), 1 + 12 + 9 + 16);
-        assert!(!a.windows(9).any(|w| w == b"token-123"), "plaintext must not appear");
-        assert_eq!(v.open(&a, b"account-1").expect("open").as_slice(), b"token-123");
-        assert!(matches!(v.open(&a, b"account-2"), Err(SecretsError::Unauthentic)));
+        assert!(
+            !a.windows(9).any(|w| w == b"token-123"),
+            "plaintext must not appear"
+        );
+        assert_eq!(
+            v.open(&a, b"account-1").expect("open").as_slice(),
+            b"token-123"
+        );
+        assert!(matches!(
+            v.open(&a, b"account-2"),
+            Err(SecretsError::Unauthentic)
+        ));
     }
 
     #[test]
@@ -287,13 +321,25 @@ mod tests {
         for i in 1..sealed.len() {
             let mut bad = sealed.clone();
             bad[i] ^= 0x01;
-            assert!(matches!(v.open(&bad, b"owner"), Err(SecretsError::Unauthentic)), "byte {i}");
+            assert!(
+                matches!(v.open(&bad, b"owner"), Err(SecretsError::Unauthentic)),
+                "byte {i}"
+            );
         }
         let mut wrong_version = sealed.clone();
         wrong_version[0] = 9;
-        assert!(matches!(v.open(&wrong_version, b"owner"), Err(SecretsError::Malformed)));
-        assert!(matches!(v.open(&sealed[..20], b"owner"), Err(SecretsError::Malformed)));
-        assert!(matches!(v.open(&[], b"owner"), Err(SecretsError::Malformed)));
+        assert!(matches!(
+            v.open(&wrong_version, b"owner"),
+            Err(SecretsError::Malformed)
+        ));
+        assert!(matches!(
+            v.open(&sealed[..20], b"owner"),
+            Err(SecretsError::Malformed)
+        ));
+        assert!(matches!(
+            v.open(&[], b"owner"),
+            Err(SecretsError::Malformed)
+        ));
     }
 
     #[test]
@@ -306,26 +352,53 @@ mod tests {
 
         let again = Vault::unlock(&store, Some(&canary), &mut rng).expect("reopen");
         assert!(again.new_canary.is_none());
-        assert_eq!(again.vault.open(&sealed, b"o").expect("open").as_slice(), b"s");
+        assert_eq!(
+            again.vault.open(&sealed, b"o").expect("open").as_slice(),
+            b"s"
+        );
 
         // The key vanished from the keychain: never silently make a new one.
         let empty = MemoryStore::default();
-        assert!(matches!(Vault::unlock(&empty, Some(&canary), &mut rng), Err(SecretsError::KeyMissing)));
-        assert!(empty.key.borrow().is_none(), "no key may be created when data exists");
+        assert!(matches!(
+            Vault::unlock(&empty, Some(&canary), &mut rng),
+            Err(SecretsError::KeyMissing)
+        ));
+        assert!(
+            empty.key.borrow().is_none(),
+            "no key may be created when data exists"
+        );
 
         // A different key in the keychain.
-        let other = MemoryStore { key: RefCell::new(Some(vec![1; 32])), fail: None };
-        assert!(matches!(Vault::unlock(&other, Some(&canary), &mut rng), Err(SecretsError::KeyMismatch)));
+        let other = MemoryStore {
+            key: RefCell::new(Some(vec![1; 32])),
+            fail: None,
+        };
+        assert!(matches!(
+            Vault::unlock(&other, Some(&canary), &mut rng),
+            Err(SecretsError::KeyMismatch)
+        ));
 
-        let short = MemoryStore { key: RefCell::new(Some(vec![1; 16])), fail: None };
-        assert!(matches!(Vault::unlock(&short, None, &mut rng), Err(SecretsError::KeyCorrupt)));
+        let short = MemoryStore {
+            key: RefCell::new(Some(vec![1; 16])),
+            fail: None,
+        };
+        assert!(matches!(
+            Vault::unlock(&short, None, &mut rng),
+            Err(SecretsError::KeyCorrupt)
+        ));
     }
 
     #[test]
     fn keychain_failures_surface_and_never_fall_back() {
         let mut rng = rng();
-        for fail in [KeychainError::Locked("prompt dismissed".into()), KeychainError::Unavailable("no bus".into())] {
-            let store = MemoryStore { key: RefCell::new(None), fail: Some(fail.clone()) };
+        for fail in [
+            KeychainError::Locked("prompt dismissed".into()),
+            KeychainError::Unavailable("no bus".into()),
+        ] {
+            let store = MemoryStore {
+                key: RefCell::new(None),
+                fail: Some(fail.clone()),
+            };
             match Vault::unlock(&store, None, &mut rng) {
                 Err(SecretsError::Keychain(e)) => assert_eq!(e, fail),
                 other => panic!("expected a keychain error, got {other:?}"),
@@ -337,6 +410,9 @@ mod tests {
     fn debug_output_hides_the_key() {
         let v = Vault::from_key(&[0xAB; 32]).expect("key");
         let shown = format!("{v:?}");
-        assert!(!shown.contains("171") && !shown.to_lowercase().contains("ab, ab"), "{shown}");
+        assert!(
+            !shown.contains("171") && !shown.to_lowercase().contains("ab, ab"),
+            "{shown}"
+        );
     }
 }

@@ -23,7 +23,10 @@ mod tests {
 
     #[test]
     fn round_trips_and_sorts_as_text() {
-        let a = Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 59).single().expect("valid");
+        let a = Utc
+            .with_ymd_and_hms(2026, 3, 29, 0, 59, 59)
+            .single()
+            .expect("valid");
         let b = a + chrono::Duration::milliseconds(1);
         assert_eq!(to_db(a), "2026-03-29T00:59:59.000Z");
         assert_eq!(from_db(&to_db(b)).expect("parse"), b);

@@ -219,17 +219,30 @@ mod tests {
     fn goal_and_status_ids_round_trip_and_match_serde() {
         for g in Goal::ALL {
             assert_eq!(Goal::parse(g.as_str()), Some(g));
-            assert_eq!(serde_json::to_string(&g).expect("serialise"), format!("\"{}\"", g.as_str()));
+            assert_eq!(
+                serde_json::to_string(&g).expect("serialise"),
+                format!("\"{}\"", g.as_str())
+            );
         }
         for s in CampaignStatus::ALL {
             assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_string(&s).expect("serialise"), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).expect("serialise"),
+                format!("\"{}\"", s.as_str())
+            );
         }
     }
 
     #[test]
     fn error_dto_omits_empty_fields() {
-        let e = ErrorDto { code: codes::STORAGE.into(), message: "disk full".into(), fields: vec![] };
-        assert_eq!(serde_json::to_string(&e).expect("serialise"), r#"{"code":"storage","message":"disk full"}"#);
+        let e = ErrorDto {
+            code: codes::STORAGE.into(),
+            message: "disk full".into(),
+            fields: vec![],
+        };
+        assert_eq!(
+            serde_json::to_string(&e).expect("serialise"),
+            r#"{"code":"storage","message":"disk full"}"#
+        );
     }
 }

@@ -21,7 +21,8 @@ impl Shell {
     }
 }
 
-pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
     tauri::generate_handler![
         list_campaigns,
         create_campaign,
@@ -36,7 +37,11 @@ fn to_dto(e: reachloop::Error) -> ErrorDto {
     if !matches!(e, reachloop::Error::Validation(_)) {
         tracing::warn!(code = e.code(), "command failed: {e}");
     }
-    ErrorDto { code: e.code().to_string(), message: e.to_string(), fields: e.fields().to_vec() }
+    ErrorDto {
+        code: e.code().to_string(),
+        message: e.to_string(),
+        fields: e.fields().to_vec(),
+    }
 }
 
 #[tauri::command]
@@ -45,9 +50,16 @@ async fn list_campaigns(shell: State<'_, Shell>) -> Result<Vec<Campaign>, ErrorD
 }
 
 #[tauri::command]
-async fn create_campaign(shell: State<'_, Shell>, input: NewCampaign) -> Result<Campaign, ErrorDto> {
+async fn create_campaign(
+    shell: State<'_, Shell>,
+    input: NewCampaign,
+) -> Result<Campaign, ErrorDto> {
     let now = chrono::Utc::now();
-    shell.core.create_campaign(now, uuid::Uuid::new_v4(), Actor::User, &input).await.map_err(to_dto)
+    shell
+        .core
+        .create_campaign(now, uuid::Uuid::new_v4(), Actor::User, &input)
+        .await
+        .map_err(to_dto)
 }
 
 #[tauri::command]
@@ -61,14 +73,22 @@ async fn set_publishing_paused<R: Runtime>(
     shell: State<'_, Shell>,
     paused: bool,
 ) -> Result<AppStatus, ErrorDto> {
-    shell.core.set_publishing_paused(chrono::Utc::now(), Actor::User, paused).await.map_err(to_dto)?;
+    shell
+        .core
+        .set_publishing_paused(chrono::Utc::now(), Actor::User, paused)
+        .await
+        .map_err(to_dto)?;
     tray::show_paused(&app, paused);
     shell.core.status().await.map_err(to_dto)
 }
 
 #[tauri::command]
 async fn recent_audit(shell: State<'_, Shell>, limit: u32) -> Result<Vec<AuditEntry>, ErrorDto> {
-    shell.core.recent_audit(limit.min(1000)).await.map_err(to_dto)
+    shell
+        .core
+        .recent_audit(limit.min(1000))
+        .await
+        .map_err(to_dto)
 }
 
 /// The UI calls this once its first screen is drawn.
@@ -91,6 +111,8 @@ impl Shell {
     }
 
     pub(crate) async fn set_paused_from_tray(&self, paused: bool) -> Result<(), reachloop::Error> {
-        self.core.set_publishing_paused(chrono::Utc::now(), Actor::User, paused).await
+        self.core
+            .set_publishing_paused(chrono::Utc::now(), Actor::User, paused)
+            .await
     }
 }

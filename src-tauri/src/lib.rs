@@ -32,8 +32,11 @@ pub fn run() -> ExitCode {
     };
     let builder = tauri::Builder::default()
         // Must come first: a second launch hands over to the running app.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)));
-    let result = builder_with(builder, core, ShellOptions { tray: true }).run(tauri::generate_context!());
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app)
+        }));
+    let result =
+        builder_with(builder, core, ShellOptions { tray: true }).run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -53,7 +56,10 @@ fn open_core() -> Result<reachloop::App, reachloop::Error> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("REACHLOOP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// What differs between the real app and a test of it.

@@ -19,10 +19,16 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, OPEN, "Open Reachloop", true, None::<&str>)?;
     let pause = CheckMenuItem::with_id(app, PAUSE, "Pause publishing", true, paused, None::<&str>)?;
     let quit = MenuItem::with_id(app, QUIT, "Quit Reachloop", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &pause, &PredefinedMenuItem::separator(app)?, &quit])?;
+    let menu = Menu::with_items(
+        app,
+        &[&open, &pause, &PredefinedMenuItem::separator(app)?, &quit],
+    )?;
     app.manage(PauseItem(pause));
 
-    let mut tray = TrayIconBuilder::with_id("main").tooltip("Reachloop").menu(&menu).on_menu_event(on_menu);
+    let mut tray = TrayIconBuilder::with_id("main")
+        .tooltip("Reachloop")
+        .menu(&menu)
+        .on_menu_event(on_menu);
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }

@@ -16,14 +16,26 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let dir = tempfile::Builder::new().prefix("reachloop-cmd-").tempdir().expect("temp dir");
+    let dir = tempfile::Builder::new()
+        .prefix("reachloop-cmd-")
+        .tempdir()
+        .expect("temp dir");
     let core = tauri::async_runtime::block_on(reachloop::App::open(dir.path())).expect("open core");
     let app = builder_with(mock_builder(), core, ShellOptions { tray: false })
         .build(tauri::generate_context!())
         .expect("build the app on the mock runtime");
-    let main = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
-    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().expect("other window");
-    Harness { _dir: dir, _app: app, main, other }
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("other window");
+    Harness {
+        _dir: dir,
+        _app: app,
+        main,
+        other,
+    }
 }
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -60,25 +72,48 @@ fn validation_errors_cross_as_codes_with_fields() {
     let input = json!({ "input": { "name": "", "prompt": "", "platforms": [], "goal": "reach" } });
     let err = invoke(&h.main, "create_campaign", input).expect_err("invalid");
     assert_eq!(err["code"], "validation");
-    let fields: Vec<&str> = err["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+    let fields: Vec<&str> = err["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
     assert_eq!(fields, ["name", "platforms"]);
-    assert_eq!(invoke(&h.main, "list_campaigns", json!({})).expect("listed"), json!([]));
+    assert_eq!(
+        invoke(&h.main, "list_campaigns", json!({})).expect("listed"),
+        json!([])
+    );
 }
 
 #[test]
 fn malformed_arguments_are_rejected_not_panicked() {
     let h = harness();
-    let err = invoke(&h.main, "create_campaign", json!({ "input": { "name": 5 } })).expect_err("bad shape");
-    assert!(err.as_str().is_some_and(|s| s.contains("invalid args")), "{err}");
+    let err = invoke(
+        &h.main,
+        "create_campaign",
+        json!({ "input": { "name": 5 } }),
+    )
+    .expect_err("bad shape");
+    assert!(
+        err.as_str().is_some_and(|s| s.contains("invalid args")),
+        "{err}"
+    );
 }
 
 #[test]
 fn pause_flag_round_trips_and_is_audited() {
     let h = harness();
-    assert_eq!(invoke(&h.main, "app_status", json!({})).expect("status")["publishing_paused"], false);
-    let status = invoke(&h.main, "set_publishing_paused", json!({ "paused": true })).expect("paused");
+    assert_eq!(
+        invoke(&h.main, "app_status", json!({})).expect("status")["publishing_paused"],
+        false
+    );
+    let status =
+        invoke(&h.main, "set_publishing_paused", json!({ "paused": true })).expect("paused");
     assert_eq!(status["publishing_paused"], true);
-    assert_eq!(invoke(&h.main, "app_status", json!({})).expect("status")["publishing_paused"], true);
+    assert_eq!(
+        invoke(&h.main, "app_status", json!({})).expect("status")["publishing_paused"],
+        true
+    );
     let audit = invoke(&h.main, "recent_audit", json!({ "limit": 10 })).expect("audit");
     assert_eq!(audit[0]["action"], "publishing.paused");
     assert_eq!(audit[0]["actor"], "user");
@@ -88,7 +123,11 @@ fn pause_flag_round_trips_and_is_audited() {
 fn acl_allows_only_our_commands_and_only_in_the_main_window() {
     let h = harness();
     // Core plugin commands are not granted.
-    for cmd in ["plugin:window|close", "plugin:event|listen", "plugin:path|resolve_directory"] {
+    for cmd in [
+        "plugin:window|close",
+        "plugin:event|listen",
+        "plugin:path|resolve_directory",
+    ] {
         let err = invoke(&h.main, cmd, json!({})).expect_err(cmd);
         assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
     }

@@ -29,16 +29,28 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 fn start_driver(data_dir: &std::path::Path) -> Driver {
     let port = free_port();
     let native_port = free_port();
     let child = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .env("REACHLOOP_DATA_DIR", data_dir)
-        .env("REACHLOOP_KEYCHAIN_SERVICE", format!("dev.reachloop.e2e.{}", std::process::id()))
+        .env(
+            "REACHLOOP_KEYCHAIN_SERVICE",
+            format!("dev.reachloop.e2e.{}", std::process::id()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -47,7 +59,10 @@ fn start_driver(data_dir: &std::path::Path) -> Driver {
     let deadline = Instant::now() + WAIT;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not listen on {addr}");
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {addr}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     driver
@@ -55,14 +70,22 @@ fn start_driver(data_dir: &std::path::Path) -> Driver {
 
 async fn launch(driver: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
-    caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_reachloop") }));
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": env!("CARGO_BIN_EXE_reachloop") }),
+    );
     caps.insert("browserName".into(), json!("wry"));
     let client = ClientBuilder::native()
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
         .expect("start a WebDriver session with the app");
-    client.wait().at_most(WAIT).for_element(Locator::Css("#page-campaigns")).await.expect("the Campaigns page shows");
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#page-campaigns"))
+        .await
+        .expect("the Campaigns page shows");
     client
 }
 
@@ -78,6 +101,8 @@ impl Artifacts {
     }
 
     async fn shot(&self, client: &Client, name: &str) {
+        // Let WebKit paint the last change before capturing it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let png = client.screenshot().await.expect("screenshot");
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         std::fs::write(self.0.join(format!("{name}.png")), png).expect("save screenshot");
@@ -86,7 +111,11 @@ impl Artifacts {
 
 async fn listed_names(client: &Client) -> Vec<String> {
     let mut names = Vec::new();
-    for el in client.find_all(Locator::Css("#campaign-list .campaign-name")).await.expect("find") {
+    for el in client
+        .find_all(Locator::Css("#campaign-list .campaign-name"))
+        .await
+        .expect("find")
+    {
         names.push(el.text().await.expect("text"));
     }
     names
@@ -105,34 +134,76 @@ async fn wait_for_listed(client: &Client, name: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_a_campaign_restart_and_find_it_again() {
-    let data = tempfile::Builder::new().prefix("reachloop-e2e-").tempdir().expect("temp dir");
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
     let driver = start_driver(data.path());
     let shots = Artifacts::new();
 
     // First launch: an empty app.
     let client = launch(&driver).await;
-    client.wait().at_most(WAIT).for_element(Locator::Css("#campaign-empty")).await.expect("empty state on first run");
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#campaign-empty"))
+        .await
+        .expect("empty state on first run");
     shots.shot(&client, "01-first-launch").await;
 
     // An empty name is refused beside the field, and nothing is created.
-    client.find(Locator::Css("#platform-x")).await.expect("x box").click().await.expect("tick x");
-    client.find(Locator::Css("#campaign-submit")).await.expect("submit").click().await.expect("click");
+    client
+        .find(Locator::Css("#platform-x"))
+        .await
+        .expect("x box")
+        .click()
+        .await
+        .expect("tick x");
+    client
+        .find(Locator::Css("#campaign-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
     let error = client
         .wait()
         .at_most(WAIT)
         .for_element(Locator::Css("#campaign-name-error"))
         .await
         .expect("an error appears beside the name field");
-    assert_eq!(error.text().await.expect("text"), "Give the campaign a name.");
-    let name_field = client.find(Locator::Css("#campaign-name")).await.expect("name field");
-    assert_eq!(name_field.attr("aria-invalid").await.expect("attr").as_deref(), Some("true"));
-    assert!(client.find(Locator::Css("#campaign-empty")).await.is_ok(), "nothing was created");
+    assert_eq!(
+        error.text().await.expect("text"),
+        "Give the campaign a name."
+    );
+    let name_field = client
+        .find(Locator::Css("#campaign-name"))
+        .await
+        .expect("name field");
+    assert_eq!(
+        name_field
+            .attr("aria-invalid")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(
+        client.find(Locator::Css("#campaign-empty")).await.is_ok(),
+        "nothing was created"
+    );
     shots.shot(&client, "02-empty-name-error").await;
 
     // Fill the form and create the campaign.
-    name_field.send_keys("Spring launch").await.expect("type name");
+    name_field
+        .send_keys("Spring launch")
+        .await
+        .expect("type name");
     assert!(
-        client.find(Locator::Css("#campaign-name-error")).await.is_err(),
+        client
+            .find(Locator::Css("#campaign-name-error"))
+            .await
+            .is_err(),
         "the error clears once the name is edited"
     );
     client
@@ -142,7 +213,13 @@ async fn create_a_campaign_restart_and_find_it_again() {
         .send_keys("Announce the spring collection to new followers")
         .await
         .expect("type prompt");
-    client.find(Locator::Css("#platform-instagram")).await.expect("ig box").click().await.expect("tick ig");
+    client
+        .find(Locator::Css("#platform-instagram"))
+        .await
+        .expect("ig box")
+        .click()
+        .await
+        .expect("tick ig");
     client
         .find(Locator::Css("#campaign-goal"))
         .await
@@ -150,11 +227,26 @@ async fn create_a_campaign_restart_and_find_it_again() {
         .select_by_value("engagement")
         .await
         .expect("pick goal");
-    client.find(Locator::Css("#campaign-submit")).await.expect("submit").click().await.expect("click");
+    client
+        .find(Locator::Css("#campaign-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
     let names = wait_for_listed(&client, "Spring launch").await;
     assert_eq!(names, ["Spring launch"], "the new campaign is listed");
-    let item = client.find(Locator::Css("#campaign-list .campaign-item")).await.expect("item").text().await.expect("text");
-    assert!(item.contains("draft") && item.contains("Engagement") && item.contains("X · Instagram"), "{item}");
+    let item = client
+        .find(Locator::Css("#campaign-list .campaign-item"))
+        .await
+        .expect("item")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        item.contains("draft") && item.contains("Engagement") && item.contains("X · Instagram"),
+        "{item}"
+    );
     shots.shot(&client, "03-campaign-created").await;
     client.close().await.expect("quit the app");
 
@@ -165,10 +257,24 @@ async fn create_a_campaign_restart_and_find_it_again() {
     assert_eq!(names, ["Spring launch"], "the campaign survives a restart");
 
     // The Activity page shows the audit entry for it.
-    client.find(Locator::Id("nav-activity")).await.expect("nav").click().await.expect("open activity");
-    let table = client.wait().at_most(WAIT).for_element(Locator::Css("#audit-list")).await.expect("audit list");
+    client
+        .find(Locator::Id("nav-activity"))
+        .await
+        .expect("nav")
+        .click()
+        .await
+        .expect("open activity");
+    let table = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#audit-list"))
+        .await
+        .expect("audit list");
     let text = table.text().await.expect("text");
-    assert!(text.contains("campaign.created") && text.contains("Spring launch"), "{text}");
+    assert!(
+        text.contains("campaign.created") && text.contains("Spring launch"),
+        "{text}"
+    );
     shots.shot(&client, "05-activity").await;
     client.close().await.expect("quit the app");
 }

@@ -11,7 +11,11 @@ use reachloop::{paths, App, Error};
 use reachloop_ipc::{Campaign, NewCampaign};
 
 #[derive(Parser)]
-#[command(name = "reachloop-cli", version, about = "Reachloop without the window")]
+#[command(
+    name = "reachloop-cli",
+    version,
+    about = "Reachloop without the window"
+)]
 struct Cli {
     /// Data directory (default: $REACHLOOP_DATA_DIR, else the OS data directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -66,7 +70,10 @@ enum KeychainCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -103,8 +110,15 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Campaigns(CampaignsCommand::Create(args)) => {
-            let input = NewCampaign { name: args.name, prompt: args.prompt, platforms: args.platforms, goal: args.goal };
-            let campaign = app.create_campaign(now, uuid::Uuid::new_v4(), Actor::Cli, &input).await?;
+            let input = NewCampaign {
+                name: args.name,
+                prompt: args.prompt,
+                platforms: args.platforms,
+                goal: args.goal,
+            };
+            let campaign = app
+                .create_campaign(now, uuid::Uuid::new_v4(), Actor::Cli, &input)
+                .await?;
             if args.json {
                 print_json(&mut out, &campaign);
             } else {
@@ -112,8 +126,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Keychain(KeychainCommand::Check) => {
-            app.unlock_vault(now, &OsKeychain::from_env(), &mut rand::rngs::OsRng).await?;
-            let _ = writeln!(out, "keychain: ok (data key present and matches this database)");
+            app.unlock_vault(now, &OsKeychain::from_env(), &mut rand::rngs::OsRng)
+                .await?;
+            let _ = writeln!(
+                out,
+                "keychain: ok (data key present and matches this database)"
+            );
         }
     }
     app.store().clone().close().await;
@@ -127,7 +145,10 @@ fn print_json(out: &mut impl Write, value: &impl serde::Serialize) {
 
 fn print_table(out: &mut impl Write, campaigns: &[Campaign]) {
     if campaigns.is_empty() {
-        let _ = writeln!(out, "no campaigns yet; create one with `reachloop-cli campaigns create`");
+        let _ = writeln!(
+            out,
+            "no campaigns yet; create one with `reachloop-cli campaigns create`"
+        );
         return;
     }
     for c in campaigns {

@@ -24,9 +24,11 @@ impl TryFrom<Row> for Campaign {
     type Error = StoreError;
 
     fn try_from(r: Row) -> Result<Campaign, StoreError> {
-        let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("campaign {}: {what} {v:?}", r.id));
+        let corrupt =
+            |what: &str, v: &str| StoreError::Corrupt(format!("campaign {}: {what} {v:?}", r.id));
         let goal = Goal::parse(&r.goal).ok_or_else(|| corrupt("goal", &r.goal))?;
-        let status = CampaignStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?;
+        let status =
+            CampaignStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?;
         let mut platforms = r
             .platforms
             .as_deref()
@@ -99,7 +101,10 @@ impl Store {
             },
         )
         .await?;
-        let row: Row = sqlx::query_as(&format!("{SELECT} WHERE c.id = ?")).bind(&id).fetch_one(&mut *tx).await?;
+        let row: Row = sqlx::query_as(&format!("{SELECT} WHERE c.id = ?"))
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         row.try_into()
     }

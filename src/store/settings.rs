@@ -20,7 +20,9 @@ impl Store {
             None => Ok(false),
             Some("true") => Ok(true),
             Some("false") => Ok(false),
-            Some(other) => Err(StoreError::Corrupt(format!("{PUBLISHING_PAUSED} = {other}"))),
+            Some(other) => Err(StoreError::Corrupt(format!(
+                "{PUBLISHING_PAUSED} = {other}"
+            ))),
         }
     }
 
@@ -41,11 +43,21 @@ impl Store {
         .bind(time::to_db(now))
         .execute(&mut *tx)
         .await?;
-        let action = if paused { "publishing.paused" } else { "publishing.resumed" };
+        let action = if paused {
+            "publishing.paused"
+        } else {
+            "publishing.resumed"
+        };
         audit::record(
             &mut tx,
             now,
-            &AuditRecord { actor, action, entity_type: "settings", entity_id: None, details: json!({}) },
+            &AuditRecord {
+                actor,
+                action,
+                entity_type: "settings",
+                entity_id: None,
+                details: json!({}),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -64,11 +76,18 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         let Some(value) = value else { return Ok(None) };
-        let hex: String = serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(format!("{KEY_CANARY}: {e}")))?;
-        hex::decode(hex).map(Some).map_err(|e| StoreError::Corrupt(format!("{KEY_CANARY}: {e}")))
+        let hex: String = serde_json::from_str(&value)
+            .map_err(|e| StoreError::Corrupt(format!("{KEY_CANARY}: {e}")))?;
+        hex::decode(hex)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("{KEY_CANARY}: {e}")))
     }
 
-    pub async fn set_key_canary(&self, now: DateTime<Utc>, canary: &[u8]) -> Result<(), StoreError> {
+    pub async fn set_key_canary(
+        &self,
+        now: DateTime<Utc>,
+        canary: &[u8],
+    ) -> Result<(), StoreError> {
         let hex = hex::encode(canary);
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -96,4 +115,3 @@ impl Store {
         Ok(())
     }
 }
-

@@ -30,7 +30,10 @@ fn prints_its_version() {
     let dir = data_dir();
     let out = cli(dir.path(), &["--version"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).trim(), format!("reachloop-cli {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("reachloop-cli {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[tokio::test]
@@ -43,31 +46,67 @@ async fn lists_campaigns_the_app_created_as_json() {
         platforms: vec!["tiktok".into(), "youtube".into()],
         goal: "reach".into(),
     };
-    let created = app.create_campaign(at(8, 30), uuid::Uuid::new_v4(), Actor::User, &input).await.expect("create");
+    let created = app
+        .create_campaign(at(8, 30), uuid::Uuid::new_v4(), Actor::User, &input)
+        .await
+        .expect("create");
 
     let out = cli(dir.path(), &["campaigns", "list", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let listed: Vec<Campaign> = serde_json::from_str(&stdout(&out)).expect("JSON list of campaigns");
+    let listed: Vec<Campaign> =
+        serde_json::from_str(&stdout(&out)).expect("JSON list of campaigns");
     assert_eq!(listed, vec![created]);
 }
 
 #[test]
 fn creates_with_the_same_rules_and_explains_bad_input() {
     let dir = data_dir();
-    let bad = cli(dir.path(), &["campaigns", "create", "--name", " ", "--platform", "myspace", "--goal", "reach"]);
+    let bad = cli(
+        dir.path(),
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            " ",
+            "--platform",
+            "myspace",
+            "--goal",
+            "reach",
+        ],
+    );
     assert!(!bad.status.success());
     let err = stderr(&bad);
-    assert!(err.contains("name: Give the campaign a name. [required]"), "{err}");
+    assert!(
+        err.contains("name: Give the campaign a name. [required]"),
+        "{err}"
+    );
     assert!(err.contains("[unknown_platform]"), "{err}");
 
-    let ok = cli(dir.path(), &["campaigns", "create", "--name", "Launch", "--platform", "x", "--goal", "ctr", "--json"]);
+    let ok = cli(
+        dir.path(),
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Launch",
+            "--platform",
+            "x",
+            "--goal",
+            "ctr",
+            "--json",
+        ],
+    );
     assert!(ok.status.success(), "{}", stderr(&ok));
     let created: Campaign = serde_json::from_str(&stdout(&ok)).expect("JSON campaign");
     let listed: Vec<Campaign> =
-        serde_json::from_str(&stdout(&cli(dir.path(), &["campaigns", "list", "--json"]))).expect("JSON list");
+        serde_json::from_str(&stdout(&cli(dir.path(), &["campaigns", "list", "--json"])))
+            .expect("JSON list");
     assert_eq!(listed, vec![created]);
     let table = stdout(&cli(dir.path(), &["campaigns", "list"]));
-    assert!(table.contains("Launch") && table.contains("draft"), "{table}");
+    assert!(
+        table.contains("Launch") && table.contains("draft"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -77,5 +116,9 @@ fn an_unusable_data_dir_is_a_clear_error() {
     std::fs::write(&file, b"").expect("write");
     let out = cli(&file, &["campaigns", "list", "--json"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("cannot create the data directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot create the data directory"),
+        "{}",
+        stderr(&out)
+    );
 }

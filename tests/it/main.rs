@@ -11,12 +11,17 @@ use chrono::{DateTime, TimeZone, Utc};
 
 /// A fixed instant, so tests do not depend on the clock.
 pub fn at(h: u32, m: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 26, h, m, 0).single().expect("valid instant")
+    Utc.with_ymd_and_hms(2026, 11, 26, h, m, 0)
+        .single()
+        .expect("valid instant")
 }
 
 /// A fresh data directory that disappears with the test.
 pub fn data_dir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("reachloop-it-").tempdir().expect("temp dir")
+    tempfile::Builder::new()
+        .prefix("reachloop-it-")
+        .tempdir()
+        .expect("temp dir")
 }
 
 pub fn db_path(dir: &Path) -> std::path::PathBuf {

@@ -14,7 +14,10 @@ struct TestKeychain(OsKeychain);
 
 impl TestKeychain {
     fn new(name: &str) -> TestKeychain {
-        let k = OsKeychain::new(&format!("dev.reachloop.test.{name}.{}", uuid::Uuid::new_v4()));
+        let k = OsKeychain::new(&format!(
+            "dev.reachloop.test.{name}.{}",
+            uuid::Uuid::new_v4()
+        ));
         TestKeychain(k)
     }
 }
@@ -26,7 +29,9 @@ impl Drop for TestKeychain {
 }
 
 fn require_keychain(result: Result<reachloop::secrets::Vault, Error>) -> reachloop::secrets::Vault {
-    result.unwrap_or_else(|e| panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}"))
+    result.unwrap_or_else(|e| {
+        panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}")
+    })
 }
 
 #[tokio::test]
@@ -36,20 +41,39 @@ async fn seals_with_a_key_created_in_the_keychain_and_reopens_after_restart() {
     let app = App::open(dir.path()).await.expect("open");
     assert!(keys.0.load().expect("keychain reachable").is_none());
 
-    let vault = require_keychain(app.unlock_vault(at(9, 0), &keys.0, &mut rand::rngs::OsRng).await);
-    let key = keys.0.load().expect("load").expect("a key was created on first use");
+    let vault = require_keychain(
+        app.unlock_vault(at(9, 0), &keys.0, &mut rand::rngs::OsRng)
+            .await,
+    );
+    let key = keys
+        .0
+        .load()
+        .expect("load")
+        .expect("a key was created on first use");
     assert_eq!(key.len(), 32);
     let sealed = vault.seal(b"access-token-abc", b"account:1", &mut rand::rngs::OsRng);
     app.store().clone().close().await;
 
     // The database never sees the key; a fresh process finds the same key.
     let db = std::fs::read(crate::db_path(dir.path())).expect("read db");
-    assert!(!db.windows(key.len()).any(|w| w == key.as_slice()), "key bytes leaked into the database");
+    assert!(
+        !db.windows(key.len()).any(|w| w == key.as_slice()),
+        "key bytes leaked into the database"
+    );
 
     let app = App::open(dir.path()).await.expect("reopen");
-    let vault = require_keychain(app.unlock_vault(at(10, 0), &keys.0, &mut rand::rngs::OsRng).await);
-    assert_eq!(vault.open(&sealed, b"account:1").expect("open").as_slice(), b"access-token-abc");
-    assert!(matches!(vault.open(&sealed, b"account:2"), Err(SecretsError::Unauthentic)));
+    let vault = require_keychain(
+        app.unlock_vault(at(10, 0), &keys.0, &mut rand::rngs::OsRng)
+            .await,
+    );
+    assert_eq!(
+        vault.open(&sealed, b"account:1").expect("open").as_slice(),
+        b"access-token-abc"
+    );
+    assert!(matches!(
+        vault.open(&sealed, b"account:2"),
+        Err(SecretsError::Unauthentic)
+    ));
     let created: Vec<String> = app
         .recent_audit(10)
         .await
@@ -66,13 +90,25 @@ async fn a_key_deleted_from_the_keychain_is_reported_not_replaced() {
     let keys = TestKeychain::new("missing");
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
-    require_keychain(app.unlock_vault(at(9, 0), &keys.0, &mut rand::rngs::OsRng).await);
+    require_keychain(
+        app.unlock_vault(at(9, 0), &keys.0, &mut rand::rngs::OsRng)
+            .await,
+    );
     keys.0.delete().expect("delete");
 
-    let err = app.unlock_vault(at(9, 1), &keys.0, &mut rand::rngs::OsRng).await.expect_err("key is gone");
-    assert!(matches!(err, Error::Secrets(SecretsError::KeyMissing)), "{err:?}");
+    let err = app
+        .unlock_vault(at(9, 1), &keys.0, &mut rand::rngs::OsRng)
+        .await
+        .expect_err("key is gone");
+    assert!(
+        matches!(err, Error::Secrets(SecretsError::KeyMissing)),
+        "{err:?}"
+    );
     assert_eq!(err.code(), "keychain");
-    assert!(keys.0.load().expect("load").is_none(), "no replacement key may be created");
+    assert!(
+        keys.0.load().expect("load").is_none(),
+        "no replacement key may be created"
+    );
 }
 
 #[test]
@@ -81,13 +117,22 @@ fn an_absent_keychain_is_a_clear_error_from_the_cli() {
     let out = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
         .env("REACHLOOP_DATA_DIR", dir.path())
         .env(SERVICE_ENV, "dev.reachloop.test.absent")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/reachloop-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/reachloop-test-bus",
+        )
         .args(["keychain", "check"])
         .output()
         .expect("run reachloop-cli");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "must fail without a keychain; stderr: {stderr}");
-    assert!(stderr.contains("the OS keychain is not available"), "{stderr}");
+    assert!(
+        !out.status.success(),
+        "must fail without a keychain; stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("the OS keychain is not available"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -105,10 +150,18 @@ fn the_cli_checks_the_real_keychain() {
             .expect("run reachloop-cli")
     };
     let first = run();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(keys.0.load().expect("load").is_some());
     let second = run();
-    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     keys.0.delete().expect("delete");
     let third = run();
     assert!(!third.status.success());

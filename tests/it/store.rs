@@ -33,7 +33,9 @@ async fn opens_in_wal_mode_with_foreign_keys_and_seeded_providers() {
 async fn creates_missing_data_dir_and_reports_unusable_one() {
     let dir = data_dir();
     let nested = dir.path().join("a/b/c");
-    Store::open_in(&nested).await.expect("nested dirs are created");
+    Store::open_in(&nested)
+        .await
+        .expect("nested dirs are created");
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").expect("write");
     match Store::open_in(&file).await {
@@ -46,20 +48,43 @@ async fn creates_missing_data_dir_and_reports_unusable_one() {
 async fn campaigns_survive_reopening_and_list_newest_first() {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
-    let first = app.create_campaign(at(9, 0), Uuid::new_v4(), Actor::User, &new_campaign("First")).await.expect("create");
+    let first = app
+        .create_campaign(
+            at(9, 0),
+            Uuid::new_v4(),
+            Actor::User,
+            &new_campaign("First"),
+        )
+        .await
+        .expect("create");
     assert_eq!(first.status, CampaignStatus::Draft);
     assert_eq!(first.goal, Goal::Engagement);
     assert_eq!(first.platforms, vec![Platform::X, Platform::Instagram]);
     assert_eq!(first.created_at, "2026-11-26T09:00:00.000Z");
-    app.create_campaign(at(10, 0), Uuid::new_v4(), Actor::User, &new_campaign("Second")).await.expect("create");
+    app.create_campaign(
+        at(10, 0),
+        Uuid::new_v4(),
+        Actor::User,
+        &new_campaign("Second"),
+    )
+    .await
+    .expect("create");
     app.store().clone().close().await;
 
     let reopened = App::open(dir.path()).await.expect("reopen");
-    let names: Vec<String> = reopened.list_campaigns().await.expect("list").into_iter().map(|c| c.name).collect();
+    let names: Vec<String> = reopened
+        .list_campaigns()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(names, ["Second", "First"]);
     let audit = reopened.recent_audit(10).await.expect("audit");
     assert_eq!(audit.len(), 2);
-    assert!(audit.iter().all(|e| e.action == "campaign.created" && e.actor == "user"));
+    assert!(audit
+        .iter()
+        .all(|e| e.action == "campaign.created" && e.actor == "user"));
     assert!(audit[0].details.contains("\"Second\""));
 }
 
@@ -83,13 +108,23 @@ async fn publishing_pause_is_persisted_and_audited() {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
     assert!(!app.status().await.expect("status").publishing_paused);
-    app.set_publishing_paused(at(9, 0), Actor::User, true).await.expect("pause");
+    app.set_publishing_paused(at(9, 0), Actor::User, true)
+        .await
+        .expect("pause");
     app.store().clone().close().await;
     let app = App::open(dir.path()).await.expect("reopen");
     assert!(app.status().await.expect("status").publishing_paused);
-    app.set_publishing_paused(at(9, 5), Actor::User, false).await.expect("resume");
+    app.set_publishing_paused(at(9, 5), Actor::User, false)
+        .await
+        .expect("resume");
     assert!(!app.status().await.expect("status").publishing_paused);
-    let actions: Vec<String> = app.recent_audit(10).await.expect("audit").into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = app
+        .recent_audit(10)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert_eq!(actions, ["publishing.resumed", "publishing.paused"]);
 }
 
@@ -130,13 +165,31 @@ fn constraint_failure(r: Result<u64, StoreError>) -> String {
 async fn check_constraints_reject_unknown_enumerations() {
     let (_dir, store) = seeded().await;
     for (sql, needle) in [
-        ("UPDATE campaigns SET status = 'live' WHERE id = 'c1'", "CHECK"),
-        ("UPDATE campaigns SET goal = 'fame' WHERE id = 'c1'", "CHECK"),
+        (
+            "UPDATE campaigns SET status = 'live' WHERE id = 'c1'",
+            "CHECK",
+        ),
+        (
+            "UPDATE campaigns SET goal = 'fame' WHERE id = 'c1'",
+            "CHECK",
+        ),
         ("UPDATE posts SET status = 'sent' WHERE id = 'p1'", "CHECK"),
-        ("INSERT INTO providers (id, display_name) VALUES ('myspace', 'MySpace')", "CHECK"),
-        ("UPDATE social_accounts SET status = 'ok' WHERE id = 'a1'", "CHECK"),
-        ("UPDATE campaigns SET variants_per_platform = 6 WHERE id = 'c1'", "CHECK"),
-        ("INSERT INTO campaign_platforms (campaign_id, provider_id) VALUES ('c1', 'myspace')", "FOREIGN KEY"),
+        (
+            "INSERT INTO providers (id, display_name) VALUES ('myspace', 'MySpace')",
+            "CHECK",
+        ),
+        (
+            "UPDATE social_accounts SET status = 'ok' WHERE id = 'a1'",
+            "CHECK",
+        ),
+        (
+            "UPDATE campaigns SET variants_per_platform = 6 WHERE id = 'c1'",
+            "CHECK",
+        ),
+        (
+            "INSERT INTO campaign_platforms (campaign_id, provider_id) VALUES ('c1', 'myspace')",
+            "FOREIGN KEY",
+        ),
         ("UPDATE metrics SET likes = -1", "CHECK"),
         (
             "INSERT INTO schedules (id, campaign_id, kind, time_zone, created_at, updated_at)
@@ -156,31 +209,68 @@ async fn posts_are_unique_per_campaign_platform_account_and_slot() {
          VALUES ('p2', 'c1', 'x', 'a1', '2026-11-27T08:00:00.000Z', 't', 't')";
     assert!(constraint_failure(store.execute_raw(duplicate).await).contains("UNIQUE"));
     let next_slot = duplicate.replace("'p2'", "'p3'").replace("08:00", "09:00");
-    assert_eq!(store.execute_raw(&next_slot).await.expect("another slot is fine"), 1);
+    assert_eq!(
+        store
+            .execute_raw(&next_slot)
+            .await
+            .expect("another slot is fine"),
+        1
+    );
 }
 
 #[tokio::test]
 async fn deleting_a_campaign_cascades_but_accounts_and_audit_remain() {
     let (_dir, store) = seeded().await;
-    store.audit(crate::at(9, 0), &reachloop::store::AuditRecord {
-        actor: Actor::System,
-        action: "test.marker",
-        entity_type: "campaign",
-        entity_id: Some("c1"),
-        details: serde_json::json!({}),
-    })
-    .await
-    .expect("audit");
+    store
+        .audit(
+            crate::at(9, 0),
+            &reachloop::store::AuditRecord {
+                actor: Actor::System,
+                action: "test.marker",
+                entity_type: "campaign",
+                entity_id: Some("c1"),
+                details: serde_json::json!({}),
+            },
+        )
+        .await
+        .expect("audit");
     // An account with history cannot be deleted out from under its posts.
-    let message = constraint_failure(store.execute_raw("DELETE FROM social_accounts WHERE id = 'a1'").await);
+    let message = constraint_failure(
+        store
+            .execute_raw("DELETE FROM social_accounts WHERE id = 'a1'")
+            .await,
+    );
     assert!(message.contains("FOREIGN KEY"), "{message}");
 
-    assert_eq!(store.execute_raw("DELETE FROM campaigns WHERE id = 'c1'").await.expect("delete"), 1);
-    for table in ["campaign_platforms", "variants", "schedules", "posts", "metrics", "optimizer_arms", "optimizer_decisions"] {
-        let left = store.scalar_raw(&format!("SELECT count(*) FROM {table}")).await.expect("count");
+    assert_eq!(
+        store
+            .execute_raw("DELETE FROM campaigns WHERE id = 'c1'")
+            .await
+            .expect("delete"),
+        1
+    );
+    for table in [
+        "campaign_platforms",
+        "variants",
+        "schedules",
+        "posts",
+        "metrics",
+        "optimizer_arms",
+        "optimizer_decisions",
+    ] {
+        let left = store
+            .scalar_raw(&format!("SELECT count(*) FROM {table}"))
+            .await
+            .expect("count");
         assert_eq!(left, 0, "{table} should be empty after the cascade");
     }
-    assert_eq!(store.scalar_raw("SELECT count(*) FROM social_accounts").await.expect("count"), 1);
+    assert_eq!(
+        store
+            .scalar_raw("SELECT count(*) FROM social_accounts")
+            .await
+            .expect("count"),
+        1
+    );
     assert_eq!(store.recent_audit(5).await.expect("audit").len(), 1);
 }
 
@@ -188,7 +278,9 @@ async fn deleting_a_campaign_cascades_but_accounts_and_audit_remain() {
 async fn audit_log_is_append_only() {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
-    app.set_publishing_paused(at(9, 0), Actor::User, true).await.expect("pause");
+    app.set_publishing_paused(at(9, 0), Actor::User, true)
+        .await
+        .expect("pause");
     for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"] {
         let message = constraint_failure(app.store().execute_raw(sql).await);
         assert!(message.contains("append-only"), "{sql}: {message}");
@@ -208,7 +300,9 @@ async fn a_database_from_a_newer_version_is_a_clear_error() {
         .expect("insert");
     store.close().await;
     match Store::open_in(dir.path()).await {
-        Err(e @ StoreError::Migrate { .. }) => assert!(e.to_string().contains("cannot upgrade the database")),
+        Err(e @ StoreError::Migrate { .. }) => {
+            assert!(e.to_string().contains("cannot upgrade the database"))
+        }
         other => panic!("expected a migration error, got {other:?}"),
     }
 }

@@ -18,13 +18,20 @@ async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<
     match invoke(cmd, args).await {
         Ok(value) => serde_wasm_bindgen::from_value(value)
             .map_err(|e| internal(format!("unexpected answer from {cmd}: {e}"))),
-        Err(err) => Err(serde_wasm_bindgen::from_value::<ErrorDto>(err.clone())
-            .unwrap_or_else(|_| internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed"))))),
+        Err(err) => Err(
+            serde_wasm_bindgen::from_value::<ErrorDto>(err.clone()).unwrap_or_else(|_| {
+                internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
+            }),
+        ),
     }
 }
 
 fn internal(message: String) -> ErrorDto {
-    ErrorDto { code: codes::INTERNAL.into(), message, fields: vec![] }
+    ErrorDto {
+        code: codes::INTERNAL.into(),
+        message,
+        fields: vec![],
+    }
 }
 
 #[derive(Serialize)]

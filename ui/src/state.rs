@@ -101,14 +101,21 @@ impl CampaignForm {
         NewCampaign {
             name: self.name.clone(),
             prompt: self.prompt.clone(),
-            platforms: self.platforms.iter().map(|p| p.as_str().to_string()).collect(),
+            platforms: self
+                .platforms
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
             goal: self.goal.as_str().to_string(),
         }
     }
 
     /// The message for `field`, if it has a problem.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     fn clear(&mut self, field: &str) {
@@ -153,7 +160,11 @@ impl Reducible for CampaignForm {
                 }
             }
             FormAction::Saved => {
-                next = CampaignForm { saved: self.saved + 1, goal: self.goal, ..CampaignForm::default() };
+                next = CampaignForm {
+                    saved: self.saved + 1,
+                    goal: self.goal,
+                    ..CampaignForm::default()
+                };
             }
         }
         Rc::new(next)
@@ -173,7 +184,11 @@ mod tests {
     }
 
     fn field_error(field: &str) -> FieldError {
-        FieldError { field: field.into(), code: "required".into(), message: format!("{field} needed") }
+        FieldError {
+            field: field.into(),
+            code: "required".into(),
+            message: format!("{field} needed"),
+        }
     }
 
     #[test]
@@ -202,7 +217,10 @@ mod tests {
             message: "invalid".into(),
             fields: vec![field_error("name"), field_error("platforms")],
         };
-        let form = apply(CampaignForm::default(), vec![FormAction::Submit, FormAction::Failed(err)]);
+        let form = apply(
+            CampaignForm::default(),
+            vec![FormAction::Submit, FormAction::Failed(err)],
+        );
         assert!(!form.submitting);
         assert_eq!(form.error("name"), Some("name needed"));
         assert_eq!(form.error("platforms"), Some("platforms needed"));
@@ -213,17 +231,36 @@ mod tests {
 
     #[test]
     fn other_failures_are_shown_apart_and_saving_resets_the_form() {
-        let err = ErrorDto { code: "storage".into(), message: "disk full".into(), fields: vec![] };
+        let err = ErrorDto {
+            code: "storage".into(),
+            message: "disk full".into(),
+            fields: vec![],
+        };
         let form = apply(
             CampaignForm::default(),
-            vec![FormAction::SetName("Keep me".into()), FormAction::Submit, FormAction::Failed(err)],
+            vec![
+                FormAction::SetName("Keep me".into()),
+                FormAction::Submit,
+                FormAction::Failed(err),
+            ],
         );
         assert_eq!(form.failure.as_deref(), Some("disk full"));
         assert_eq!(form.name, "Keep me", "a failed save loses nothing");
-        let form = apply(form, vec![FormAction::SetGoal(Goal::Engagement), FormAction::Submit, FormAction::Saved]);
+        let form = apply(
+            form,
+            vec![
+                FormAction::SetGoal(Goal::Engagement),
+                FormAction::Submit,
+                FormAction::Saved,
+            ],
+        );
         assert_eq!(form.name, "");
         assert_eq!(form.saved, 1);
-        assert_eq!(form.goal, Goal::Engagement, "the goal choice is kept for the next campaign");
+        assert_eq!(
+            form.goal,
+            Goal::Engagement,
+            "the goal choice is kept for the next campaign"
+        );
         assert!(form.failure.is_none() && !form.submitting);
     }
 

@@ -25,10 +25,19 @@ pub fn startup(args: &[&str]) -> Result<()> {
     if std::env::var_os("REACHLOOP_BENCH_INNER").is_none() {
         setup::ensure(setup::Purpose::Run)?;
         ui::build()?;
-        step("build the desktop app (release)", || run(cargo().args(["build", "--release", "-p", "reachloop-desktop"])))?;
+        step("build the desktop app (release)", || {
+            run(cargo().args(["build", "--release", "-p", "reachloop-desktop"]))
+        })?;
         let me = std::env::current_exe().context("find xtask's own path")?;
-        let mut cmd = headless::wrap(&me, headless::Session { display: !headless::has_display(), keyring: true });
-        cmd.args(["bench", "startup"]).env("REACHLOOP_BENCH_INNER", "1");
+        let mut cmd = headless::wrap(
+            &me,
+            headless::Session {
+                display: !headless::has_display(),
+                keyring: true,
+            },
+        );
+        cmd.args(["bench", "startup"])
+            .env("REACHLOOP_BENCH_INNER", "1");
         return run(&mut cmd);
     }
     let app = target_dir().join("release").join(exe("reachloop"));
@@ -44,7 +53,11 @@ pub fn startup(args: &[&str]) -> Result<()> {
             "run {}: ui ready after {:>5} ms{}",
             i + 1,
             t.as_millis(),
-            if i == 0 { " (fresh data directory)" } else { "" }
+            if i == 0 {
+                " (fresh data directory)"
+            } else {
+                ""
+            }
         );
         ready.push(t);
         if let Some(m) = m {
@@ -64,9 +77,17 @@ pub fn startup(args: &[&str]) -> Result<()> {
         warm.len()
     );
     if let Some(m) = memory.first() {
-        println!("\nmemory after {} s idle (the app and its WebKit child processes):", IDLE.as_secs());
+        println!(
+            "\nmemory after {} s idle (the app and its WebKit child processes):",
+            IDLE.as_secs()
+        );
         for p in &m.processes {
-            println!("  {:<28} RSS {:>7.1} MiB  PSS {:>7.1} MiB", p.name, mib(p.rss_kib), mib(p.pss_kib));
+            println!(
+                "  {:<28} RSS {:>7.1} MiB  PSS {:>7.1} MiB",
+                p.name,
+                mib(p.rss_kib),
+                mib(p.pss_kib)
+            );
         }
         println!(
             "  total                        RSS {:>7.1} MiB  PSS {:>7.1} MiB",
@@ -128,7 +149,10 @@ fn wait_ready(child: &mut Child, started: Instant) -> Result<Duration> {
     });
     match rx.recv_timeout(READY_TIMEOUT) {
         Ok(at) => Ok(at - started),
-        Err(_) => bail!("the app did not report `ui ready` within {} s", READY_TIMEOUT.as_secs()),
+        Err(_) => bail!(
+            "the app did not report `ui ready` within {} s",
+            READY_TIMEOUT.as_secs()
+        ),
     }
 }
 
@@ -145,16 +169,25 @@ fn memory_of_tree(root: u32) -> Memory {
         .into_iter()
         .filter_map(|pid| {
             let dir = PathBuf::from(format!("/proc/{pid}"));
-            let name = std::fs::read_to_string(dir.join("comm")).ok()?.trim().to_string();
+            let name = std::fs::read_to_string(dir.join("comm"))
+                .ok()?
+                .trim()
+                .to_string();
             let rollup = std::fs::read_to_string(dir.join("smaps_rollup")).ok()?;
-            Some(ProcMem { name: format!("{name} ({pid})"), rss_kib: field_kib(&rollup, "Rss:"), pss_kib: field_kib(&rollup, "Pss:") })
+            Some(ProcMem {
+                name: format!("{name} ({pid})"),
+                rss_kib: field_kib(&rollup, "Rss:"),
+                pss_kib: field_kib(&rollup, "Pss:"),
+            })
         })
         .collect();
     Memory { processes }
 }
 
 fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
@@ -187,7 +220,10 @@ mod tests {
     fn parses_proc_fields() {
         assert_eq!(parent_pid("1234 (Web Content) S 99 1234 1234 0"), Some(99));
         assert_eq!(parent_pid("garbage"), None);
-        assert_eq!(field_kib("Rss:              20480 kB\nPss:   1000 kB\n", "Pss:"), 1000);
+        assert_eq!(
+            field_kib("Rss:              20480 kB\nPss:   1000 kB\n", "Pss:"),
+            1000
+        );
         assert_eq!(field_kib("", "Rss:"), 0);
     }
 

@@ -15,7 +15,9 @@ pub struct Session {
 }
 
 pub fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 /// `program` wrapped in `dbus-run-session` (and `xvfb-run`), with a fresh
@@ -36,6 +38,8 @@ pub fn wrap(program: &Path, session: Session) -> Command {
     } else {
         "exec \"$@\""
     };
-    cmd.args(["bash", "-c", script, "xtask-session"]).arg(program).env("KEYRING_HOME", &keyring_home);
+    cmd.args(["bash", "-c", script, "xtask-session"])
+        .arg(program)
+        .env("KEYRING_HOME", &keyring_home);
     cmd
 }

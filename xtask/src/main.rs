@@ -70,8 +70,16 @@ fn run_app(extra: &[&str]) -> Result<()> {
     let mut cmd = if headless::has_display() {
         Command::new(&app)
     } else {
-        println!("xtask: no display found; starting under a virtual display (Xvfb). Close with Ctrl+C.");
-        headless::wrap(&app, headless::Session { display: true, keyring: false })
+        println!(
+            "xtask: no display found; starting under a virtual display (Xvfb). Close with Ctrl+C."
+        );
+        headless::wrap(
+            &app,
+            headless::Session {
+                display: true,
+                keyring: false,
+            },
+        )
     };
     cmd.args(extra);
     run(&mut cmd)
@@ -82,18 +90,47 @@ fn test_all() -> Result<()> {
     setup::ensure(setup::Purpose::Test)?;
     ui::build()?;
     let cargo_bin = cargo_path();
-    step("unit, integration and command tests (cargo test --workspace)", || {
-        let mut cmd = headless::wrap(Path::new(&cargo_bin), headless::Session { display: false, keyring: true });
-        cmd.args(["test", "--workspace"]);
-        run(&mut cmd)
-    })?;
+    step(
+        "unit, integration and command tests (cargo test --workspace)",
+        || {
+            let mut cmd = headless::wrap(
+                Path::new(&cargo_bin),
+                headless::Session {
+                    display: false,
+                    keyring: true,
+                },
+            );
+            cmd.args(["test", "--workspace"]);
+            run(&mut cmd)
+        },
+    )?;
     step("end-to-end tests through the real window", || {
-        let mut cmd = headless::wrap(Path::new(&cargo_bin), headless::Session { display: true, keyring: true });
-        cmd.args(["test", "-p", "reachloop-desktop", "--features", "e2e", "--test", "e2e"]);
-        cmd.env("REACHLOOP_E2E_ARTIFACTS", workspace_root().join("target").join("e2e"));
+        let mut cmd = headless::wrap(
+            Path::new(&cargo_bin),
+            headless::Session {
+                display: true,
+                keyring: true,
+            },
+        );
+        cmd.args([
+            "test",
+            "-p",
+            "reachloop-desktop",
+            "--features",
+            "e2e",
+            "--test",
+            "e2e",
+        ]);
+        cmd.env(
+            "REACHLOOP_E2E_ARTIFACTS",
+            workspace_root().join("target").join("e2e"),
+        );
         run(&mut cmd)
     })?;
-    println!("xtask: all tests passed in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "xtask: all tests passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -108,7 +145,9 @@ pub fn step<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 
 /// Runs a command, inheriting stdio; fails if it exits non-zero.
 pub fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
     if !status.success() {
         bail!("{:?} exited with {status}", cmd.get_program());
     }
@@ -118,7 +157,9 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 /// Runs a command and returns its stdout, or `None` if it cannot start or fails.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 pub fn cargo_path() -> String {
@@ -133,7 +174,10 @@ pub fn cargo() -> Command {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// Cargo's target directory, honouring `CARGO_TARGET_DIR`.

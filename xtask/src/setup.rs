@@ -65,14 +65,23 @@ fn ensure_debian_packages(wanted: &[&str]) -> Result<()> {
         );
         return Ok(());
     }
-    let missing: Vec<&str> = wanted.iter().copied().filter(|p| !debian_package_installed(p)).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|p| !debian_package_installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     let list = missing.join(" ");
     let sudo = if is_root() {
         None
-    } else if on_path("sudo") && Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|s| s.success()) {
+    } else if on_path("sudo")
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .status()
+            .is_ok_and(|s| s.success())
+    {
         Some("sudo")
     } else {
         bail!(
@@ -115,16 +124,19 @@ fn ensure_cargo_tool(krate: &str, binary: &str, version: &str, locked: bool) -> 
     if installed.split_whitespace().any(|word| word == version) {
         return Ok(());
     }
-    step(&format!("install {krate} {version} (cargo install, a few minutes)"), || {
-        let mut cmd = crate::cargo();
-        cmd.args(["install", krate, "--version", version]);
-        // wasm-bindgen-cli's lockfile names a crate the registry here does
-        // not serve, so it installs unlocked (see ../shared toolchain notes).
-        if locked {
-            cmd.arg("--locked");
-        }
-        run(&mut cmd)
-    })?;
+    step(
+        &format!("install {krate} {version} (cargo install, a few minutes)"),
+        || {
+            let mut cmd = crate::cargo();
+            cmd.args(["install", krate, "--version", version]);
+            // wasm-bindgen-cli's lockfile names a crate the registry here does
+            // not serve, so it installs unlocked (see ../shared toolchain notes).
+            if locked {
+                cmd.arg("--locked");
+            }
+            run(&mut cmd)
+        },
+    )?;
     if !on_path(binary) {
         bail!("{binary} was installed but is not on PATH; add ~/.cargo/bin to PATH");
     }

@@ -16,7 +16,10 @@ fn rust_files() -> Vec<PathBuf> {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
-                let skip = name.starts_with('.') || name == "target" || name == "gen" || path == root.join("ui/dist");
+                let skip = name.starts_with('.')
+                    || name == "target"
+                    || name == "gen"
+                    || path == root.join("ui/dist");
                 if !skip {
                     stack.push(path);
                 }
@@ -35,14 +38,23 @@ fn read(path: &Path) -> String {
 }
 
 fn rel(path: &Path) -> String {
-    path.strip_prefix(workspace_root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[test]
 fn every_rust_file_starts_with_a_module_doc() {
-    let missing: Vec<String> =
-        rust_files().into_iter().filter(|p| !read(p).trim_start().starts_with("//!")).map(|p| rel(&p)).collect();
-    assert!(missing.is_empty(), "add a `//!` line saying what these files are for: {missing:?}");
+    let missing: Vec<String> = rust_files()
+        .into_iter()
+        .filter(|p| !read(p).trim_start().starts_with("//!"))
+        .map(|p| rel(&p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "add a `//!` line saying what these files are for: {missing:?}"
+    );
 }
 
 #[test]
@@ -80,44 +92,77 @@ fn architecture_has_a_heading_for_every_folder() {
             folders.insert(name);
         }
     }
-    let missing: Vec<&String> = folders.iter().filter(|f| !doc.contains(&format!("### `{f}/`"))).collect();
-    assert!(missing.is_empty(), "ARCHITECTURE.md needs a `### `<folder>/`` heading for {missing:?}");
+    let missing: Vec<&String> = folders
+        .iter()
+        .filter(|f| !doc.contains(&format!("### `{f}/`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md needs a `### `<folder>/`` heading for {missing:?}"
+    );
     // And no heading for a folder that no longer exists.
     let stale: Vec<&str> = doc
         .lines()
         .filter_map(|l| l.strip_prefix("### `")?.strip_suffix("/`"))
         .filter(|f| !folders.contains(*f))
         .collect();
-    assert!(stale.is_empty(), "ARCHITECTURE.md describes folders that are gone: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "ARCHITECTURE.md describes folders that are gone: {stale:?}"
+    );
 }
 
-/// The command names in a Rust list like `&["a", "b"]` or `generate_handler![a, b]`.
-fn names_between(text: &str, start: &str, end: char) -> BTreeSet<String> {
-    let from = text.find(start).unwrap_or_else(|| panic!("{start} not found")) + start.len();
-    let body = &text[from..from + text[from..].find(end).expect("list end")];
+/// The names in the first `[...]` list after `marker`, e.g. a `&["a", "b"]`
+/// const or a `generate_handler![a, b]`.
+fn names_after(text: &str, marker: &str) -> BTreeSet<String> {
+    let from = text.find(marker).unwrap_or_else(|| panic!("{marker} not found")) + marker.len();
+    let open = from + text[from..].find('[').expect("list start") + 1;
+    let body = &text[open..open + text[open..].find(']').expect("list end")];
     body.split(',').map(|s| s.trim().trim_matches('"').to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 #[test]
 fn commands_are_registered_permitted_and_used_consistently() {
     let root = workspace_root();
-    let acl = names_between(&read(&root.join("src-tauri/build.rs")), "const COMMANDS: &[&str] =\n    &[", ']');
-    let handler = names_between(&read(&root.join("src-tauri/src/commands.rs")), "generate_handler![", ']');
-    assert_eq!(acl, handler, "build.rs COMMANDS and generate_handler! must list the same commands");
+    let acl = names_after(&read(&root.join("src-tauri/build.rs")), "const COMMANDS: &[&str] =");
+    let handler = names_after(&read(&root.join("src-tauri/src/commands.rs")), "generate_handler!");
+    assert_eq!(
+        acl, handler,
+        "build.rs COMMANDS and generate_handler! must list the same commands"
+    );
 
     let capability = read(&root.join("src-tauri/capabilities/main-window.json"));
     let granted: BTreeSet<String> = capability
         .lines()
-        .filter_map(|l| l.trim().trim_end_matches(',').trim_matches('"').strip_prefix("allow-").map(String::from))
+        .filter_map(|l| {
+            l.trim()
+                .trim_end_matches(',')
+                .trim_matches('"')
+                .strip_prefix("allow-")
+                .map(String::from)
+        })
         .map(|p| p.replace('-', "_"))
         .collect();
-    assert_eq!(granted, acl, "the main window must be granted exactly the app's own commands");
-    assert!(!capability.contains("core:"), "the main window gets no core plugin permissions");
+    assert_eq!(
+        granted, acl,
+        "the main window must be granted exactly the app's own commands"
+    );
+    assert!(
+        !capability.contains("core:"),
+        "the main window gets no core plugin permissions"
+    );
 
     let services = read(&root.join("ui/src/services.rs"));
-    let called: BTreeSet<String> =
-        services.split("call(\"").skip(1).filter_map(|s| s.split('"').next()).map(String::from).collect();
-    assert_eq!(called, acl, "ui/src/services.rs must wrap exactly the registered commands");
+    let called: BTreeSet<String> = services
+        .split("call(\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        called, acl,
+        "ui/src/services.rs must wrap exactly the registered commands"
+    );
 }
 
 #[test]
@@ -126,7 +171,11 @@ fn layers_only_know_what_they_may() {
     for path in rust_files() {
         let r = rel(&path);
         let text = read(&path);
-        let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
         if r.starts_with("src/") {
             for word in ["tauri", "yew", "wasm_bindgen"] {
                 assert!(!code.contains(word), "{r}: the core must not know {word}");
@@ -136,14 +185,23 @@ fn layers_only_know_what_they_may() {
             }
         }
         if r.starts_with("ui/") {
-            assert!(!code.contains("reachloop::"), "{r}: the UI only sees reachloop-ipc types");
+            assert!(
+                !code.contains("reachloop::"),
+                "{r}: the UI only sees reachloop-ipc types"
+            );
         }
         if r.starts_with("ipc/") {
-            assert!(!code.contains("reachloop::"), "{r}: ipc depends on nothing of ours");
+            assert!(
+                !code.contains("reachloop::"),
+                "{r}: ipc depends on nothing of ours"
+            );
         }
     }
     let ui_manifest = read(&root.join("ui/Cargo.toml"));
-    assert!(!ui_manifest.contains("reachloop ="), "ui must not depend on the core");
+    assert!(
+        !ui_manifest.contains("reachloop ="),
+        "ui must not depend on the core"
+    );
 }
 
 #[test]
@@ -151,9 +209,18 @@ fn readme_gives_exactly_the_two_commands_and_ci_runs_the_test_one() {
     let root = workspace_root();
     let readme = read(&root.join("README.md"));
     for cmd in ["cargo xtask run", "cargo xtask test"] {
-        assert!(readme.contains(&format!("\n{cmd}\n")), "README.md must show `{cmd}` on a line of its own");
+        assert!(
+            readme.contains(&format!("\n{cmd}\n")),
+            "README.md must show `{cmd}` on a line of its own"
+        );
     }
     let ci = read(&root.join(".ci/run"));
-    assert!(ci.contains("cargo xtask test"), ".ci/run must run the README's test command");
-    assert!(ci.contains("cargo fmt") && ci.contains("cargo clippy"), ".ci/run must check fmt and clippy");
+    assert!(
+        ci.contains("cargo xtask test"),
+        ".ci/run must run the README's test command"
+    );
+    assert!(
+        ci.contains("cargo fmt") && ci.contains("cargo clippy"),
+        ".ci/run must check fmt and clippy"
+    );
 }

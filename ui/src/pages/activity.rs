@@ -12,14 +12,18 @@ pub fn activity_page() -> Html {
         let entries = entries.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                entries.set(Some(services::recent_audit(200).await.map_err(|e| e.message)));
+                entries.set(Some(
+                    services::recent_audit(200).await.map_err(|e| e.message),
+                ));
             });
         });
     }
     let body = match &*entries {
         None => html! { <p class="muted">{ "Loading…" }</p> },
         Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
-        Some(Ok(list)) if list.is_empty() => html! { <p class="empty">{ "Nothing has happened yet." }</p> },
+        Some(Ok(list)) if list.is_empty() => {
+            html! { <p class="empty">{ "Nothing has happened yet." }</p> }
+        }
         Some(Ok(list)) => html! {
             <table class="table" id="audit-list">
                 <thead><tr><th>{ "When (UTC)" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "Details" }</th></tr></thead>

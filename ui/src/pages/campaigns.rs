@@ -17,25 +17,34 @@ pub fn campaigns_page() -> Html {
         let campaigns = campaigns.clone();
         use_effect_with(form.saved, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                campaigns.set(Some(services::list_campaigns().await.map_err(|e| e.message)));
+                campaigns.set(Some(
+                    services::list_campaigns().await.map_err(|e| e.message),
+                ));
             });
         });
     }
 
     let on_name = {
         let form = form.dispatcher();
-        Callback::from(move |e: InputEvent| form.dispatch(FormAction::SetName(e.target_unchecked_into::<HtmlInputElement>().value())))
+        Callback::from(move |e: InputEvent| {
+            form.dispatch(FormAction::SetName(
+                e.target_unchecked_into::<HtmlInputElement>().value(),
+            ))
+        })
     };
     let on_prompt = {
         let form = form.dispatcher();
         Callback::from(move |e: InputEvent| {
-            form.dispatch(FormAction::SetPrompt(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+            form.dispatch(FormAction::SetPrompt(
+                e.target_unchecked_into::<HtmlTextAreaElement>().value(),
+            ))
         })
     };
     let on_goal = {
         let form = form.dispatcher();
         Callback::from(move |e: Event| {
-            if let Some(goal) = Goal::parse(&e.target_unchecked_into::<HtmlSelectElement>().value()) {
+            if let Some(goal) = Goal::parse(&e.target_unchecked_into::<HtmlSelectElement>().value())
+            {
                 form.dispatch(FormAction::SetGoal(goal));
             }
         })
@@ -80,7 +89,13 @@ pub fn campaigns_page() -> Html {
         },
         None => html! {},
     };
-    let invalid = |field: &str| if form.error(field).is_some() { "true" } else { "false" };
+    let invalid = |field: &str| {
+        if form.error(field).is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    };
 
     html! {
         <section class="page" id="page-campaigns">

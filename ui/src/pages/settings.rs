@@ -23,7 +23,9 @@ pub fn settings_page() -> Html {
     let toggle = {
         let (status, error) = (status.clone(), error.clone());
         Callback::from(move |_| {
-            let Some(current) = (*status).clone() else { return };
+            let Some(current) = (*status).clone() else {
+                return;
+            };
             let (status, error) = (status.clone(), error.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match services::set_publishing_paused(!current.publishing_paused).await {
