@@ -121,14 +121,12 @@ fn one_run(app: &Path, data: &Path, measure_memory: bool) -> Result<(Duration, O
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("start {}", app.display()))?;
-    let result = wait_ready(&mut child, started).and_then(|t| {
-        let m = if measure_memory {
+    let result = wait_ready(&mut child, started).map(|t| {
+        let m = measure_memory.then(|| {
             std::thread::sleep(IDLE);
-            Some(memory_of_tree(child.id()))
-        } else {
-            None
-        };
-        Ok((t, m))
+            memory_of_tree(child.id())
+        });
+        (t, m)
     });
     let _ = child.kill();
     let _ = child.wait();

@@ -120,8 +120,12 @@ fn is_root() -> bool {
 
 /// Makes sure `binary` from crate `krate` is installed at exactly `version`.
 fn ensure_cargo_tool(krate: &str, binary: &str, version: &str, locked: bool) -> Result<()> {
-    let installed = output(Command::new(binary).arg("--version")).unwrap_or_default();
-    if installed.split_whitespace().any(|word| word == version) {
+    let reported = output(Command::new(binary).arg("--version")).unwrap_or_default();
+    let by_cargo = output(crate::cargo().args(["install", "--list"])).unwrap_or_default();
+    let cargo_line = format!("{krate} v{version}:");
+    if reported.split_whitespace().any(|word| word == version)
+        || (on_path(binary) && by_cargo.lines().any(|l| l.trim() == cargo_line))
+    {
         return Ok(());
     }
     step(

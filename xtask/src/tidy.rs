@@ -115,17 +115,29 @@ fn architecture_has_a_heading_for_every_folder() {
 /// The names in the first `[...]` list after `marker`, e.g. a `&["a", "b"]`
 /// const or a `generate_handler![a, b]`.
 fn names_after(text: &str, marker: &str) -> BTreeSet<String> {
-    let from = text.find(marker).unwrap_or_else(|| panic!("{marker} not found")) + marker.len();
+    let from = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not found"))
+        + marker.len();
     let open = from + text[from..].find('[').expect("list start") + 1;
     let body = &text[open..open + text[open..].find(']').expect("list end")];
-    body.split(',').map(|s| s.trim().trim_matches('"').to_string()).filter(|s| !s.is_empty()).collect()
+    body.split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 #[test]
 fn commands_are_registered_permitted_and_used_consistently() {
     let root = workspace_root();
-    let acl = names_after(&read(&root.join("src-tauri/build.rs")), "const COMMANDS: &[&str] =");
-    let handler = names_after(&read(&root.join("src-tauri/src/commands.rs")), "generate_handler!");
+    let acl = names_after(
+        &read(&root.join("src-tauri/build.rs")),
+        "const COMMANDS: &[&str] =",
+    );
+    let handler = names_after(
+        &read(&root.join("src-tauri/src/commands.rs")),
+        "generate_handler!",
+    );
     assert_eq!(
         acl, handler,
         "build.rs COMMANDS and generate_handler! must list the same commands"
