@@ -11,13 +11,24 @@ use crate::tray;
 
 /// What the shell keeps between commands.
 pub struct Shell {
-    core: reachloop::App,
+    core: Result<reachloop::App, ErrorDto>,
     started: Instant,
 }
 
 impl Shell {
-    pub fn new(core: reachloop::App, started: Instant) -> Shell {
+    pub fn new(core: Result<reachloop::App, reachloop::Error>, started: Instant) -> Shell {
+        let core = core.map_err(|e| ErrorDto {
+            code: e.code().to_string(),
+            message: format!(
+                "Reachloop could not open its data: {e}. Fix this and restart Reachloop."
+            ),
+            fields: vec![],
+        });
         Shell { core, started }
+    }
+
+    fn core(&self) -> Result<&reachloop::App, ErrorDto> {
+        self.core.as_ref().map_err(Clone::clone)
     }
 }
 
@@ -46,7 +57,7 @@ fn to_dto(e: reachloop::Error) -> ErrorDto {
 
 #[tauri::command]
 async fn list_campaigns(shell: State<'_, Shell>) -> Result<Vec<Campaign>, ErrorDto> {
-    shell.core.list_campaigns().await.map_err(to_dto)
+    shell.core()?.list_campaigns().await.map_err(to_dto)
 }
 
 #[tauri::command]
@@ -56,7 +67,7 @@ async fn create_campaign(
 ) -> Result<Campaign, ErrorDto> {
     let now = chrono::Utc::now();
     shell
-        .core
+        .core()?
         .create_campaign(now, uuid::Uuid::new_v4(), Actor::User, &input)
         .await
         .map_err(to_dto)
@@ -64,7 +75,7 @@ async fn create_campaign(
 
 #[tauri::command]
 async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, ErrorDto> {
-    shell.core.status().await.map_err(to_dto)
+    shell.core()?.status().await.map_err(to_dto)
 }
 
 #[tauri::command]
@@ -74,18 +85,18 @@ async fn set_publishing_paused<R: Runtime>(
     paused: bool,
 ) -> Result<AppStatus, ErrorDto> {
     shell
-        .core
+        .core()?
         .set_publishing_paused(chrono::Utc::now(), Actor::User, paused)
         .await
         .map_err(to_dto)?;
     tray::show_paused(&app, paused);
-    shell.core.status().await.map_err(to_dto)
+    shell.core()?.status().await.map_err(to_dto)
 }
 
 #[tauri::command]
 async fn recent_audit(shell: State<'_, Shell>, limit: u32) -> Result<Vec<AuditEntry>, ErrorDto> {
     shell
-        .core
+        .core()?
         .recent_audit(limit.min(1000))
         .await
         .map_err(to_dto)
@@ -101,7 +112,8 @@ fn ui_ready(shell: State<'_, Shell>) {
 impl Shell {
     /// Whether publishing is paused; false (and a warning) if it cannot be read.
     pub(crate) async fn core_status_paused(&self) -> bool {
-        match self.core.status().await {
+        let Ok(core) = &self.core else { return false };
+        match core.status().await {
             Ok(s) => s.publishing_paused,
             Err(e) => {
                 tracing::warn!("cannot read the publishing pause: {e}");
@@ -110,9 +122,10 @@ impl Shell {
         }
     }
 
-    pub(crate) async fn set_paused_from_tray(&self, paused: bool) -> Result<(), reachloop::Error> {
-        self.core
+    pub(crate) async fn set_paused_from_tray(&self, paused: bool) -> Result<(), ErrorDto> {
+        self.core()?
             .set_publishing_paused(chrono::Utc::now(), Actor::User, paused)
             .await
+            .map_err(to_dto)
     }
 }

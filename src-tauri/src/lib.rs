@@ -22,14 +22,12 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 pub fn run() -> ExitCode {
     STARTED.get_or_init(Instant::now);
     init_logging();
-    let core = match open_core() {
-        Ok(core) => core,
-        Err(e) => {
-            tracing::error!("cannot start Reachloop: {e}");
-            eprintln!("Reachloop cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // A data directory that cannot be opened still gets a window, which
+    // explains the problem instead of the app silently not starting.
+    let core = open_core();
+    if let Err(e) = &core {
+        tracing::error!("cannot open Reachloop's data: {e}");
+    }
     let builder = tauri::Builder::default()
         // Must come first: a second launch hands over to the running app.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -70,10 +68,11 @@ pub struct ShellOptions {
 }
 
 /// The app's commands, state, tray and window behaviour, on any runtime, so
-/// tests can pass `tauri::test::mock_builder()`.
+/// tests can pass `tauri::test::mock_builder()`. When `core` could not be
+/// opened, every command answers with that error.
 pub fn builder_with<R: Runtime>(
     builder: tauri::Builder<R>,
-    core: reachloop::App,
+    core: Result<reachloop::App, reachloop::Error>,
     options: ShellOptions,
 ) -> tauri::Builder<R> {
     builder

@@ -46,7 +46,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: tauri::menu::MenuEvent) {
             let shell = app.state::<Shell>();
             let result = tauri::async_runtime::block_on(shell.set_paused_from_tray(paused));
             if let Err(e) = result {
-                tracing::error!("cannot change publishing pause: {e}");
+                tracing::error!("cannot change publishing pause: {}", e.message);
                 let _ = item.0.set_checked(!paused);
             }
         }

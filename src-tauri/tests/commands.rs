@@ -20,7 +20,11 @@ fn harness() -> Harness {
         .prefix("reachloop-cmd-")
         .tempdir()
         .expect("temp dir");
-    let core = tauri::async_runtime::block_on(reachloop::App::open(dir.path())).expect("open core");
+    harness_on(dir.path().to_path_buf(), dir)
+}
+
+fn harness_on(data_dir: std::path::PathBuf, dir: tempfile::TempDir) -> Harness {
+    let core = tauri::async_runtime::block_on(reachloop::App::open(&data_dir));
     let app = builder_with(mock_builder(), core, ShellOptions { tray: false })
         .build(tauri::generate_context!())
         .expect("build the app on the mock runtime");
@@ -136,4 +140,30 @@ fn acl_allows_only_our_commands_and_only_in_the_main_window() {
     // Another window has no capability at all.
     let err = invoke(&h.other, "list_campaigns", json!({})).expect_err("other window");
     assert!(err.to_string().contains("not allowed"), "{err}");
+}
+
+#[test]
+fn an_unopenable_data_dir_is_explained_by_every_command() {
+    let dir = tempfile::Builder::new()
+        .prefix("reachloop-cmd-")
+        .tempdir()
+        .expect("temp dir");
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, b"").expect("write");
+    let h = harness_on(file, dir);
+    for (cmd, args) in [
+        ("list_campaigns", json!({})),
+        ("app_status", json!({})),
+        ("recent_audit", json!({ "limit": 5 })),
+        ("set_publishing_paused", json!({ "paused": true })),
+    ] {
+        let err = invoke(&h.main, cmd, args).expect_err(cmd);
+        assert_eq!(err["code"], "storage", "{cmd}");
+        let message = err["message"].as_str().expect("message");
+        assert!(
+            message
+                .starts_with("Reachloop could not open its data: cannot create the data directory"),
+            "{message}"
+        );
+    }
 }

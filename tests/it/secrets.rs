@@ -167,3 +167,49 @@ fn the_cli_checks_the_real_keychain() {
     assert!(!third.status.success());
     assert!(String::from_utf8_lossy(&third.stderr).contains("missing from the OS keychain"));
 }
+
+/// Locks a real gnome-keyring and asks for the key. Runs in a D-Bus session of
+/// its own so locking cannot disturb the other tests, and without a display
+/// so no unlock prompt can appear.
+#[test]
+fn a_locked_keychain_is_a_clear_error_from_the_cli() {
+    let dir = data_dir();
+    let keyring_home = tempfile::Builder::new()
+        .prefix("reachloop-kr-")
+        .tempdir()
+        .expect("temp dir");
+    let runtime = tempfile::Builder::new()
+        .prefix("reachloop-rt-")
+        .tempdir()
+        .expect("temp dir");
+    let script = r#"
+        printf pw | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 90
+        "$CLI" keychain check >/dev/null || exit 91
+        gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+            --method org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']" >/dev/null || exit 92
+        exec "$CLI" keychain check
+    "#;
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", script])
+        .env("CLI", env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("KEYRING_HOME", keyring_home.path())
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("REACHLOOP_DATA_DIR", dir.path())
+        .env(SERVICE_ENV, "dev.reachloop.test.locked")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("GNOME_KEYRING_CONTROL")
+        .output()
+        .expect("run dbus-run-session (install dbus, gnome-keyring and libglib2.0-bin, or use `cargo xtask test`)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "set-up failed or the locked keychain was not refused; stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("the OS keychain is locked or refused access"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
