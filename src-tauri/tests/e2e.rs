@@ -2,8 +2,9 @@
 //! WebKitWebDriver. Run through `cargo xtask test`, which provides Xvfb, a
 //! private D-Bus session and an unlocked gnome-keyring.
 //!
-//! Journey: create a campaign through the form, see it listed, restart the
-//! app, see it again; submit an empty name and see the error beside the field.
+//! Journey: submit an empty name and see the error beside the field; create a
+//! campaign through the form and see it listed; restart the app and see it
+//! again; launch a second instance and see it hand over; read the audit log.
 //! Screenshots of each step go to `$REACHLOOP_E2E_ARTIFACTS` (`target/e2e/`).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -188,6 +189,12 @@ async fn create_a_campaign_restart_and_find_it_again() {
             .as_deref(),
         Some("true")
     );
+    let focused = client.active_element().await.expect("focused element");
+    assert_eq!(
+        focused.attr("id").await.expect("id").as_deref(),
+        Some("campaign-name"),
+        "focus moves to the field that needs attention"
+    );
     assert!(
         client.find(Locator::Css("#campaign-empty")).await.is_ok(),
         "nothing was created"
@@ -255,6 +262,34 @@ async fn create_a_campaign_restart_and_find_it_again() {
     let names = wait_for_listed(&client, "Spring launch").await;
     shots.shot(&client, "04-after-restart").await;
     assert_eq!(names, ["Spring launch"], "the campaign survives a restart");
+
+    // A second launch hands over to the running app and exits at once.
+    let mut second = Command::new(env!("CARGO_BIN_EXE_reachloop"))
+        .env("REACHLOOP_DATA_DIR", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("launch a second instance");
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("poll second instance") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second instance kept running instead of handing over to the first");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.success(),
+        "the second instance exits cleanly: {status}"
+    );
+    assert_eq!(
+        listed_names(&client).await,
+        ["Spring launch"],
+        "the first instance is still serving"
+    );
 
     // The Activity page shows the audit entry for it.
     client

@@ -24,6 +24,20 @@ pub fn campaigns_page() -> Html {
         });
     }
 
+    // Keyboard users land on the first field that needs attention.
+    {
+        let first = form.errors.first().map(|e| e.field.clone());
+        use_effect_with(first, |first| {
+            if let Some(field) = first {
+                focus(&if field == "platforms" {
+                    format!("platform-{}", Platform::ALL[0].as_str())
+                } else {
+                    format!("campaign-{field}")
+                });
+            }
+        });
+    }
+
     let on_name = {
         let form = form.dispatcher();
         Callback::from(move |e: InputEvent| {
@@ -163,5 +177,16 @@ fn campaign_list(campaigns: &Option<Result<Vec<Campaign>, String>>) -> Html {
                 }) }
             </ul>
         },
+    }
+}
+
+fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    let element = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
     }
 }
