@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -110,6 +111,22 @@ impl Artifacts {
     }
 }
 
+/// The element matching `css`, which must exist.
+async fn find(client: &Client, css: &str) -> Element {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not found: {e}"))
+}
+
+async fn click(client: &Client, css: &str) {
+    find(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
 async fn listed_names(client: &Client) -> Vec<String> {
     let mut names = Vec::new();
     for el in client
@@ -153,20 +170,8 @@ async fn create_a_campaign_restart_and_find_it_again() {
     shots.shot(&client, "01-first-launch").await;
 
     // An empty name is refused beside the field, and nothing is created.
-    client
-        .find(Locator::Css("#platform-x"))
-        .await
-        .expect("x box")
-        .click()
-        .await
-        .expect("tick x");
-    client
-        .find(Locator::Css("#campaign-submit"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "#platform-x").await;
+    click(&client, "#campaign-submit").await;
     let error = client
         .wait()
         .at_most(WAIT)
@@ -213,20 +218,12 @@ async fn create_a_campaign_restart_and_find_it_again() {
             .is_err(),
         "the error clears once the name is edited"
     );
-    client
-        .find(Locator::Css("#campaign-prompt"))
+    find(&client, "#campaign-prompt")
         .await
-        .expect("prompt")
         .send_keys("Announce the spring collection to new followers")
         .await
-        .expect("type prompt");
-    client
-        .find(Locator::Css("#platform-instagram"))
-        .await
-        .expect("ig box")
-        .click()
-        .await
-        .expect("tick ig");
+        .expect("type");
+    click(&client, "#platform-instagram").await;
     client
         .find(Locator::Css("#campaign-goal"))
         .await
@@ -234,13 +231,7 @@ async fn create_a_campaign_restart_and_find_it_again() {
         .select_by_value("engagement")
         .await
         .expect("pick goal");
-    client
-        .find(Locator::Css("#campaign-submit"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "#campaign-submit").await;
     let names = wait_for_listed(&client, "Spring launch").await;
     assert_eq!(names, ["Spring launch"], "the new campaign is listed");
     let item = client
@@ -292,13 +283,7 @@ async fn create_a_campaign_restart_and_find_it_again() {
     );
 
     // The Activity page shows the audit entry for it.
-    client
-        .find(Locator::Id("nav-activity"))
-        .await
-        .expect("nav")
-        .click()
-        .await
-        .expect("open activity");
+    click(&client, "#nav-activity").await;
     let table = client
         .wait()
         .at_most(WAIT)

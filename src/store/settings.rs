@@ -1,7 +1,8 @@
-//! Non-secret settings, stored as JSON values by key.
+//! Non-secret settings, stored as JSON values by key. Every change is audited
+//! in the same transaction.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{audit, Actor, AuditRecord, Store, StoreError};
 use crate::time;
@@ -9,17 +10,15 @@ use crate::time;
 /// Whether background publishing is paused (bool).
 pub const PUBLISHING_PAUSED: &str = "publishing.paused";
 
+/// The sealed canary that identifies the data key (hex; not a secret).
+const KEY_CANARY: &str = "secrets.key_canary";
+
 impl Store {
     /// Whether background publishing is paused; false until set.
     pub async fn publishing_paused(&self) -> Result<bool, StoreError> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(PUBLISHING_PAUSED)
-            .fetch_optional(&self.pool)
-            .await?;
-        match value.as_deref() {
+        match self.setting(PUBLISHING_PAUSED).await? {
             None => Ok(false),
-            Some("true") => Ok(true),
-            Some("false") => Ok(false),
+            Some(Value::Bool(b)) => Ok(b),
             Some(other) => Err(StoreError::Corrupt(format!(
                 "{PUBLISHING_PAUSED} = {other}"
             ))),
@@ -33,54 +32,25 @@ impl Store {
         actor: Actor,
         paused: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(PUBLISHING_PAUSED)
-        .bind(json!(paused).to_string())
-        .bind(time::to_db(now))
-        .execute(&mut *tx)
-        .await?;
         let action = if paused {
             "publishing.paused"
         } else {
             "publishing.resumed"
         };
-        audit::record(
-            &mut tx,
-            now,
-            &AuditRecord {
-                actor,
-                action,
-                entity_type: "settings",
-                entity_id: None,
-                details: json!({}),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.set_setting(now, actor, action, PUBLISHING_PAUSED, json!(paused))
+            .await
     }
-}
 
-/// The sealed canary that identifies the data key (hex; not a secret).
-const KEY_CANARY: &str = "secrets.key_canary";
-
-impl Store {
     /// The canary sealed with this database's data key, if a key was made.
     pub async fn key_canary(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(KEY_CANARY)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(value) = value else { return Ok(None) };
-        let hex: String = serde_json::from_str(&value)
-            .map_err(|e| StoreError::Corrupt(format!("{KEY_CANARY}: {e}")))?;
-        hex::decode(hex)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("{KEY_CANARY}: {e}")))
+        let corrupt = |what: String| StoreError::Corrupt(format!("{KEY_CANARY}: {what}"));
+        match self.setting(KEY_CANARY).await? {
+            None => Ok(None),
+            Some(Value::String(hex)) => hex::decode(hex)
+                .map(Some)
+                .map_err(|e| corrupt(e.to_string())),
+            Some(other) => Err(corrupt(format!("not a string: {other}"))),
+        }
     }
 
     pub async fn set_key_canary(
@@ -88,29 +58,48 @@ impl Store {
         now: DateTime<Utc>,
         canary: &[u8],
     ) -> Result<(), StoreError> {
-        let hex = hex::encode(canary);
+        let value = json!(hex::encode(canary));
+        self.set_setting(now, Actor::System, "secrets.key_created", KEY_CANARY, value)
+            .await
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {
+        let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn set_setting(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        action: &str,
+        key: &str,
+        value: Value,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
-        .bind(KEY_CANARY)
-        .bind(json!(hex).to_string())
+        .bind(key)
+        .bind(value.to_string())
         .bind(time::to_db(now))
         .execute(&mut *tx)
         .await?;
-        audit::record(
-            &mut tx,
-            now,
-            &AuditRecord {
-                actor: Actor::System,
-                action: "secrets.key_created",
-                entity_type: "settings",
-                entity_id: None,
-                details: json!({}),
-            },
-        )
-        .await?;
+        let record = AuditRecord {
+            actor,
+            action,
+            entity_type: "settings",
+            entity_id: Some(key),
+            details: json!({}),
+        };
+        audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
         Ok(())
     }
