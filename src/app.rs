@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rand::{CryptoRng, RngCore};
-use reachloop_ipc::{AppStatus, AuditEntry, Campaign, NewCampaign};
+use reachloop_ipc::{Account, AppStatus, AuditEntry, Campaign, NewCampaign};
 use uuid::Uuid;
 
 use crate::secrets::{KeyStore, Vault};
@@ -51,6 +51,11 @@ impl App {
 
     pub async fn list_campaigns(&self) -> Result<Vec<Campaign>, Error> {
         Ok(self.store.list_campaigns().await?)
+    }
+
+    /// Every account ever connected, without secrets.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
+        Ok(self.store.list_accounts().await?)
     }
 
     pub async fn status(&self) -> Result<AppStatus, Error> {

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod campaigns;
 pub mod error;
+pub mod oauth;
 pub mod paths;
 pub mod secrets;
 pub mod store;

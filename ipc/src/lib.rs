@@ -59,6 +59,12 @@ impl Platform {
     }
 }
 
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// What a campaign optimises for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,6 +155,58 @@ pub struct NewCampaign {
     pub platforms: Vec<String>,
     /// Goal identifier; validated by the core.
     pub goal: String,
+}
+
+/// Where a connected account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Connected,
+    /// The token expires soon and cannot be refreshed automatically.
+    Expiring,
+    /// The platform revoked or rejected the grant: reconnect.
+    NeedsAction,
+    Disconnected,
+}
+
+impl AccountStatus {
+    pub const ALL: [AccountStatus; 4] = [
+        AccountStatus::Connected,
+        AccountStatus::Expiring,
+        AccountStatus::NeedsAction,
+        AccountStatus::Disconnected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Connected => "connected",
+            AccountStatus::Expiring => "expiring",
+            AccountStatus::NeedsAction => "needs_action",
+            AccountStatus::Disconnected => "disconnected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccountStatus> {
+        AccountStatus::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// A social account as the UI lists it. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub platform: Platform,
+    /// The platform's own id for the account.
+    pub external_id: String,
+    pub handle: String,
+    pub display_name: String,
+    pub status: AccountStatus,
+    pub status_reason: Option<String>,
+    /// RFC 3339, UTC; `None` when the token does not expire.
+    pub token_expires_at: Option<String>,
+    pub has_refresh_token: bool,
+    /// RFC 3339, UTC.
+    pub connected_at: String,
 }
 
 /// One entry of the audit log.

@@ -29,6 +29,9 @@ enum Command {
     /// List and create campaigns.
     #[command(subcommand)]
     Campaigns(CampaignsCommand),
+    /// List connected social accounts (never their tokens).
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
     /// Check that the OS keychain holds (or can hold) the data key.
     #[command(subcommand)]
     Keychain(KeychainCommand),
@@ -60,6 +63,16 @@ struct CreateArgs {
     goal: String,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// List accounts by platform.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +136,27 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 print_json(&mut out, &campaign);
             } else {
                 let _ = writeln!(out, "created campaign {} ({})", campaign.name, campaign.id);
+            }
+        }
+        Command::Accounts(AccountsCommand::List { json }) => {
+            let accounts = app.list_accounts().await?;
+            if json {
+                print_json(&mut out, &accounts);
+            } else if accounts.is_empty() {
+                let _ = writeln!(out, "no accounts connected yet");
+            } else {
+                for a in &accounts {
+                    let expires = a.token_expires_at.as_deref().unwrap_or("never");
+                    let _ = writeln!(
+                        out,
+                        "{}  {:<10} {:<13} {:<24} token expires {}",
+                        a.id,
+                        a.platform.as_str(),
+                        a.status.as_str(),
+                        a.handle,
+                        expires
+                    );
+                }
             }
         }
         Command::Keychain(KeychainCommand::Check) => {

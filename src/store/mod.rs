@@ -3,6 +3,7 @@
 //! The database is opened in WAL mode with foreign keys on, and the embedded
 //! migrations are applied before anything else touches it.
 
+mod accounts;
 mod audit;
 mod campaigns;
 mod settings;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use accounts::{ConnectedAccount, OAuthSession, TakenSession};
 pub use audit::{Actor, AuditRecord};
 pub use settings::PUBLISHING_PAUSED;
 

@@ -2,6 +2,8 @@
 //! keychain and the real CLI binary. One binary, so linking happens once.
 
 mod cli;
+mod fakes;
+mod oauth;
 mod secrets;
 mod store;
 
@@ -26,4 +28,20 @@ pub fn data_dir() -> tempfile::TempDir {
 
 pub fn db_path(dir: &Path) -> std::path::PathBuf {
     dir.join(reachloop::paths::DATABASE_FILE)
+}
+
+/// A keychain entry of the test's own, removed afterwards.
+pub struct TestKeychain(pub reachloop::secrets::OsKeychain);
+
+impl TestKeychain {
+    pub fn new(name: &str) -> TestKeychain {
+        let service = format!("dev.reachloop.test.{name}.{}", uuid::Uuid::new_v4());
+        TestKeychain(reachloop::secrets::OsKeychain::new(&service))
+    }
+}
+
+impl Drop for TestKeychain {
+    fn drop(&mut self) {
+        let _ = self.0.delete();
+    }
 }

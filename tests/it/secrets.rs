@@ -4,29 +4,10 @@
 
 use std::process::Command;
 
-use reachloop::secrets::{KeyStore, OsKeychain, SecretsError, SERVICE_ENV};
+use reachloop::secrets::{KeyStore, SecretsError, SERVICE_ENV};
 use reachloop::{App, Error};
 
-use crate::{at, data_dir};
-
-/// A keychain entry of this test's own, removed afterwards.
-struct TestKeychain(OsKeychain);
-
-impl TestKeychain {
-    fn new(name: &str) -> TestKeychain {
-        let k = OsKeychain::new(&format!(
-            "dev.reachloop.test.{name}.{}",
-            uuid::Uuid::new_v4()
-        ));
-        TestKeychain(k)
-    }
-}
-
-impl Drop for TestKeychain {
-    fn drop(&mut self) {
-        let _ = self.0.delete();
-    }
-}
+use crate::{at, data_dir, TestKeychain};
 
 fn require_keychain(result: Result<reachloop::secrets::Vault, Error>) -> reachloop::secrets::Vault {
     result.unwrap_or_else(|e| {

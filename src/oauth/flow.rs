@@ -1,0 +1,441 @@
+//! The I/O of connecting an account: remember the started authorization,
+//! check the callback, exchange the code, read the profile, store the
+//! account with sealed tokens. Every rejection is audited and makes no token
+//! request.
+
+use chrono::{DateTime, Utc};
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthType, AuthorizationCode, ClientId, ClientSecret, HttpClientError, PkceCodeVerifier,
+    RedirectUrl, RequestTokenError, StandardErrorResponse, TokenResponse, TokenUrl,
+};
+use rand::{CryptoRng, RngCore};
+use reachloop_ipc::{Account, Platform};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{
+    authorize_url, endpoint, profile, random_token, Callback, Credentials, Endpoints, Profile,
+    STATE_LIFETIME,
+};
+use crate::secrets::{SecretsError, Vault};
+use crate::store::{
+    Actor, AuditRecord, ConnectedAccount, OAuthSession, Store, StoreError, TakenSession,
+};
+
+/// Connecting failed. Messages are for people and never hold a token.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{0} cannot be connected this way yet")]
+    Unsupported(Platform),
+    #[error("{} needs an app client secret: set it in Settings or OAUTH_{}_CLIENT_SECRET", .0.label(), .0.as_str().to_uppercase())]
+    MissingSecret(Platform),
+    #[error("{} has no app client id: set it in Settings or OAUTH_{}_CLIENT_ID", .0.label(), .0.as_str().to_uppercase())]
+    MissingClientId(Platform),
+    #[error(
+        "this sign-in link is not one Reachloop started (unknown state); start connecting again"
+    )]
+    UnknownState,
+    #[error("this sign-in link was already used; start connecting again")]
+    ReusedState,
+    #[error("this sign-in took longer than 10 minutes and expired; start connecting again")]
+    ExpiredState,
+    #[error("the sign-in answer has no state parameter, so it cannot be trusted")]
+    MissingState,
+    #[error("the sign-in answer came back for {got} but was started for {expected}")]
+    PlatformMismatch { expected: Platform, got: Platform },
+    #[error("{} did not grant access: {error}{}", .platform.label(), .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Denied {
+        platform: Platform,
+        error: String,
+        description: Option<String>,
+    },
+    #[error("the sign-in answer from {} has no authorization code", .0.label())]
+    MissingCode(Platform),
+    #[error("{} refused the token request: {error}{}", .platform.label(), .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    TokenRejected {
+        platform: Platform,
+        error: String,
+        description: Option<String>,
+    },
+    #[error("cannot reach {}: {message}", .platform.label())]
+    Network { platform: Platform, message: String },
+    #[error("{} answered in an unexpected way: {message}", .platform.label())]
+    BadResponse { platform: Platform, message: String },
+    #[error(transparent)]
+    Config(#[from] super::BadBaseUrl),
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl OAuthError {
+    /// A stable code for the audit log and the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::Unsupported(_) => "unsupported",
+            OAuthError::MissingSecret(_)
+            | OAuthError::MissingClientId(_)
+            | OAuthError::Config(_) => "not_configured",
+            OAuthError::UnknownState => "unknown_state",
+            OAuthError::ReusedState => "reused_state",
+            OAuthError::ExpiredState => "expired_state",
+            OAuthError::MissingState => "missing_state",
+            OAuthError::PlatformMismatch { .. } => "platform_mismatch",
+            OAuthError::Denied { .. } => "denied",
+            OAuthError::MissingCode(_) => "missing_code",
+            OAuthError::TokenRejected { .. } => "token_rejected",
+            OAuthError::Network { .. } => "network",
+            OAuthError::BadResponse { .. } => "bad_response",
+            OAuthError::Secrets(_) => "keychain",
+            OAuthError::Store(_) => "storage",
+        }
+    }
+}
+
+/// A started authorization: open `authorize_url` in the browser.
+#[derive(Debug, Clone)]
+pub struct Begun {
+    pub authorize_url: url::Url,
+    pub state: String,
+}
+
+/// Where a platform's servers are and who we are there.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    pub endpoints: Endpoints,
+    pub credentials: Credentials,
+}
+
+fn session_owner(state: &str) -> Vec<u8> {
+    format!("oauth-session:{state}").into_bytes()
+}
+
+fn token_owner(account_id: &str, kind: &str) -> Vec<u8> {
+    format!("account:{account_id}:{kind}").into_bytes()
+}
+
+/// Starts connecting `platform`: a fresh `state` and PKCE verifier, stored
+/// (the verifier sealed) for ten minutes.
+#[allow(clippy::too_many_arguments)]
+pub async fn begin(
+    store: &Store,
+    vault: &Vault,
+    platform: Platform,
+    config: &PlatformConfig,
+    redirect_uri: &str,
+    now: DateTime<Utc>,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Begun, OAuthError> {
+    let profile = profile(platform).ok_or(OAuthError::Unsupported(platform))?;
+    check_credentials(profile, &config.credentials)?;
+    let state = random_token(rng);
+    let verifier = Zeroizing::new(random_token(rng));
+    let url = authorize_url(
+        profile,
+        &config.endpoints,
+        &config.credentials.client_id,
+        redirect_uri,
+        &state,
+        &verifier,
+    );
+    let verifier_enc = vault.seal(verifier.as_bytes(), &session_owner(&state), rng);
+    let session = OAuthSession {
+        state: state.clone(),
+        platform,
+        redirect_uri: redirect_uri.to_string(),
+        verifier_enc,
+        expires_at: now + STATE_LIFETIME,
+    };
+    store.insert_oauth_session(now, &session).await?;
+    Ok(Begun {
+        authorize_url: url,
+        state,
+    })
+}
+
+fn check_credentials(profile: &Profile, creds: &Credentials) -> Result<(), OAuthError> {
+    if creds.client_id.trim().is_empty() {
+        return Err(OAuthError::MissingClientId(profile.platform));
+    }
+    if profile.needs_secret && creds.client_secret.is_none() {
+        return Err(OAuthError::MissingSecret(profile.platform));
+    }
+    Ok(())
+}
+
+/// The account a callback connected.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub account: Account,
+}
+
+/// Finishes connecting from the platform's callback. Checks the state
+/// (known, unused, fresh, same platform) and the error parameter before any
+/// token request.
+pub async fn complete(
+    store: &Store,
+    vault: &Vault,
+    http: &reqwest::Client,
+    config_for: impl Fn(Platform) -> Result<PlatformConfig, OAuthError>,
+    callback: &Callback,
+    now: DateTime<Utc>,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Connected, OAuthError> {
+    match connect(store, vault, http, config_for, callback, now, rng).await {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            let details = json!({
+                "platform": callback.platform.map(Platform::as_str),
+                "reason": e.code(),
+                "message": e.to_string(),
+            });
+            let record = AuditRecord {
+                actor: Actor::System,
+                action: "oauth.rejected",
+                entity_type: "account",
+                entity_id: None,
+                details,
+            };
+            store.audit(now, &record).await?;
+            Err(e)
+        }
+    }
+}
+
+async fn connect(
+    store: &Store,
+    vault: &Vault,
+    http: &reqwest::Client,
+    config_for: impl Fn(Platform) -> Result<PlatformConfig, OAuthError>,
+    callback: &Callback,
+    now: DateTime<Utc>,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Connected, OAuthError> {
+    let state = callback
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(OAuthError::MissingState)?;
+    let session = match store.take_oauth_session(now, state).await? {
+        TakenSession::Fresh(s) => s,
+        TakenSession::Expired(_) => return Err(OAuthError::ExpiredState),
+        TakenSession::AlreadyUsed => return Err(OAuthError::ReusedState),
+        TakenSession::Unknown => return Err(OAuthError::UnknownState),
+    };
+    let platform = session.platform;
+    if let Some(got) = callback.platform.filter(|p| *p != platform) {
+        return Err(OAuthError::PlatformMismatch {
+            expected: platform,
+            got,
+        });
+    }
+    if let Some(error) = &callback.error {
+        return Err(OAuthError::Denied {
+            platform,
+            error: error.clone(),
+            description: callback.error_description.clone(),
+        });
+    }
+    let code = callback
+        .code
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .ok_or(OAuthError::MissingCode(platform))?;
+    let profile = profile(platform).ok_or(OAuthError::Unsupported(platform))?;
+    let config = config_for(platform)?;
+    check_credentials(profile, &config.credentials)?;
+    let verifier = vault.open(&session.verifier_enc, &session_owner(state))?;
+    let verifier = String::from_utf8(verifier.to_vec()).map_err(|_| SecretsError::Malformed)?;
+
+    let tokens = exchange_code(
+        http,
+        profile,
+        &config,
+        &session.redirect_uri,
+        code,
+        verifier,
+    )
+    .await?;
+    let who = fetch_profile(http, profile, &config.endpoints, tokens.access.as_str()).await?;
+
+    let id = match store.account_id_for(platform, &who.external_id).await? {
+        Some(id) => id,
+        None => {
+            let mut bytes = [0u8; 16];
+            rng.fill_bytes(&mut bytes);
+            uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string()
+        }
+    };
+    let access_enc = vault.seal(tokens.access.as_bytes(), &token_owner(&id, "access"), rng);
+    let refresh_enc = tokens
+        .refresh
+        .as_ref()
+        .map(|r| vault.seal(r.as_bytes(), &token_owner(&id, "refresh"), rng));
+    let account = store
+        .save_connected_account(
+            now,
+            &ConnectedAccount {
+                id: &id,
+                platform,
+                external_id: &who.external_id,
+                handle: &who.handle,
+                display_name: &who.display_name,
+                scopes: &tokens.scopes,
+                access_token_enc: &access_enc,
+                refresh_token_enc: refresh_enc.as_deref(),
+                token_expires_at: tokens.expires_in.map(|d| now + d),
+                refresh_expires_at: None,
+            },
+        )
+        .await?;
+    tracing::info!(platform = platform.as_str(), handle = %who.handle, "account connected");
+    Ok(Connected { account })
+}
+
+/// Fresh tokens from a token endpoint.
+struct Tokens {
+    access: Zeroizing<String>,
+    refresh: Option<Zeroizing<String>>,
+    expires_in: Option<chrono::Duration>,
+    scopes: String,
+}
+
+type TokenError = RequestTokenError<
+    HttpClientError<reqwest::Error>,
+    StandardErrorResponse<BasicErrorResponseType>,
+>;
+
+async fn exchange_code(
+    http: &reqwest::Client,
+    profile: &Profile,
+    config: &PlatformConfig,
+    redirect_uri: &str,
+    code: &str,
+    verifier: String,
+) -> Result<Tokens, OAuthError> {
+    let platform = profile.platform;
+    let bad = |message: String| OAuthError::BadResponse { platform, message };
+    let token_url = TokenUrl::from_url(endpoint(&config.endpoints.token_base, profile.token_path));
+    let redirect = RedirectUrl::new(redirect_uri.to_string())
+        .map_err(|e| bad(format!("redirect URI: {e}")))?;
+    let mut client = BasicClient::new(ClientId::new(config.credentials.client_id.clone()))
+        .set_token_uri(token_url)
+        .set_redirect_uri(redirect)
+        .set_auth_type(AuthType::RequestBody);
+    if let Some(secret) = &config.credentials.client_secret {
+        client = client.set_client_secret(ClientSecret::new(secret.to_string()));
+        if platform == Platform::X {
+            // X's confidential clients authenticate with HTTP Basic.
+            client = client.set_auth_type(AuthType::BasicAuth);
+        }
+    }
+    let mut request = client
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier));
+    if profile.client_id_param != "client_id" {
+        request = request.add_extra_param(
+            profile.client_id_param,
+            config.credentials.client_id.clone(),
+        );
+    }
+    let response = request
+        .request_async(http)
+        .await
+        .map_err(|e| token_error(platform, e))?;
+    Ok(Tokens {
+        access: Zeroizing::new(response.access_token().secret().clone()),
+        refresh: response
+            .refresh_token()
+            .map(|r| Zeroizing::new(r.secret().clone()))
+            .filter(|r| !r.is_empty()),
+        expires_in: response
+            .expires_in()
+            .and_then(|d| chrono::Duration::from_std(d).ok()),
+        scopes: response
+            .scopes()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| profile.scopes.join(" ")),
+    })
+}
+
+fn token_error(platform: Platform, e: TokenError) -> OAuthError {
+    match e {
+        RequestTokenError::ServerResponse(r) => OAuthError::TokenRejected {
+            platform,
+            error: r.error().as_ref().to_string(),
+            description: r.error_description().cloned(),
+        },
+        RequestTokenError::Request(e) => OAuthError::Network {
+            platform,
+            message: e.to_string(),
+        },
+        RequestTokenError::Parse(e, _) => OAuthError::BadResponse {
+            platform,
+            message: e.to_string(),
+        },
+        RequestTokenError::Other(m) => OAuthError::BadResponse {
+            platform,
+            message: m,
+        },
+    }
+}
+
+/// Who the token belongs to.
+struct Who {
+    external_id: String,
+    handle: String,
+    display_name: String,
+}
+
+async fn fetch_profile(
+    http: &reqwest::Client,
+    profile: &Profile,
+    endpoints: &Endpoints,
+    access: &str,
+) -> Result<Who, OAuthError> {
+    let platform = profile.platform;
+    let bad = |message: String| OAuthError::BadResponse { platform, message };
+    let url = match platform {
+        Platform::X => endpoint(&endpoints.api_base, "/2/users/me"),
+        _ => return Err(OAuthError::Unsupported(platform)),
+    };
+    let response = http
+        .get(url)
+        .bearer_auth(access)
+        .send()
+        .await
+        .map_err(|e| OAuthError::Network {
+            platform,
+            message: e.without_url().to_string(),
+        })?;
+    let status = response.status();
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|e| bad(format!("profile is not JSON: {e}")))?;
+    if !status.is_success() {
+        let detail = body
+            .get("detail")
+            .and_then(|d| d.as_str())
+            .unwrap_or("no detail");
+        return Err(bad(format!(
+            "profile request failed with HTTP {status}: {detail}"
+        )));
+    }
+    let data = &body["data"];
+    let field = |name: &str| {
+        data.get(name)
+            .and_then(|v| v.as_str())
+            .map(String::from)
+            .ok_or_else(|| bad(format!("profile has no {name}")))
+    };
+    Ok(Who {
+        external_id: field("id")?,
+        handle: format!("@{}", field("username")?),
+        display_name: field("name")?,
+    })
+}

@@ -1,0 +1,118 @@
+//! What differs between the platforms' OAuth servers, from
+//! `reference/platforms/*.md`. Pure data: no I/O.
+
+use reachloop_ipc::Platform;
+
+/// How the PKCE challenge is encoded from SHA-256(verifier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeEncoding {
+    /// RFC 7636: base64url without padding.
+    Base64Url,
+    /// TikTok's desktop flow: lowercase hex.
+    Hex,
+}
+
+/// One platform's OAuth facts.
+#[derive(Debug)]
+pub struct Profile {
+    pub platform: Platform,
+    pub default_auth_base: &'static str,
+    pub default_token_base: &'static str,
+    pub default_api_base: &'static str,
+    /// Path of the consent page under the auth base.
+    pub authorize_path: &'static str,
+    /// Path of the token endpoint under the token base.
+    pub token_path: &'static str,
+    /// Path of the revocation endpoint under the token base, if any.
+    pub revoke_path: Option<&'static str>,
+    pub scopes: &'static [&'static str],
+    pub scope_separator: &'static str,
+    /// `client_id` everywhere but TikTok (`client_key`).
+    pub client_id_param: &'static str,
+    pub challenge: ChallengeEncoding,
+    /// The token endpoint needs the client secret (Google's desktop secret is
+    /// "not confidential" but still required; TikTok requires it too).
+    pub needs_secret: bool,
+    /// Extra authorize parameters.
+    pub extra_authorize_params: &'static [(&'static str, &'static str)],
+    /// Refresh tokens are single-use: each refresh returns a new one.
+    pub rotates_refresh_tokens: bool,
+}
+
+pub const X: Profile = Profile {
+    platform: Platform::X,
+    default_auth_base: "https://x.com",
+    default_token_base: "https://api.x.com",
+    default_api_base: "https://api.x.com",
+    authorize_path: "/i/oauth2/authorize",
+    token_path: "/2/oauth2/token",
+    revoke_path: Some("/2/oauth2/revoke"),
+    scopes: &[
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "media.write",
+    ],
+    scope_separator: " ",
+    client_id_param: "client_id",
+    challenge: ChallengeEncoding::Base64Url,
+    needs_secret: false,
+    extra_authorize_params: &[],
+    rotates_refresh_tokens: true,
+};
+
+pub const YOUTUBE: Profile = Profile {
+    platform: Platform::Youtube,
+    default_auth_base: "https://accounts.google.com",
+    default_token_base: "https://oauth2.googleapis.com",
+    default_api_base: "https://youtube.googleapis.com",
+    authorize_path: "/o/oauth2/v2/auth",
+    token_path: "/token",
+    revoke_path: Some("/revoke"),
+    scopes: &[
+        "https://www.googleapis.com/auth/youtube.upload",
+        "https://www.googleapis.com/auth/youtube.readonly",
+        "https://www.googleapis.com/auth/yt-analytics.readonly",
+    ],
+    scope_separator: " ",
+    client_id_param: "client_id",
+    challenge: ChallengeEncoding::Base64Url,
+    needs_secret: true,
+    // A refresh token is only issued with offline access, and only on consent.
+    extra_authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
+    rotates_refresh_tokens: false,
+};
+
+pub const TIKTOK: Profile = Profile {
+    platform: Platform::Tiktok,
+    default_auth_base: "https://www.tiktok.com",
+    default_token_base: "https://open.tiktokapis.com",
+    default_api_base: "https://open.tiktokapis.com",
+    authorize_path: "/v2/auth/authorize/",
+    token_path: "/v2/oauth/token/",
+    revoke_path: Some("/v2/oauth/revoke/"),
+    scopes: &[
+        "user.info.basic",
+        "video.publish",
+        "video.upload",
+        "video.list",
+    ],
+    scope_separator: ",",
+    client_id_param: "client_key",
+    challenge: ChallengeEncoding::Hex,
+    needs_secret: true,
+    extra_authorize_params: &[],
+    rotates_refresh_tokens: true,
+};
+
+/// The OAuth profile of `platform`; `None` for platforms that do not use
+/// this authorization-code flow (yet).
+pub fn profile(platform: Platform) -> Option<&'static Profile> {
+    match platform {
+        Platform::X => Some(&X),
+        Platform::Youtube => Some(&YOUTUBE),
+        Platform::Tiktok => Some(&TIKTOK),
+        Platform::Facebook | Platform::Instagram | Platform::Sandbox => None,
+    }
+}

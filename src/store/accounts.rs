@@ -1,0 +1,286 @@
+//! Social accounts and pending OAuth authorizations.
+
+use chrono::{DateTime, Utc};
+use reachloop_ipc::{Account, AccountStatus, Platform};
+use serde_json::json;
+use sqlx::{Sqlite, Transaction};
+
+use super::{audit, Actor, AuditRecord, Store, StoreError};
+use crate::time;
+
+/// An account's sealed (access, refresh) tokens.
+pub type SealedTokens = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// A started authorization, as stored.
+#[derive(Debug, Clone)]
+pub struct OAuthSession {
+    pub state: String,
+    pub platform: Platform,
+    pub redirect_uri: String,
+    pub verifier_enc: Vec<u8>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What taking a `state` found. Taking always consumes: a state is single-use
+/// whatever the outcome.
+#[derive(Debug)]
+pub enum TakenSession {
+    Fresh(OAuthSession),
+    Expired(OAuthSession),
+    AlreadyUsed,
+    Unknown,
+}
+
+/// An account with fresh tokens, sealed by the caller.
+#[derive(Debug, Clone)]
+pub struct ConnectedAccount<'a> {
+    pub id: &'a str,
+    pub platform: Platform,
+    pub external_id: &'a str,
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    pub scopes: &'a str,
+    pub access_token_enc: &'a [u8],
+    /// `None` keeps a refresh token already stored: an empty refresh token in
+    /// a response never overwrites a good one.
+    pub refresh_token_enc: Option<&'a [u8]>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    state: String,
+    provider_id: String,
+    redirect_uri: String,
+    verifier_enc: Vec<u8>,
+    expires_at: String,
+    consumed_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: String,
+    provider_id: String,
+    external_id: String,
+    handle: String,
+    display_name: String,
+    status: String,
+    status_reason: Option<String>,
+    token_expires_at: Option<String>,
+    has_refresh: i64,
+    created_at: String,
+}
+
+const ACCOUNT_SELECT: &str =
+    "SELECT id, provider_id, external_id, handle, display_name, status, status_reason,
+        token_expires_at, refresh_token_enc IS NOT NULL AS has_refresh, created_at
+    FROM social_accounts";
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(r: AccountRow) -> Result<Account, StoreError> {
+        let corrupt =
+            |what: &str, v: &str| StoreError::Corrupt(format!("account {}: {what} {v:?}", r.id));
+        Ok(Account {
+            platform: Platform::parse(&r.provider_id)
+                .ok_or_else(|| corrupt("platform", &r.provider_id))?,
+            status: AccountStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            id: r.id,
+            external_id: r.external_id,
+            handle: r.handle,
+            display_name: r.display_name,
+            status_reason: r.status_reason,
+            token_expires_at: r.token_expires_at,
+            has_refresh_token: r.has_refresh != 0,
+            connected_at: r.created_at,
+        })
+    }
+}
+
+impl Store {
+    /// Remembers a started authorization.
+    pub async fn insert_oauth_session(
+        &self,
+        now: DateTime<Utc>,
+        session: &OAuthSession,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO oauth_sessions (state, provider_id, redirect_uri, verifier_enc, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.state)
+        .bind(session.platform.as_str())
+        .bind(&session.redirect_uri)
+        .bind(&session.verifier_enc)
+        .bind(time::to_db(now))
+        .bind(time::to_db(session.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        let details =
+            json!({ "platform": session.platform.as_str(), "redirect_uri": session.redirect_uri });
+        let record = AuditRecord {
+            actor: Actor::User,
+            action: "oauth.started",
+            entity_type: "account",
+            entity_id: None,
+            details,
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Looks up and consumes `state` in one transaction.
+    pub async fn take_oauth_session(
+        &self,
+        now: DateTime<Utc>,
+        state: &str,
+    ) -> Result<TakenSession, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT state, provider_id, redirect_uri, verifier_enc, expires_at, consumed_at
+             FROM oauth_sessions WHERE state = ?",
+        )
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(TakenSession::Unknown);
+        };
+        if row.consumed_at.is_some() {
+            return Ok(TakenSession::AlreadyUsed);
+        }
+        sqlx::query(
+            "UPDATE oauth_sessions SET consumed_at = ? WHERE state = ? AND consumed_at IS NULL",
+        )
+        .bind(time::to_db(now))
+        .bind(state)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let session = OAuthSession {
+            platform: Platform::parse(&row.provider_id).ok_or_else(|| {
+                StoreError::Corrupt(format!("oauth session platform {:?}", row.provider_id))
+            })?,
+            expires_at: time::from_db(&row.expires_at)
+                .map_err(|e| StoreError::Corrupt(format!("oauth session expiry: {e}")))?,
+            state: row.state,
+            redirect_uri: row.redirect_uri,
+            verifier_enc: row.verifier_enc,
+        };
+        Ok(if session.expires_at <= now {
+            TakenSession::Expired(session)
+        } else {
+            TakenSession::Fresh(session)
+        })
+    }
+
+    /// The id of the account `external_id` on `platform`, if it was ever connected.
+    pub async fn account_id_for(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM social_accounts WHERE provider_id = ? AND external_id = ?",
+        )
+        .bind(platform.as_str())
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Stores a newly connected or reconnected account with its sealed tokens.
+    pub async fn save_connected_account(
+        &self,
+        now: DateTime<Utc>,
+        account: &ConnectedAccount<'_>,
+    ) -> Result<Account, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let existed: bool =
+            sqlx::query_scalar("SELECT count(*) > 0 FROM social_accounts WHERE id = ?")
+                .bind(account.id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let at = time::to_db(now);
+        sqlx::query(
+            "INSERT INTO social_accounts (id, provider_id, external_id, handle, display_name, status, scopes,
+                 access_token_enc, refresh_token_enc, token_expires_at, refresh_expires_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET
+                 handle = excluded.handle,
+                 display_name = excluded.display_name,
+                 status = 'connected',
+                 status_reason = NULL,
+                 scopes = excluded.scopes,
+                 access_token_enc = excluded.access_token_enc,
+                 refresh_token_enc = COALESCE(excluded.refresh_token_enc, social_accounts.refresh_token_enc),
+                 token_expires_at = excluded.token_expires_at,
+                 refresh_expires_at = COALESCE(excluded.refresh_expires_at, social_accounts.refresh_expires_at),
+                 updated_at = excluded.updated_at",
+        )
+        .bind(account.id)
+        .bind(account.platform.as_str())
+        .bind(account.external_id)
+        .bind(account.handle)
+        .bind(account.display_name)
+        .bind(account.scopes)
+        .bind(account.access_token_enc)
+        .bind(account.refresh_token_enc)
+        .bind(account.token_expires_at.map(time::to_db))
+        .bind(account.refresh_expires_at.map(time::to_db))
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        let action = if existed {
+            "account.reconnected"
+        } else {
+            "account.connected"
+        };
+        let details = json!({ "platform": account.platform.as_str(), "handle": account.handle });
+        let record = AuditRecord {
+            actor: Actor::User,
+            action,
+            entity_type: "account",
+            entity_id: Some(account.id),
+            details,
+        };
+        audit::record(&mut tx, now, &record).await?;
+        let saved = account_by_id(&mut tx, account.id).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// Every account ever connected, by platform then handle.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            "{ACCOUNT_SELECT} ORDER BY provider_id, handle, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
+    /// The sealed tokens of an account: (access, refresh).
+    pub async fn sealed_tokens(&self, account_id: &str) -> Result<SealedTokens, StoreError> {
+        let row: Option<SealedTokens> = sqlx::query_as(
+            "SELECT access_token_enc, refresh_token_enc FROM social_accounts WHERE id = ?",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.unwrap_or((None, None)))
+    }
+}
+
+async fn account_by_id(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<Account, StoreError> {
+    let row: AccountRow = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE id = ?"))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    row.try_into()
+}
