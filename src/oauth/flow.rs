@@ -62,6 +62,8 @@ pub enum OAuthError {
     Network { platform: Platform, message: String },
     #[error("{} answered in an unexpected way: {message}", .platform.label())]
     BadResponse { platform: Platform, message: String },
+    #[error("there is no account {0}")]
+    NoSuchAccount(String),
     #[error(transparent)]
     Config(#[from] super::BadBaseUrl),
     #[error(transparent)]
@@ -75,6 +77,7 @@ impl OAuthError {
     pub fn code(&self) -> &'static str {
         match self {
             OAuthError::Unsupported(_) => "unsupported",
+            OAuthError::NoSuchAccount(_) => "not_found",
             OAuthError::MissingSecret(_)
             | OAuthError::MissingClientId(_)
             | OAuthError::Config(_) => "not_configured",
@@ -112,7 +115,7 @@ fn session_owner(state: &str) -> Vec<u8> {
     format!("oauth-session:{state}").into_bytes()
 }
 
-fn token_owner(account_id: &str, kind: &str) -> Vec<u8> {
+pub(super) fn token_owner(account_id: &str, kind: &str) -> Vec<u8> {
     format!("account:{account_id}:{kind}").into_bytes()
 }
 
@@ -289,6 +292,9 @@ async fn connect(
                 refresh_token_enc: refresh_enc.as_deref(),
                 token_expires_at: tokens.expires_in.map(|d| now + d),
                 refresh_expires_at: None,
+                next_refresh_at: tokens
+                    .expires_in
+                    .map(|d| super::schedule::refresh_at(now, d, unit_draw(rng))),
             },
         )
         .await?;
@@ -297,17 +303,62 @@ async fn connect(
 }
 
 /// Fresh tokens from a token endpoint.
-struct Tokens {
-    access: Zeroizing<String>,
-    refresh: Option<Zeroizing<String>>,
-    expires_in: Option<chrono::Duration>,
-    scopes: String,
+pub(super) struct Tokens {
+    pub access: Zeroizing<String>,
+    pub refresh: Option<Zeroizing<String>>,
+    pub expires_in: Option<chrono::Duration>,
+    pub scopes: String,
 }
 
-type TokenError = RequestTokenError<
+pub(super) type TokenError = RequestTokenError<
     HttpClientError<reqwest::Error>,
     StandardErrorResponse<BasicErrorResponseType>,
 >;
+
+/// The `oauth2` client for `profile`'s token endpoint.
+pub(super) type TokenClient = BasicClient<
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+pub(super) fn token_client(profile: &Profile, config: &PlatformConfig) -> TokenClient {
+    let token_url = TokenUrl::from_url(endpoint(&config.endpoints.token_base, profile.token_path));
+    let mut client = BasicClient::new(ClientId::new(config.credentials.client_id.clone()))
+        .set_token_uri(token_url)
+        .set_auth_type(AuthType::RequestBody);
+    if let Some(secret) = &config.credentials.client_secret {
+        client = client.set_client_secret(ClientSecret::new(secret.to_string()));
+        if profile.platform == Platform::X {
+            // X's confidential clients authenticate with HTTP Basic.
+            client = client.set_auth_type(AuthType::BasicAuth);
+        }
+    }
+    client
+}
+
+pub(super) fn tokens_from(
+    profile: &Profile,
+    response: &oauth2::basic::BasicTokenResponse,
+) -> Tokens {
+    Tokens {
+        access: Zeroizing::new(response.access_token().secret().clone()),
+        // An empty refresh token is no refresh token.
+        refresh: response
+            .refresh_token()
+            .map(|r| Zeroizing::new(r.secret().clone()))
+            .filter(|r| !r.is_empty()),
+        expires_in: response
+            .expires_in()
+            .and_then(|d| chrono::Duration::from_std(d).ok()),
+        scopes: response
+            .scopes()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| profile.scopes.join(" ")),
+    }
+}
 
 async fn exchange_code(
     http: &reqwest::Client,
@@ -318,21 +369,12 @@ async fn exchange_code(
     verifier: String,
 ) -> Result<Tokens, OAuthError> {
     let platform = profile.platform;
-    let bad = |message: String| OAuthError::BadResponse { platform, message };
-    let token_url = TokenUrl::from_url(endpoint(&config.endpoints.token_base, profile.token_path));
-    let redirect = RedirectUrl::new(redirect_uri.to_string())
-        .map_err(|e| bad(format!("redirect URI: {e}")))?;
-    let mut client = BasicClient::new(ClientId::new(config.credentials.client_id.clone()))
-        .set_token_uri(token_url)
-        .set_redirect_uri(redirect)
-        .set_auth_type(AuthType::RequestBody);
-    if let Some(secret) = &config.credentials.client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.to_string()));
-        if platform == Platform::X {
-            // X's confidential clients authenticate with HTTP Basic.
-            client = client.set_auth_type(AuthType::BasicAuth);
-        }
-    }
+    let redirect =
+        RedirectUrl::new(redirect_uri.to_string()).map_err(|e| OAuthError::BadResponse {
+            platform,
+            message: format!("redirect URI: {e}"),
+        })?;
+    let client = token_client(profile, config).set_redirect_uri(redirect);
     let mut request = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .set_pkce_verifier(PkceCodeVerifier::new(verifier));
@@ -346,23 +388,10 @@ async fn exchange_code(
         .request_async(http)
         .await
         .map_err(|e| token_error(platform, e))?;
-    Ok(Tokens {
-        access: Zeroizing::new(response.access_token().secret().clone()),
-        refresh: response
-            .refresh_token()
-            .map(|r| Zeroizing::new(r.secret().clone()))
-            .filter(|r| !r.is_empty()),
-        expires_in: response
-            .expires_in()
-            .and_then(|d| chrono::Duration::from_std(d).ok()),
-        scopes: response
-            .scopes()
-            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
-            .unwrap_or_else(|| profile.scopes.join(" ")),
-    })
+    Ok(tokens_from(profile, &response))
 }
 
-fn token_error(platform: Platform, e: TokenError) -> OAuthError {
+pub(super) fn token_error(platform: Platform, e: TokenError) -> OAuthError {
     match e {
         RequestTokenError::ServerResponse(r) => OAuthError::TokenRejected {
             platform,
@@ -438,4 +467,9 @@ async fn fetch_profile(
         handle: format!("@{}", field("username")?),
         display_name: field("name")?,
     })
+}
+
+/// A uniform draw in `0.0..1.0` from `rng`.
+pub(super) fn unit_draw(rng: &mut impl RngCore) -> f64 {
+    (rng.next_u32() as f64) / (u32::MAX as f64 + 1.0)
 }

@@ -5,8 +5,11 @@
 //! `flow` does the I/O (SQLite, the keychain vault and HTTP). Base URLs are
 //! configurable so tests point every request at local fakes.
 
+mod disconnect;
 mod flow;
 pub mod profiles;
+mod refresh;
+pub mod schedule;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,8 +19,10 @@ use sha2::{Digest, Sha256};
 use url::Url;
 use zeroize::Zeroizing;
 
+pub use disconnect::{disconnect, Revocation};
 pub use flow::{begin, complete, Begun, Connected, OAuthError, PlatformConfig};
 pub use profiles::{profile, ChallengeEncoding, Profile};
+pub use refresh::{classify, refresh_account, RefreshFailure, RefreshLocks, RefreshOutcome};
 
 /// How long a started authorization may take before its `state` expires.
 pub const STATE_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);

@@ -46,6 +46,8 @@ pub struct ConnectedAccount<'a> {
     pub refresh_token_enc: Option<&'a [u8]>,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// When the background refresher should renew the token.
+    pub next_refresh_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -208,8 +210,9 @@ impl Store {
         let at = time::to_db(now);
         sqlx::query(
             "INSERT INTO social_accounts (id, provider_id, external_id, handle, display_name, status, scopes,
-                 access_token_enc, refresh_token_enc, token_expires_at, refresh_expires_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?, ?, ?)
+                 access_token_enc, refresh_token_enc, token_expires_at, refresh_expires_at, next_refresh_at,
+                 created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET
                  handle = excluded.handle,
                  display_name = excluded.display_name,
@@ -220,6 +223,8 @@ impl Store {
                  refresh_token_enc = COALESCE(excluded.refresh_token_enc, social_accounts.refresh_token_enc),
                  token_expires_at = excluded.token_expires_at,
                  refresh_expires_at = COALESCE(excluded.refresh_expires_at, social_accounts.refresh_expires_at),
+                 next_refresh_at = excluded.next_refresh_at,
+                 refresh_failures = 0,
                  updated_at = excluded.updated_at",
         )
         .bind(account.id)
@@ -232,6 +237,7 @@ impl Store {
         .bind(account.refresh_token_enc)
         .bind(account.token_expires_at.map(time::to_db))
         .bind(account.refresh_expires_at.map(time::to_db))
+        .bind(account.next_refresh_at.map(time::to_db))
         .bind(&at)
         .bind(&at)
         .execute(&mut *tx)
@@ -283,4 +289,225 @@ async fn account_by_id(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<Acc
         .fetch_one(&mut **tx)
         .await?;
     row.try_into()
+}
+
+/// What the refresher needs of an account.
+#[derive(Debug, Clone)]
+pub struct RefreshTarget {
+    pub id: String,
+    pub platform: Platform,
+    pub status: AccountStatus,
+    pub refresh_token_enc: Option<Vec<u8>>,
+    pub refresh_failures: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct RefreshRow {
+    id: String,
+    provider_id: String,
+    status: String,
+    refresh_token_enc: Option<Vec<u8>>,
+    refresh_failures: i64,
+}
+
+impl Store {
+    pub async fn refresh_target(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<RefreshTarget>, StoreError> {
+        let row: Option<RefreshRow> = sqlx::query_as(
+            "SELECT id, provider_id, status, refresh_token_enc, refresh_failures FROM social_accounts WHERE id = ?",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let corrupt =
+            |what: &str, v: &str| StoreError::Corrupt(format!("account {}: {what} {v:?}", r.id));
+        Ok(Some(RefreshTarget {
+            platform: Platform::parse(&r.provider_id)
+                .ok_or_else(|| corrupt("platform", &r.provider_id))?,
+            status: AccountStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            refresh_failures: u32::try_from(r.refresh_failures).unwrap_or(u32::MAX),
+            id: r.id,
+            refresh_token_enc: r.refresh_token_enc,
+        }))
+    }
+
+    /// Accounts whose token is due for renewal at `now`, soonest first.
+    pub async fn accounts_due_for_refresh(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM social_accounts
+             WHERE status IN ('connected', 'expiring') AND refresh_token_enc IS NOT NULL
+               AND next_refresh_at IS NOT NULL AND next_refresh_at <= ?
+             ORDER BY next_refresh_at",
+        )
+        .bind(time::to_db(now))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// When the next renewal is due, if one is scheduled.
+    pub async fn next_refresh_at(&self, account_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT next_refresh_at FROM social_accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
+    pub async fn set_next_refresh_at(
+        &self,
+        account_id: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE social_accounts SET next_refresh_at = ? WHERE id = ?")
+            .bind(at.map(time::to_db))
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores renewed tokens in one statement: a rotated refresh token is
+    /// persisted together with the access token it came with, and `None`
+    /// keeps the stored refresh token.
+    pub async fn save_refreshed_tokens(
+        &self,
+        now: DateTime<Utc>,
+        account_id: &str,
+        access_token_enc: &[u8],
+        refresh_token_enc: Option<&[u8]>,
+        token_expires_at: Option<DateTime<Utc>>,
+        next_refresh_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE social_accounts SET
+                 access_token_enc = ?,
+                 refresh_token_enc = COALESCE(?, refresh_token_enc),
+                 token_expires_at = ?,
+                 next_refresh_at = ?,
+                 last_refreshed_at = ?,
+                 refresh_failures = 0,
+                 status = 'connected',
+                 status_reason = NULL,
+                 updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(access_token_enc)
+        .bind(refresh_token_enc)
+        .bind(token_expires_at.map(time::to_db))
+        .bind(next_refresh_at.map(time::to_db))
+        .bind(time::to_db(now))
+        .bind(time::to_db(now))
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the account as needing the user (revoked grant). Returns whether
+    /// this changed anything, so the user is told once, not at every attempt.
+    pub async fn mark_needs_action(
+        &self,
+        now: DateTime<Utc>,
+        account_id: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE social_accounts SET status = 'needs_action', status_reason = ?, next_refresh_at = NULL, updated_at = ?
+             WHERE id = ? AND status != 'needs_action' AND status != 'disconnected'",
+        )
+        .bind(reason)
+        .bind(time::to_db(now))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if changed {
+            let record = AuditRecord {
+                actor: Actor::System,
+                action: "account.needs_action",
+                entity_type: "account",
+                entity_id: Some(account_id),
+                details: json!({ "reason": reason }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Records a transient refresh failure and when to try again. The account
+    /// stays connected.
+    pub async fn record_refresh_failure(
+        &self,
+        now: DateTime<Utc>,
+        account_id: &str,
+        reason: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE social_accounts SET refresh_failures = refresh_failures + 1, next_refresh_at = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(time::to_db(retry_at))
+        .bind(time::to_db(now))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor: Actor::System,
+            action: "account.refresh_failed",
+            entity_type: "account",
+            entity_id: Some(account_id),
+            details: json!({ "reason": reason, "retry_at": time::to_db(retry_at) }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Forgets an account's tokens and marks it disconnected; its row, posts
+    /// and metrics stay.
+    pub async fn mark_disconnected(
+        &self,
+        now: DateTime<Utc>,
+        account_id: &str,
+        revoked_at_platform: bool,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE social_accounts SET status = 'disconnected', status_reason = ?, access_token_enc = NULL,
+                 refresh_token_enc = NULL, token_expires_at = NULL, refresh_expires_at = NULL,
+                 next_refresh_at = NULL, refresh_failures = 0, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(note)
+        .bind(time::to_db(now))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor: Actor::User,
+            action: "account.disconnected",
+            entity_type: "account",
+            entity_id: Some(account_id),
+            details: json!({ "revoked_at_platform": revoked_at_platform, "note": note }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -2,7 +2,9 @@
 //! attacks it must refuse before any token request.
 
 use rand::rngs::OsRng;
-use reachloop::oauth::{self, Credentials, Endpoints, OAuthError, PlatformConfig};
+use reachloop::oauth::{
+    self, Credentials, Endpoints, OAuthError, PlatformConfig, RefreshLocks, RefreshOutcome,
+};
 use reachloop::secrets::Vault;
 use reachloop::App;
 use reachloop_ipc::{AccountStatus, Platform};
@@ -36,6 +38,7 @@ async fn world(name: &str) -> World {
     let no_redirects = || {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("client")
     };
@@ -112,6 +115,58 @@ impl World {
             &mut OsRng,
         )
         .await
+    }
+
+    async fn connect(&self) -> reachloop_ipc::Account {
+        let callback = self.consent(&self.begin(0).await).await;
+        self.complete(&callback, 1).await.expect("connect").account
+    }
+
+    async fn refresh(&self, locks: &RefreshLocks, id: &str, hour: u32) -> RefreshOutcome {
+        oauth::refresh_account(
+            self.app.store(),
+            &self.vault,
+            &self.http,
+            locks,
+            &self.config(),
+            id,
+            at(hour, 0),
+            &mut OsRng,
+        )
+        .await
+        .expect("refresh ran")
+    }
+
+    /// The plaintext refresh token stored for `id`.
+    async fn stored_refresh(&self, id: &str) -> String {
+        let (_, refresh) = self.app.store().sealed_tokens(id).await.expect("tokens");
+        let plain = self
+            .vault
+            .open(
+                &refresh.expect("refresh"),
+                format!("account:{id}:refresh").as_bytes(),
+            )
+            .expect("open");
+        String::from_utf8(plain.to_vec()).expect("utf-8")
+    }
+
+    async fn account(&self) -> reachloop_ipc::Account {
+        self.app
+            .store()
+            .list_accounts()
+            .await
+            .expect("list")
+            .remove(0)
+    }
+
+    async fn actions(&self, action: &str) -> usize {
+        self.app
+            .recent_audit(100)
+            .await
+            .expect("audit")
+            .iter()
+            .filter(|e| e.action == action)
+            .count()
     }
 
     fn token_requests(&self) -> usize {
@@ -408,4 +463,304 @@ async fn platforms_that_need_a_secret_say_so_before_the_browser_opens() {
         "{err:?}"
     );
     assert!(err.to_string().contains("OAUTH_YOUTUBE_CLIENT_SECRET"));
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_persists_the_new_refresh_token() {
+    let w = world("refresh-rotate").await;
+    let account = w.connect().await;
+    let before = w.stored_refresh(&account.id).await;
+    let locks = RefreshLocks::default();
+    let outcome = w.refresh(&locks, &account.id, 10).await;
+    assert_eq!(
+        outcome,
+        RefreshOutcome::Refreshed {
+            expires_at: Some(at(12, 0)),
+            rotated: true
+        }
+    );
+    let after = w.stored_refresh(&account.id).await;
+    assert_ne!(after, before);
+    assert!(w.fake.refresh_token_valid(&after));
+    assert!(
+        !w.fake.refresh_token_valid(&before),
+        "the fake rotated the old one out"
+    );
+    let refreshed = w.account().await;
+    assert_eq!(
+        refreshed.token_expires_at.as_deref(),
+        Some("2026-11-26T12:00:00.000Z")
+    );
+    let next = w
+        .app
+        .store()
+        .next_refresh_at(&account.id)
+        .await
+        .expect("next")
+        .expect("scheduled");
+    assert!(
+        next.as_str() > "2026-11-26T11:00:00" && next.as_str() < "2026-11-26T11:40:00",
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_account_never_use_a_rotated_token() {
+    let w = world("refresh-concurrent").await;
+    let account = w.connect().await;
+    let locks = RefreshLocks::default();
+    w.fake
+        .with(|b| b.delay = std::time::Duration::from_millis(200));
+    let (a, b) = tokio::join!(
+        w.refresh(&locks, &account.id, 10),
+        w.refresh(&locks, &account.id, 10)
+    );
+    assert!(matches!(a, RefreshOutcome::Refreshed { .. }), "{a:?}");
+    assert!(matches!(b, RefreshOutcome::Refreshed { .. }), "{b:?}");
+    assert_eq!(w.fake.with(|b| b.stale_refresh_uses), 0);
+    assert_eq!(w.account().await.status, AccountStatus::Connected);
+}
+
+#[tokio::test]
+async fn a_revoked_grant_needs_action_and_is_reported_once() {
+    let w = world("refresh-revoked").await;
+    let account = w.connect().await;
+    w.fake.revoke_all();
+    let locks = RefreshLocks::default();
+    match w.refresh(&locks, &account.id, 10).await {
+        RefreshOutcome::NeedsAction { reason, newly } => {
+            assert!(newly);
+            assert!(
+                reason.contains("Value passed for the token was invalid."),
+                "{reason}"
+            );
+        }
+        other => panic!("expected needs action, got {other:?}"),
+    }
+    let after = w.account().await;
+    assert_eq!(after.status, AccountStatus::NeedsAction);
+    assert!(after.status_reason.expect("reason").contains("reconnect"));
+    assert_eq!(
+        w.refresh(&locks, &account.id, 11).await,
+        RefreshOutcome::Skipped("not connected")
+    );
+    assert!(!w
+        .app
+        .store()
+        .mark_needs_action(at(12, 0), &account.id, "again")
+        .await
+        .expect("mark"));
+    assert_eq!(
+        w.actions("account.needs_action").await,
+        1,
+        "the user is told once"
+    );
+    assert!(w
+        .app
+        .store()
+        .accounts_due_for_refresh(at(23, 0))
+        .await
+        .expect("due")
+        .is_empty());
+
+    // Reconnecting brings it back.
+    w.fake.with(|b| b.deny = false);
+    let callback = w.consent(&w.begin(40).await).await;
+    let back = w.complete(&callback, 41).await.expect("reconnect").account;
+    assert_eq!(back.status, AccountStatus::Connected);
+    assert_eq!(back.status_reason, None);
+}
+
+#[tokio::test]
+async fn a_network_blip_retries_later_and_keeps_the_account_connected() {
+    let w = world("refresh-transient").await;
+    let account = w.connect().await;
+    let locks = RefreshLocks::default();
+    let before = w.stored_refresh(&account.id).await;
+    w.fake.with(|b| {
+        b.fail_next.push((
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "<html>503 Service Unavailable</html>",
+        ));
+        b.fail_next.push((
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"error":"server_error"}"#,
+        ));
+    });
+    for _ in 0..2 {
+        match w.refresh(&locks, &account.id, 10).await {
+            RefreshOutcome::RetryLater { at: retry, reason } => {
+                assert!(retry > at(10, 0) && retry <= at(10, 2), "{retry}");
+                assert!(!reason.is_empty());
+            }
+            other => panic!("expected a retry, got {other:?}"),
+        }
+        assert_eq!(w.account().await.status, AccountStatus::Connected);
+    }
+    assert_eq!(w.actions("account.refresh_failed").await, 2);
+    assert_eq!(
+        w.stored_refresh(&account.id).await,
+        before,
+        "nothing was lost"
+    );
+
+    // A timeout is a blip too.
+    w.fake.with(|b| b.delay = std::time::Duration::from_secs(4));
+    assert!(matches!(
+        w.refresh(&locks, &account.id, 10).await,
+        RefreshOutcome::RetryLater { .. }
+    ));
+    w.fake.with(|b| b.delay = std::time::Duration::ZERO);
+
+    // The stored refresh token was never used up by the failures; the next try works.
+    assert!(matches!(
+        w.refresh(&locks, &account.id, 11).await,
+        RefreshOutcome::Refreshed { .. }
+    ));
+    assert_eq!(w.account().await.status, AccountStatus::Connected);
+}
+
+#[tokio::test]
+async fn an_empty_refresh_token_in_a_response_keeps_the_stored_one() {
+    let w = world("refresh-empty").await;
+    let account = w.connect().await;
+    let before = w.stored_refresh(&account.id).await;
+    w.fake.with(|b| b.omit_refresh_token = true);
+    let locks = RefreshLocks::default();
+    assert_eq!(
+        w.refresh(&locks, &account.id, 10).await,
+        RefreshOutcome::Refreshed {
+            expires_at: Some(at(12, 0)),
+            rotated: false
+        }
+    );
+    assert_eq!(w.stored_refresh(&account.id).await, before);
+}
+
+#[tokio::test]
+async fn refresh_is_scheduled_ahead_of_expiry() {
+    let w = world("refresh-due").await;
+    let account = w.connect().await;
+    let store = w.app.store();
+    // Connected at 09:01 with a 2 h token: due between 10:32 and 10:37.
+    assert!(store
+        .accounts_due_for_refresh(at(10, 30))
+        .await
+        .expect("due")
+        .is_empty());
+    assert_eq!(
+        store
+            .accounts_due_for_refresh(at(10, 40))
+            .await
+            .expect("due"),
+        vec![account.id]
+    );
+}
+
+#[tokio::test]
+async fn disconnect_revokes_deletes_tokens_and_keeps_history() {
+    let w = world("disconnect").await;
+    let account = w.connect().await;
+    let refresh = w.stored_refresh(&account.id).await;
+    let store = w.app.store();
+    for sql in [
+        "INSERT INTO campaigns (id, name, goal, created_at, updated_at) VALUES ('c1', 'C', 'reach', 't', 't')".to_string(),
+        format!(
+            "INSERT INTO posts (id, campaign_id, provider_id, account_id, scheduled_at, status, created_at, updated_at)
+             VALUES ('p1', 'c1', 'x', '{}', '2026-11-20T10:00:00.000Z', 'published', 't', 't')",
+            account.id
+        ),
+        "INSERT INTO metrics (post_id, captured_at, likes) VALUES ('p1', '2026-11-21T10:00:00.000Z', 42)".to_string(),
+    ] {
+        store.execute_raw(&sql).await.expect("seed history");
+    }
+
+    let outcome = oauth::disconnect(
+        store,
+        &w.vault,
+        &w.http,
+        Some(&w.config()),
+        &account.id,
+        at(12, 0),
+    )
+    .await
+    .expect("disconnect");
+    assert_eq!(outcome, oauth::Revocation::Revoked);
+    assert!(
+        w.fake.with(|b| b.revoked.contains(&refresh)),
+        "the refresh token was revoked at X"
+    );
+    assert!(!w.fake.refresh_token_valid(&refresh));
+    assert_eq!(
+        store.sealed_tokens(&account.id).await.expect("tokens"),
+        (None, None)
+    );
+    let after = w.account().await;
+    assert_eq!(after.status, AccountStatus::Disconnected);
+    assert!(!after.has_refresh_token);
+    assert_eq!(after.handle, account.handle, "the account stays listed");
+    assert_eq!(
+        store
+            .scalar_raw("SELECT likes FROM metrics")
+            .await
+            .expect("history"),
+        42
+    );
+    assert_eq!(w.actions("account.disconnected").await, 1);
+    assert!(store
+        .accounts_due_for_refresh(at(23, 0))
+        .await
+        .expect("due")
+        .is_empty());
+}
+
+#[tokio::test]
+async fn disconnect_forgets_tokens_even_when_the_platform_is_unreachable() {
+    let w = world("disconnect-offline").await;
+    let account = w.connect().await;
+    let unreachable = PlatformConfig {
+        endpoints: Endpoints::all_at("http://127.0.0.1:9").expect("base"),
+        credentials: Credentials {
+            client_id: x::CLIENT_ID.into(),
+            client_secret: None,
+        },
+    };
+    let outcome = oauth::disconnect(
+        w.app.store(),
+        &w.vault,
+        &w.http,
+        Some(&unreachable),
+        &account.id,
+        at(12, 0),
+    )
+    .await
+    .expect("disconnect");
+    assert!(
+        matches!(outcome, oauth::Revocation::Failed(ref m) if m.contains("did not confirm")),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        w.app
+            .store()
+            .sealed_tokens(&account.id)
+            .await
+            .expect("tokens"),
+        (None, None)
+    );
+    let after = w.account().await;
+    assert_eq!(after.status, AccountStatus::Disconnected);
+    assert!(
+        after.status_reason.is_some(),
+        "the user learns that revoking at X failed"
+    );
+    let missing = oauth::disconnect(
+        w.app.store(),
+        &w.vault,
+        &w.http,
+        None,
+        "no-such-id",
+        at(12, 0),
+    )
+    .await;
+    assert!(matches!(missing, Err(OAuthError::NoSuchAccount(_))));
 }

@@ -37,8 +37,17 @@ pub struct Behaviour {
     pub omit_refresh_token: bool,
     /// How many requests reached the token endpoint.
     pub token_requests: usize,
+    /// Answer the next token requests with this status and body.
+    pub fail_next: Vec<(StatusCode, &'static str)>,
+    /// Hold token requests this long before answering.
+    pub delay: Duration,
+    /// Refresh requests that used a token that was already rotated or revoked.
+    pub stale_refresh_uses: usize,
+    /// Tokens revoked through the revoke endpoint.
+    pub revoked: Vec<String>,
     codes: HashMap<String, IssuedCode>,
     access_tokens: HashSet<String>,
+    refresh_tokens: HashSet<String>,
     /// Every token handed out, so tests can look for them where they must not be.
     pub issued_tokens: Vec<String>,
     counter: u64,
@@ -57,14 +66,20 @@ impl FakeX {
             code_lifetime: Duration::from_secs(30),
             omit_refresh_token: false,
             token_requests: 0,
+            fail_next: Vec::new(),
+            delay: Duration::ZERO,
+            stale_refresh_uses: 0,
+            revoked: Vec::new(),
             codes: HashMap::new(),
             access_tokens: HashSet::new(),
+            refresh_tokens: HashSet::new(),
             issued_tokens: Vec::new(),
             counter: 0,
         }));
         let router = Router::new()
             .route("/i/oauth2/authorize", get(authorize))
             .route("/2/oauth2/token", post(token))
+            .route("/2/oauth2/revoke", post(revoke))
             .route("/2/users/me", get(me))
             .with_state(behaviour.clone());
         FakeX {
@@ -75,6 +90,19 @@ impl FakeX {
 
     pub fn with<T>(&self, f: impl FnOnce(&mut Behaviour) -> T) -> T {
         f(&mut self.behaviour.lock().expect("fake state"))
+    }
+
+    /// The user removes the app at x.com/settings/connected_apps.
+    pub fn revoke_all(&self) {
+        self.with(|b| {
+            b.refresh_tokens.clear();
+            b.access_tokens.clear();
+        });
+    }
+
+    /// Whether `refresh` would still be accepted.
+    pub fn refresh_token_valid(&self, refresh: &str) -> bool {
+        self.with(|b| b.refresh_tokens.contains(refresh))
     }
 }
 
@@ -130,12 +158,20 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 async fn token(
-    State(b): Shared,
+    State(shared): Shared,
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let mut b = b.lock().expect("fake state");
+    let delay = shared.lock().expect("fake state").delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut b = shared.lock().expect("fake state");
     b.token_requests += 1;
+    if !b.fail_next.is_empty() {
+        let (status, body) = b.fail_next.remove(0);
+        return (status, body).into_response();
+    }
     let client_ok = f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
         || headers
             .get(header::AUTHORIZATION)
@@ -172,6 +208,19 @@ async fn token(
             }
             issue_tokens(&mut b)
         }
+        Some("refresh_token") => {
+            let refresh = f.get("refresh_token").cloned().unwrap_or_default();
+            // Single-use: the old refresh token stops working once used.
+            if !b.refresh_tokens.remove(&refresh) {
+                b.stale_refresh_uses += 1;
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "Value passed for the token was invalid.",
+                );
+            }
+            issue_tokens(&mut b)
+        }
         _ => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -194,9 +243,32 @@ fn issue_tokens(b: &mut Behaviour) -> Response {
     });
     if !b.omit_refresh_token {
         b.issued_tokens.push(refresh.clone());
+        b.refresh_tokens.insert(refresh.clone());
         body["refresh_token"] = json!(refresh);
     }
     Json(body).into_response()
+}
+
+async fn revoke(State(b): Shared, Form(f): Form<HashMap<String, String>>) -> Response {
+    let mut b = b.lock().expect("fake state");
+    if f.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized_client",
+            "Missing valid authorization header",
+        );
+    }
+    let Some(token) = f.get("token").cloned() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing required parameter [token].",
+        );
+    };
+    b.refresh_tokens.remove(&token);
+    b.access_tokens.remove(&token);
+    b.revoked.push(token);
+    Json(json!({ "revoked": true })).into_response()
 }
 
 async fn me(State(b): Shared, headers: HeaderMap) -> Response {

@@ -1,0 +1,99 @@
+//! When to refresh a token, and how long to wait after a failure. Pure: the
+//! caller passes `now` and the random draws.
+
+use chrono::{DateTime, Duration, Utc};
+
+/// When to refresh a token that lives `lifetime` from `issued_at`: a margin
+/// of a fifth of its life (at least 2 minutes, at most an hour) before it
+/// expires, moved earlier by `jitter` (a draw in `0.0..1.0`) times up to a
+/// tenth of its life (at most 5 minutes), so many accounts do not refresh at
+/// the same instant.
+pub fn refresh_at(issued_at: DateTime<Utc>, lifetime: Duration, jitter: f64) -> DateTime<Utc> {
+    let lifetime = lifetime.max(Duration::zero());
+    let margin = (lifetime / 5).clamp(Duration::minutes(2), Duration::hours(1));
+    let spread = (lifetime / 10).min(Duration::minutes(5));
+    let jitter =
+        Duration::milliseconds((spread.num_milliseconds() as f64 * jitter.clamp(0.0, 1.0)) as i64);
+    let at = issued_at + lifetime - margin - jitter;
+    // A very short-lived token is refreshed right away rather than in the past.
+    at.max(issued_at)
+}
+
+/// How long to wait before retrying after `failures` transient failures in a
+/// row: exponential from 30 s, capped at 30 minutes, with "full jitter"
+/// (`jitter` in `0.0..1.0` picks a point in the upper half of the window).
+pub fn retry_after(failures: u32, jitter: f64) -> Duration {
+    let base = Duration::seconds(30);
+    let cap = Duration::minutes(30);
+    let window = base
+        .checked_mul(1 << failures.min(16))
+        .unwrap_or(cap)
+        .min(cap);
+    let half = window / 2;
+    half + Duration::milliseconds((half.num_milliseconds() as f64 * jitter.clamp(0.0, 1.0)) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    #[test]
+    fn refreshes_ahead_of_expiry_per_platform_lifetime() {
+        // (lifetime, jitter, expected minutes after issue)
+        let table = [
+            (Duration::hours(2), 0.0, 96),      // X: 2 h - 24 min
+            (Duration::hours(2), 1.0, 91),      // ... minus up to 5 min of jitter
+            (Duration::seconds(3599), 0.0, 47), // Google: 3599 s less 719.8 s
+            (Duration::hours(24), 0.5, 1377),   // TikTok (older docs): 24 h - 1 h - 2.5 min
+            (Duration::days(60), 0.0, 86_340),  // Meta long-lived: 60 d - 1 h
+        ];
+        for (lifetime, jitter, minutes) in table {
+            let at = refresh_at(t0(), lifetime, jitter);
+            assert_eq!(
+                (at - t0()).num_minutes(),
+                minutes,
+                "lifetime {lifetime}, jitter {jitter}"
+            );
+            assert!(at < t0() + lifetime);
+        }
+    }
+
+    #[test]
+    fn tiny_or_negative_lifetimes_refresh_now() {
+        assert_eq!(refresh_at(t0(), Duration::seconds(30), 0.3), t0());
+        assert_eq!(refresh_at(t0(), Duration::seconds(-5), 0.3), t0());
+    }
+
+    #[test]
+    fn backoff_grows_then_caps_and_jitter_stays_in_the_window() {
+        let table = [
+            (0, 15, 30),
+            (1, 30, 60),
+            (2, 60, 120),
+            (5, 480, 960),
+            (6, 900, 1800),
+            (40, 900, 1800),
+        ];
+        for (failures, lo, hi) in table {
+            assert_eq!(
+                retry_after(failures, 0.0).num_seconds(),
+                lo,
+                "failures {failures}"
+            );
+            assert_eq!(
+                retry_after(failures, 1.0).num_seconds(),
+                hi,
+                "failures {failures}"
+            );
+            let mid = retry_after(failures, 0.5).num_seconds();
+            assert!(lo < mid && mid < hi);
+        }
+    }
+}
