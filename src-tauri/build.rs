@@ -9,6 +9,10 @@ const COMMANDS: &[&str] = &[
     "set_publishing_paused",
     "recent_audit",
     "ui_ready",
+    "list_accounts",
+    "connect_account",
+    "cancel_connect",
+    "disconnect_account",
 ];
 
 fn main() {

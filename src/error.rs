@@ -13,6 +13,22 @@ pub enum Error {
     Secrets(#[from] crate::secrets::SecretsError),
     #[error(transparent)]
     DataDir(#[from] crate::paths::NoDataDir),
+    #[error(transparent)]
+    OAuth(crate::oauth::OAuthError),
+    #[error("{0}")]
+    Network(String),
+}
+
+impl From<crate::oauth::OAuthError> for Error {
+    fn from(e: crate::oauth::OAuthError) -> Error {
+        use crate::oauth::OAuthError;
+        // Keep one home for storage and keychain failures.
+        match e {
+            OAuthError::Store(e) => Error::Store(e),
+            OAuthError::Secrets(e) => Error::Secrets(e),
+            other => Error::OAuth(other),
+        }
+    }
 }
 
 impl Error {
@@ -22,6 +38,8 @@ impl Error {
             Error::Validation(_) => codes::VALIDATION,
             Error::Store(_) | Error::DataDir(_) => codes::STORAGE,
             Error::Secrets(_) => codes::KEYCHAIN,
+            Error::OAuth(e) => e.code(),
+            Error::Network(_) => "network",
         }
     }
 

@@ -19,7 +19,7 @@ const CANARY_AAD: &[u8] = b"reachloop/key-canary";
 const CANARY_PLAINTEXT: &[u8] = b"reachloop";
 
 /// Where the data key lives.
-pub trait KeyStore {
+pub trait KeyStore: Send + Sync {
     /// The stored key, or `None` when there is none yet.
     fn load(&self) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError>;
     fn save(&self, key: &[u8]) -> Result<(), KeychainError>;
@@ -257,13 +257,13 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::SeedableRng;
-    use std::cell::RefCell;
+    use std::sync::Mutex;
 
     /// An in-memory key store, for the envelope's own rules. The real
     /// keychain is exercised in `tests/it/secrets.rs`.
     #[derive(Default)]
     struct MemoryStore {
-        key: RefCell<Option<Vec<u8>>>,
+        key: Mutex<Option<Vec<u8>>>,
         fail: Option<KeychainError>,
     }
 
@@ -271,14 +271,14 @@ mod tests {
         fn load(&self) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
             match &self.fail {
                 Some(e) => Err(e.clone()),
-                None => Ok(self.key.borrow().clone().map(Zeroizing::new)),
+                None => Ok(self.key.lock().expect("lock").clone().map(Zeroizing::new)),
             }
         }
         fn save(&self, key: &[u8]) -> Result<(), KeychainError> {
             match &self.fail {
                 Some(e) => Err(e.clone()),
                 None => {
-                    *self.key.borrow_mut() = Some(key.to_vec());
+                    *self.key.lock().expect("lock") = Some(key.to_vec());
                     Ok(())
                 }
             }
@@ -364,13 +364,13 @@ mod tests {
             Err(SecretsError::KeyMissing)
         ));
         assert!(
-            empty.key.borrow().is_none(),
+            empty.key.lock().expect("lock").is_none(),
             "no key may be created when data exists"
         );
 
         // A different key in the keychain.
         let other = MemoryStore {
-            key: RefCell::new(Some(vec![1; 32])),
+            key: Mutex::new(Some(vec![1; 32])),
             fail: None,
         };
         assert!(matches!(
@@ -379,7 +379,7 @@ mod tests {
         ));
 
         let short = MemoryStore {
-            key: RefCell::new(Some(vec![1; 16])),
+            key: Mutex::new(Some(vec![1; 16])),
             fail: None,
         };
         assert!(matches!(
@@ -396,7 +396,7 @@ mod tests {
             KeychainError::Unavailable("no bus".into()),
         ] {
             let store = MemoryStore {
-                key: RefCell::new(None),
+                key: Mutex::new(None),
                 fail: Some(fail.clone()),
             };
             match Vault::unlock(&store, None, &mut rng) {

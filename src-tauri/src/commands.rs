@@ -3,8 +3,9 @@
 
 use std::time::Instant;
 
+use reachloop::secrets::OsKeychain;
 use reachloop::store::Actor;
-use reachloop_ipc::{AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign};
+use reachloop_ipc::{Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign, Platform};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::tray;
@@ -13,6 +14,9 @@ use crate::tray;
 pub struct Shell {
     core: Result<reachloop::App, ErrorDto>,
     started: Instant,
+    keys: OsKeychain,
+    /// The connection waiting for the user in the browser, if any.
+    pending_connect: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Shell {
@@ -24,10 +28,15 @@ impl Shell {
             ),
             fields: vec![],
         });
-        Shell { core, started }
+        Shell {
+            core,
+            started,
+            keys: OsKeychain::from_env(),
+            pending_connect: Default::default(),
+        }
     }
 
-    fn core(&self) -> Result<&reachloop::App, ErrorDto> {
+    pub(crate) fn core(&self) -> Result<&reachloop::App, ErrorDto> {
         self.core.as_ref().map_err(Clone::clone)
     }
 }
@@ -40,11 +49,15 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         app_status,
         set_publishing_paused,
         recent_audit,
-        ui_ready
+        ui_ready,
+        list_accounts,
+        connect_account,
+        cancel_connect,
+        disconnect_account
     ]
 }
 
-fn to_dto(e: reachloop::Error) -> ErrorDto {
+pub(crate) fn to_dto(e: reachloop::Error) -> ErrorDto {
     if !matches!(e, reachloop::Error::Validation(_)) {
         tracing::warn!(code = e.code(), "command failed: {e}");
     }
@@ -128,4 +141,73 @@ impl Shell {
             .await
             .map_err(to_dto)
     }
+}
+
+#[tauri::command]
+async fn list_accounts(shell: State<'_, Shell>) -> Result<Vec<Account>, ErrorDto> {
+    shell.core()?.list_accounts().await.map_err(to_dto)
+}
+
+/// Opens the platform's consent page in the system browser and waits (up to
+/// ten minutes) for the answer on the loopback redirect.
+#[tauri::command]
+async fn connect_account(shell: State<'_, Shell>, platform: String) -> Result<Account, ErrorDto> {
+    let platform = Platform::parse(&platform).ok_or_else(|| ErrorDto {
+        code: reachloop_ipc::codes::VALIDATION.into(),
+        message: format!("unknown platform {platform:?}"),
+        fields: vec![],
+    })?;
+    let core = shell.core()?.clone();
+    let keys = shell.keys.clone();
+    let task = tokio::spawn(async move {
+        core.connect_account(platform, &keys, |url| {
+            webbrowser::open(url.as_str()).map_err(|e| e.to_string())
+        })
+        .await
+    });
+    if let Some(previous) = shell
+        .pending_connect
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .replace(task.abort_handle())
+    {
+        previous.abort();
+    }
+    match task.await {
+        Ok(result) => result.map_err(to_dto),
+        Err(e) if e.is_cancelled() => Err(ErrorDto {
+            code: "cancelled".into(),
+            message: "Connecting was cancelled.".into(),
+            fields: vec![],
+        }),
+        Err(e) => Err(ErrorDto {
+            code: reachloop_ipc::codes::INTERNAL.into(),
+            message: e.to_string(),
+            fields: vec![],
+        }),
+    }
+}
+
+/// Stops waiting for the browser.
+#[tauri::command]
+fn cancel_connect(shell: State<'_, Shell>) {
+    if let Some(pending) = shell
+        .pending_connect
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        pending.abort();
+    }
+}
+
+#[tauri::command]
+async fn disconnect_account(shell: State<'_, Shell>, id: String) -> Result<Vec<Account>, ErrorDto> {
+    let core = shell.core()?;
+    let revocation = core
+        .disconnect_account(&id, &shell.keys)
+        .await
+        .map_err(to_dto)?;
+    tracing::info!(account = %id, ?revocation, "account disconnected");
+    core.list_accounts().await.map_err(to_dto)
 }

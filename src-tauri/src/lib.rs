@@ -82,6 +82,9 @@ pub fn builder_with<R: Runtime>(
             if options.tray {
                 tray::install(app.handle())?;
             }
+            if let Ok(core) = app.state::<Shell>().core() {
+                tauri::async_runtime::spawn(refresh_tokens_forever(core.clone()));
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -95,6 +98,24 @@ pub fn builder_with<R: Runtime>(
                 }
             }
         })
+}
+
+/// Renews tokens before they expire, once a minute, for as long as the app
+/// runs (window open or in the tray).
+async fn refresh_tokens_forever(core: reachloop::App) {
+    let keys = reachloop::secrets::OsKeychain::from_env();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match core.refresh_due_accounts(&keys, chrono::Utc::now()).await {
+            Ok(outcomes) => {
+                for (account, outcome) in outcomes {
+                    tracing::info!(%account, ?outcome, "token refresh");
+                }
+            }
+            Err(e) => tracing::warn!("token refresh round failed: {e}"),
+        }
+    }
 }
 
 pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {

@@ -38,7 +38,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_driver(data_dir: &std::path::Path) -> Driver {
+fn start_driver(data_dir: &std::path::Path, env: &[(&str, String)]) -> Driver {
     let port = free_port();
     let native_port = free_port();
     let child = Command::new("tauri-driver")
@@ -49,6 +49,7 @@ fn start_driver(data_dir: &std::path::Path) -> Driver {
             &native_port.to_string(),
         ])
         .env("REACHLOOP_DATA_DIR", data_dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env(
             "REACHLOOP_KEYCHAIN_SERVICE",
             format!("dev.reachloop.e2e.{}", std::process::id()),
@@ -156,7 +157,7 @@ async fn create_a_campaign_restart_and_find_it_again() {
         .prefix("reachloop-e2e-")
         .tempdir()
         .expect("temp dir");
-    let driver = start_driver(data.path());
+    let driver = start_driver(data.path(), &[]);
     let shots = Artifacts::new();
 
     // First launch: an empty app.
@@ -296,5 +297,98 @@ async fn create_a_campaign_restart_and_find_it_again() {
         "{text}"
     );
     shots.shot(&client, "05-activity").await;
+    client.close().await.expect("quit the app");
+}
+
+/// Connect a (fake) X account through the real window: the test plays the
+/// browser by following the authorize URL, which lands on the app's loopback
+/// listener; then the account is listed with its status, and disconnected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_and_disconnect_an_x_account() {
+    let fake = reachloop_fakes::x::FakeX::start().await;
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    // The "browser": follow the consent page's redirect to the loopback listener.
+    let browser = data.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        "#!/bin/sh\ncurl -s -o /dev/null -L --max-redirs 3 \"$1\" &\n",
+    )
+    .expect("browser script");
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let env = [
+        ("REACHLOOP_X_AUTH_BASE", fake.base.clone()),
+        ("REACHLOOP_X_TOKEN_BASE", fake.base.clone()),
+        ("REACHLOOP_X_API_BASE", fake.base.clone()),
+        (
+            "OAUTH_X_CLIENT_ID",
+            reachloop_fakes::x::CLIENT_ID.to_string(),
+        ),
+        ("REACHLOOP_X_REDIRECT_PORT", "0".to_string()),
+        ("BROWSER", format!("{} %s", browser.display())),
+    ];
+    let driver = start_driver(data.path(), &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+
+    click(&client, "#nav-accounts").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#accounts-empty"))
+        .await
+        .expect("no accounts yet");
+    shots.shot(&client, "10-accounts-empty").await;
+
+    click(&client, "#connect-x").await;
+    let row = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#account-list .account-item"))
+        .await
+        .expect("the connected account is listed");
+    let text = row.text().await.expect("text");
+    assert!(
+        text.contains("@XDevelopers") && text.contains("connected"),
+        "{text}"
+    );
+    assert!(text.contains("renews automatically"), "{text}");
+    assert_eq!(fake.with(|b| b.token_requests), 1);
+    shots.shot(&client, "11-account-connected").await;
+
+    click(&client, "#account-list .disconnect").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let status = find(&client, "#account-list .account-status")
+            .await
+            .text()
+            .await
+            .expect("status");
+        if status == "disconnected" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the account did not show as disconnected: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        fake.with(|b| b.revoked.len()),
+        1,
+        "the grant was revoked at X"
+    );
+    assert!(find(&client, "#account-list .reconnect")
+        .await
+        .is_displayed()
+        .await
+        .expect("displayed"));
+    shots.shot(&client, "12-account-disconnected").await;
     client.close().await.expect("quit the app");
 }

@@ -65,6 +65,12 @@ pub enum OAuthError {
     #[error("there is no account {0}")]
     NoSuchAccount(String),
     #[error(transparent)]
+    Loopback(#[from] super::loopback::LoopbackError),
+    #[error("cannot open the browser for the sign-in page: {0}")]
+    Browser(String),
+    #[error("the sign-in answer is not usable: {0}")]
+    BadCallback(#[from] super::BadCallback),
+    #[error(transparent)]
     Config(#[from] super::BadBaseUrl),
     #[error(transparent)]
     Secrets(#[from] SecretsError),
@@ -78,6 +84,10 @@ impl OAuthError {
         match self {
             OAuthError::Unsupported(_) => "unsupported",
             OAuthError::NoSuchAccount(_) => "not_found",
+            OAuthError::Loopback(super::loopback::LoopbackError::TimedOut(_)) => "timed_out",
+            OAuthError::Loopback(_) => "loopback",
+            OAuthError::Browser(_) => "browser",
+            OAuthError::BadCallback(_) => "bad_callback",
             OAuthError::MissingSecret(_)
             | OAuthError::MissingClientId(_)
             | OAuthError::Config(_) => "not_configured",
@@ -472,4 +482,47 @@ async fn fetch_profile(
 /// A uniform draw in `0.0..1.0` from `rng`.
 pub(super) fn unit_draw(rng: &mut impl RngCore) -> f64 {
     (rng.next_u32() as f64) / (u32::MAX as f64 + 1.0)
+}
+
+/// Connects `platform` end to end through a loopback redirect: listen, start
+/// the authorization, let `open_browser` show the consent page, wait for the
+/// answer (at most `timeout`), finish. `clock` is read when each step needs
+/// the time.
+#[allow(clippy::too_many_arguments)]
+pub async fn connect_with_loopback(
+    store: &Store,
+    vault: &Vault,
+    http: &reqwest::Client,
+    platform: Platform,
+    config: &PlatformConfig,
+    port: u16,
+    timeout: std::time::Duration,
+    clock: impl Fn() -> DateTime<Utc>,
+    rng: &mut (impl RngCore + CryptoRng),
+    open_browser: impl FnOnce(&url::Url) -> Result<(), String>,
+) -> Result<Connected, OAuthError> {
+    let listener = super::loopback::listen(platform, port).await?;
+    let begun = begin(
+        store,
+        vault,
+        platform,
+        config,
+        &listener.redirect_uri(),
+        clock(),
+        rng,
+    )
+    .await?;
+    open_browser(&begun.authorize_url).map_err(OAuthError::Browser)?;
+    let answer = listener.wait(timeout).await?;
+    let callback = super::parse_callback(&answer)?;
+    complete(
+        store,
+        vault,
+        http,
+        |_| Ok(config.clone()),
+        &callback,
+        clock(),
+        rng,
+    )
+    .await
 }

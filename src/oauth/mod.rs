@@ -7,6 +7,7 @@
 
 mod disconnect;
 mod flow;
+pub mod loopback;
 pub mod profiles;
 mod refresh;
 pub mod schedule;
@@ -20,7 +21,9 @@ use url::Url;
 use zeroize::Zeroizing;
 
 pub use disconnect::{disconnect, Revocation};
-pub use flow::{begin, complete, Begun, Connected, OAuthError, PlatformConfig};
+pub use flow::{
+    begin, complete, connect_with_loopback, Begun, Connected, OAuthError, PlatformConfig,
+};
 pub use profiles::{profile, ChallengeEncoding, Profile};
 pub use refresh::{classify, refresh_account, RefreshFailure, RefreshLocks, RefreshOutcome};
 
@@ -243,6 +246,18 @@ pub fn parse_callback(raw: &str) -> Result<Callback, BadCallback> {
         }
     }
     Ok(cb)
+}
+
+/// Where `platform`'s servers are and who Reachloop is there, from the
+/// environment (settings-stored credentials come later).
+pub fn config_from_env(platform: Platform) -> Result<PlatformConfig, OAuthError> {
+    let profile = profile(platform).ok_or(OAuthError::Unsupported(platform))?;
+    let credentials =
+        Credentials::from_env(platform).ok_or(OAuthError::MissingClientId(platform))?;
+    Ok(PlatformConfig {
+        endpoints: Endpoints::from_env(profile)?,
+        credentials,
+    })
 }
 
 /// The redirect URI for `platform` on a loopback listener at `port`.

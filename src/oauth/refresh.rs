@@ -82,7 +82,7 @@ pub fn classify(platform: Platform, error: &TokenError) -> RefreshFailure {
 }
 
 /// One refresh at a time per account, however many callers ask.
-#[derive(Default, Clone)]
+#[derive(Default, Clone, Debug)]
 pub struct RefreshLocks {
     locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }

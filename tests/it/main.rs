@@ -2,7 +2,6 @@
 //! keychain and the real CLI binary. One binary, so linking happens once.
 
 mod cli;
-mod fakes;
 mod oauth;
 mod secrets;
 mod store;

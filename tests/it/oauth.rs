@@ -9,8 +9,8 @@ use reachloop::secrets::Vault;
 use reachloop::App;
 use reachloop_ipc::{AccountStatus, Platform};
 
-use crate::fakes::x::{self, FakeX};
 use crate::{at, data_dir, TestKeychain};
+use reachloop_fakes::x::{self, FakeX};
 
 struct World {
     _dir: tempfile::TempDir,
@@ -579,11 +579,11 @@ async fn a_network_blip_retries_later_and_keeps_the_account_connected() {
     let before = w.stored_refresh(&account.id).await;
     w.fake.with(|b| {
         b.fail_next.push((
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            reachloop_fakes::StatusCode::SERVICE_UNAVAILABLE,
             "<html>503 Service Unavailable</html>",
         ));
         b.fail_next.push((
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            reachloop_fakes::StatusCode::INTERNAL_SERVER_ERROR,
             r#"{"error":"server_error"}"#,
         ));
     });

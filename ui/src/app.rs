@@ -42,6 +42,7 @@ pub fn app() -> Html {
             <main class="content">
                 {
                     match *page {
+                        Page::Accounts => html! { <pages::accounts::AccountsPage /> },
                         Page::Campaigns => html! { <pages::campaigns::CampaignsPage /> },
                         Page::Activity => html! { <pages::activity::ActivityPage /> },
                         Page::Settings => html! { <pages::settings::SettingsPage /> },

@@ -1,6 +1,6 @@
 //! One typed wrapper per shell command. The only module that calls `invoke`.
 
-use reachloop_ipc::{codes, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign};
+use reachloop_ipc::{codes, Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -75,4 +75,31 @@ pub async fn recent_audit(limit: u32) -> Result<Vec<AuditEntry>, ErrorDto> {
 /// Tells the shell the first screen is on display (used by the start-up benchmark).
 pub async fn ui_ready() -> Result<(), ErrorDto> {
     call("ui_ready", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct PlatformArgs<'a> {
+    platform: &'a str,
+}
+
+#[derive(Serialize)]
+struct IdArgs<'a> {
+    id: &'a str,
+}
+
+pub async fn list_accounts() -> Result<Vec<Account>, ErrorDto> {
+    call("list_accounts", &NoArgs {}).await
+}
+
+/// Resolves when the user approved in the browser (or it failed).
+pub async fn connect_account(platform: &str) -> Result<Account, ErrorDto> {
+    call("connect_account", &PlatformArgs { platform }).await
+}
+
+pub async fn cancel_connect() -> Result<(), ErrorDto> {
+    call("cancel_connect", &NoArgs {}).await
+}
+
+pub async fn disconnect_account(id: &str) -> Result<Vec<Account>, ErrorDto> {
+    call("disconnect_account", &IdArgs { id }).await
 }

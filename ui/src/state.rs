@@ -171,6 +171,26 @@ impl Reducible for CampaignForm {
     }
 }
 
+/// "in 1 h 35 min", "in 3 days", "expired": how long until `expires_ms`
+/// (epoch milliseconds) from `now_ms`.
+pub fn expires_in_label(now_ms: f64, expires_ms: f64) -> String {
+    let minutes = ((expires_ms - now_ms) / 60_000.0).floor();
+    if !minutes.is_finite() {
+        return "unknown".into();
+    }
+    let minutes = minutes as i64;
+    match minutes {
+        m if m < 0 => "expired".into(),
+        0 => "in under a minute".into(),
+        m if m < 60 => format!("in {m} min"),
+        m if m < 48 * 60 => match m % 60 {
+            0 => format!("in {} h", m / 60),
+            r => format!("in {} h {r} min", m / 60),
+        },
+        m => format!("in {} days", m / (24 * 60)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +282,24 @@ mod tests {
             "the goal choice is kept for the next campaign"
         );
         assert!(form.failure.is_none() && !form.submitting);
+    }
+
+    #[test]
+    fn expiry_labels_read_naturally() {
+        let min = 60_000.0;
+        let table = [
+            (-1.0, "expired"),
+            (0.5, "in under a minute"),
+            (59.0, "in 59 min"),
+            (60.0, "in 1 h"),
+            (95.0, "in 1 h 35 min"),
+            (47.0 * 60.0 + 59.0, "in 47 h 59 min"),
+            (60.0 * 24.0 * 59.5, "in 59 days"),
+        ];
+        for (minutes, want) in table {
+            assert_eq!(expires_in_label(0.0, minutes * min), want, "{minutes} min");
+        }
+        assert_eq!(expires_in_label(0.0, f64::NAN), "unknown");
     }
 
     #[test]

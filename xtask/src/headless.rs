@@ -33,7 +33,7 @@ pub fn wrap(program: &Path, session: Session) -> Command {
         let _ = std::fs::remove_dir_all(&keyring_home);
         let _ = std::fs::create_dir_all(&keyring_home);
         // The password only protects this throwaway keyring.
-        "printf reachloop-test | XDG_DATA_HOME=\"$KEYRING_HOME\" gnome-keyring-daemon --replace --unlock \
+        "printf reachloop-test | XDG_DATA_HOME=\"$KEYRING_HOME\" gnome-keyring-daemon --unlock \
          --components=secrets >/dev/null || { echo 'xtask: cannot start gnome-keyring' >&2; exit 1; }; exec \"$@\""
     } else {
         "exec \"$@\""
@@ -41,5 +41,21 @@ pub fn wrap(program: &Path, session: Session) -> Command {
     cmd.args(["bash", "-c", script, "xtask-session"])
         .arg(program)
         .env("KEYRING_HOME", &keyring_home);
+    isolate_from_desktop(&mut cmd);
     cmd
+}
+
+/// Keeps a test keyring away from the user's own: its control socket goes to
+/// a private runtime directory, and it never finds the desktop's daemon.
+fn isolate_from_desktop(cmd: &mut Command) {
+    let runtime = target_dir().join("xtask-runtime");
+    let _ = std::fs::create_dir_all(&runtime);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700));
+    }
+    cmd.env("XDG_RUNTIME_DIR", &runtime)
+        .env_remove("GNOME_KEYRING_CONTROL")
+        .env_remove("SSH_AUTH_SOCK");
 }

@@ -120,6 +120,9 @@ fn test_all() -> Result<()> {
             "e2e",
             "--test",
             "e2e",
+            "--",
+            // One app at a time: Reachloop is a single-instance app.
+            "--test-threads=1",
         ]);
         cmd.env(
             "REACHLOOP_E2E_ARTIFACTS",

@@ -33,8 +33,8 @@ const BUILD_PACKAGES: &[&str] = &[
 /// Debian's wasm32-capable rustc, used when rustup has no wasm32 target.
 const WASM_PACKAGES: &[&str] = &["rustc-web", "rust-web-src", "lld-22"];
 
-/// Headless end-to-end testing (WebKit's WebDriver) and locking a test keyring (gdbus).
-const TEST_PACKAGES: &[&str] = &["webkit2gtk-driver", "dbus-x11", "libglib2.0-bin"];
+/// Headless end-to-end testing (WebKit's WebDriver, curl as the test's browser) and locking a test keyring (gdbus).
+const TEST_PACKAGES: &[&str] = &["webkit2gtk-driver", "dbus-x11", "libglib2.0-bin", "curl"];
 
 pub fn ensure(purpose: Purpose) -> Result<()> {
     if cfg!(target_os = "linux") {

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod accounts;
 pub mod activity;
 pub mod campaigns;
 pub mod settings;

@@ -1,10 +1,12 @@
 //! Local stand-ins for the platforms, on 127.0.0.1, speaking the wire formats
-//! in `reference/platforms/` (including their error bodies).
+//! in `reference/platforms/` (including their error bodies). Used by the
+//! core's integration tests, the end-to-end tests and `reachloop-fakes`.
 
 pub mod x;
 
 use std::net::SocketAddr;
 
+pub use axum::http::StatusCode;
 use axum::Router;
 
 /// Serves `router` on an ephemeral port of 127.0.0.1 for as long as the test
