@@ -1,15 +1,22 @@
 //! `reachloop-fakes`: runs the fake platforms on 127.0.0.1 and prints the
 //! environment that points Reachloop at them, for demos without real accounts.
 
+use reachloop_fakes::oauth::FakeOAuth;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let x = reachloop_fakes::x::FakeX::start().await;
-    println!("fake X listening at {}", x.base);
-    println!(
-        "export REACHLOOP_X_AUTH_BASE={0} REACHLOOP_X_TOKEN_BASE={0} REACHLOOP_X_API_BASE={0}",
-        x.base
-    );
-    println!("export OAUTH_X_CLIENT_ID={}", reachloop_fakes::x::CLIENT_ID);
-    println!("Ctrl+C to stop.");
+    for (name, fake) in [
+        ("X", FakeOAuth::x().await),
+        ("YOUTUBE", FakeOAuth::youtube().await),
+        ("TIKTOK", FakeOAuth::tiktok().await),
+    ] {
+        println!("# fake {name} at {}", fake.base);
+        println!("export REACHLOOP_{name}_AUTH_BASE={0} REACHLOOP_{name}_TOKEN_BASE={0} REACHLOOP_{name}_API_BASE={0}", fake.base);
+        println!("export OAUTH_{name}_CLIENT_ID={}", fake.dialect.client_id);
+        if let Some(secret) = fake.dialect.client_secret {
+            println!("export OAUTH_{name}_CLIENT_SECRET={secret}");
+        }
+    }
+    println!("# Ctrl+C to stop.");
     let _ = tokio::signal::ctrl_c().await;
 }

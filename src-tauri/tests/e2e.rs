@@ -305,7 +305,7 @@ async fn create_a_campaign_restart_and_find_it_again() {
 /// listener; then the account is listed with its status, and disconnected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_disconnect_an_x_account() {
-    let fake = reachloop_fakes::x::FakeX::start().await;
+    let fake = reachloop_fakes::oauth::FakeOAuth::x().await;
     let data = tempfile::Builder::new()
         .prefix("reachloop-e2e-")
         .tempdir()
@@ -326,10 +326,7 @@ async fn connect_and_disconnect_an_x_account() {
         ("REACHLOOP_X_AUTH_BASE", fake.base.clone()),
         ("REACHLOOP_X_TOKEN_BASE", fake.base.clone()),
         ("REACHLOOP_X_API_BASE", fake.base.clone()),
-        (
-            "OAUTH_X_CLIENT_ID",
-            reachloop_fakes::x::CLIENT_ID.to_string(),
-        ),
+        ("OAUTH_X_CLIENT_ID", fake.dialect.client_id.to_string()),
         ("REACHLOOP_X_REDIRECT_PORT", "0".to_string()),
         ("BROWSER", format!("{} %s", browser.display())),
     ];

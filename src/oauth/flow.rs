@@ -438,10 +438,24 @@ async fn fetch_profile(
 ) -> Result<Who, OAuthError> {
     let platform = profile.platform;
     let bad = |message: String| OAuthError::BadResponse { platform, message };
-    let url = match platform {
+    let mut url = match platform {
         Platform::X => endpoint(&endpoints.api_base, "/2/users/me"),
+        Platform::Youtube => endpoint(&endpoints.api_base, "/youtube/v3/channels"),
+        Platform::Tiktok => endpoint(&endpoints.api_base, "/v2/user/info/"),
         _ => return Err(OAuthError::Unsupported(platform)),
     };
+    match platform {
+        Platform::Youtube => {
+            url.query_pairs_mut()
+                .append_pair("part", "snippet")
+                .append_pair("mine", "true");
+        }
+        Platform::Tiktok => {
+            url.query_pairs_mut()
+                .append_pair("fields", "open_id,union_id,display_name,username");
+        }
+        _ => {}
+    }
     let response = http
         .get(url)
         .bearer_auth(access)
@@ -457,26 +471,74 @@ async fn fetch_profile(
         .await
         .map_err(|e| bad(format!("profile is not JSON: {e}")))?;
     if !status.is_success() {
-        let detail = body
-            .get("detail")
-            .and_then(|d| d.as_str())
-            .unwrap_or("no detail");
         return Err(bad(format!(
-            "profile request failed with HTTP {status}: {detail}"
+            "profile request failed with HTTP {status}: {}",
+            error_detail(&body)
         )));
     }
-    let data = &body["data"];
-    let field = |name: &str| {
-        data.get(name)
+    let text = |v: &serde_json::Value, name: &str| {
+        v.get(name)
             .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
             .map(String::from)
-            .ok_or_else(|| bad(format!("profile has no {name}")))
     };
-    Ok(Who {
-        external_id: field("id")?,
-        handle: format!("@{}", field("username")?),
-        display_name: field("name")?,
-    })
+    let need =
+        |v: Option<String>, name: &str| v.ok_or_else(|| bad(format!("profile has no {name}")));
+    match platform {
+        Platform::X => {
+            let data = &body["data"];
+            Ok(Who {
+                external_id: need(text(data, "id"), "id")?,
+                handle: format!("@{}", need(text(data, "username"), "username")?),
+                display_name: need(text(data, "name"), "name")?,
+            })
+        }
+        Platform::Youtube => {
+            let channel = body["items"]
+                .get(0)
+                .ok_or_else(|| bad("this Google account has no YouTube channel".into()))?;
+            let title = need(text(&channel["snippet"], "title"), "channel title")?;
+            Ok(Who {
+                external_id: need(text(channel, "id"), "channel id")?,
+                handle: text(&channel["snippet"], "customUrl").unwrap_or_else(|| title.clone()),
+                display_name: title,
+            })
+        }
+        Platform::Tiktok => {
+            let code = body["error"]["code"].as_str().unwrap_or("ok");
+            if code != "ok" {
+                return Err(bad(format!(
+                    "profile request failed: {}",
+                    error_detail(&body)
+                )));
+            }
+            let user = &body["data"]["user"];
+            let display_name = need(text(user, "display_name"), "display_name")?;
+            Ok(Who {
+                external_id: need(text(user, "open_id"), "open_id")?,
+                handle: text(user, "username")
+                    .map(|u| format!("@{u}"))
+                    .unwrap_or_else(|| display_name.clone()),
+                display_name,
+            })
+        }
+        _ => Err(OAuthError::Unsupported(platform)),
+    }
+}
+
+/// The human part of an API error body, in any of the platforms' shapes.
+fn error_detail(body: &serde_json::Value) -> String {
+    let candidates = [
+        &body["detail"],
+        &body["error"]["message"],
+        &body["error_description"],
+        &body["error"],
+    ];
+    candidates
+        .iter()
+        .find_map(|v| v.as_str().filter(|s| !s.is_empty()))
+        .unwrap_or("no detail")
+        .to_string()
 }
 
 /// A uniform draw in `0.0..1.0` from `rng`.

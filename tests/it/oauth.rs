@@ -10,7 +10,8 @@ use reachloop::App;
 use reachloop_ipc::{AccountStatus, Platform};
 
 use crate::{at, data_dir, TestKeychain};
-use reachloop_fakes::x::{self, FakeX};
+use reachloop_fakes::oauth::FakeOAuth;
+use zeroize::Zeroizing;
 
 struct World {
     _dir: tempfile::TempDir,
@@ -19,13 +20,19 @@ struct World {
     vault: Vault,
     http: reqwest::Client,
     browser: reqwest::Client,
-    fake: FakeX,
+    fake: FakeOAuth,
+    platform: Platform,
+    redirect: String,
     db: std::path::PathBuf,
 }
 
 const REDIRECT: &str = "http://127.0.0.1:53682/oauth/x/callback";
 
 async fn world(name: &str) -> World {
+    world_for(name, Platform::X).await
+}
+
+async fn world_for(name: &str, platform: Platform) -> World {
     let dir = data_dir();
     let keys = TestKeychain::new(name);
     let app = App::open(dir.path()).await.expect("open");
@@ -50,7 +57,14 @@ async fn world(name: &str) -> World {
         vault,
         http: no_redirects(),
         browser: no_redirects(),
-        fake: FakeX::start().await,
+        fake: match platform {
+            Platform::X => FakeOAuth::x().await,
+            Platform::Youtube => FakeOAuth::youtube().await,
+            Platform::Tiktok => FakeOAuth::tiktok().await,
+            other => panic!("no fake for {other}"),
+        },
+        platform,
+        redirect: oauth::loopback_redirect_uri(platform, 53682),
     }
 }
 
@@ -59,8 +73,12 @@ impl World {
         PlatformConfig {
             endpoints: Endpoints::all_at(&self.fake.base).expect("fake base"),
             credentials: Credentials {
-                client_id: x::CLIENT_ID.into(),
-                client_secret: None,
+                client_id: self.fake.dialect.client_id.into(),
+                client_secret: self
+                    .fake
+                    .dialect
+                    .client_secret
+                    .map(|s| Zeroizing::new(s.to_string())),
             },
         }
     }
@@ -69,9 +87,9 @@ impl World {
         oauth::begin(
             self.app.store(),
             &self.vault,
-            Platform::X,
+            self.platform,
             &self.config(),
-            REDIRECT,
+            &self.redirect,
             at(9, minute),
             &mut OsRng,
         )
@@ -195,9 +213,10 @@ async fn connects_an_x_account_and_keeps_tokens_sealed() {
     let connected = w.complete(&callback, 1).await.expect("connected");
     let account = connected.account;
     assert_eq!(account.platform, Platform::X);
-    assert_eq!(account.handle, format!("@{}", x::USERNAME));
-    assert_eq!(account.display_name, x::NAME);
-    assert_eq!(account.external_id, x::USER_ID);
+    let (id, username, name) = w.fake.dialect.user;
+    assert_eq!(account.handle, format!("@{username}"));
+    assert_eq!(account.display_name, name);
+    assert_eq!(account.external_id, id);
     assert_eq!(account.status, AccountStatus::Connected);
     assert!(account.has_refresh_token);
     assert_eq!(
@@ -224,7 +243,7 @@ async fn connects_an_x_account_and_keeps_tokens_sealed() {
             format!("account:{}:access", account.id).as_bytes(),
         )
         .expect("open");
-    assert!(String::from_utf8_lossy(&access).starts_with("x-access-"));
+    assert!(String::from_utf8_lossy(&access).starts_with("access-"));
     assert!(w
         .vault
         .open(
@@ -721,7 +740,7 @@ async fn disconnect_forgets_tokens_even_when_the_platform_is_unreachable() {
     let unreachable = PlatformConfig {
         endpoints: Endpoints::all_at("http://127.0.0.1:9").expect("base"),
         credentials: Credentials {
-            client_id: x::CLIENT_ID.into(),
+            client_id: w.fake.dialect.client_id.into(),
             client_secret: None,
         },
     };
@@ -763,4 +782,100 @@ async fn disconnect_forgets_tokens_even_when_the_platform_is_unreachable() {
     )
     .await;
     assert!(matches!(missing, Err(OAuthError::NoSuchAccount(_))));
+}
+
+/// The whole life of an account on every platform the authorization-code
+/// flow serves: connect, refresh (rotating or not), revoked grant, reconnect,
+/// code injection refused by PKCE, disconnect with revocation.
+#[tokio::test]
+async fn every_platform_connects_refreshes_and_disconnects() {
+    for platform in [Platform::X, Platform::Youtube, Platform::Tiktok] {
+        let w = world_for(&format!("life-{}", platform.as_str()), platform).await;
+        let d = w.fake.dialect;
+
+        // PKCE refuses a code bound to another session's verifier, in the platform's own words.
+        let attacker = w.begin(0).await;
+        let victim = w.begin(0).await;
+        let injected = w
+            .consent(&attacker)
+            .await
+            .replace(&attacker.state, &victim.state);
+        match w.complete(&injected, 1).await {
+            Err(OAuthError::TokenRejected {
+                error, description, ..
+            }) => {
+                assert_eq!(
+                    (error.as_str(), description.as_deref()),
+                    (d.bad_verifier.1, Some(d.bad_verifier.2)),
+                    "{platform}"
+                )
+            }
+            other => panic!("{platform}: expected a refused token request, got {other:?}"),
+        }
+
+        let account = w.connect().await;
+        let (id, handle, name) = d.user;
+        assert_eq!(account.external_id, id, "{platform}");
+        assert!(
+            account.handle.ends_with(handle.trim_start_matches('@')),
+            "{platform}: {}",
+            account.handle
+        );
+        assert_eq!(account.display_name, name, "{platform}");
+        assert!(account.has_refresh_token, "{platform}");
+
+        let locks = RefreshLocks::default();
+        let before = w.stored_refresh(&account.id).await;
+        match w.refresh(&locks, &account.id, 10).await {
+            RefreshOutcome::Refreshed { rotated, .. } => {
+                assert_eq!(rotated, d.rotates_refresh_tokens, "{platform}")
+            }
+            other => panic!("{platform}: {other:?}"),
+        }
+        let after = w.stored_refresh(&account.id).await;
+        assert_eq!(
+            after == before,
+            !d.rotates_refresh_tokens,
+            "{platform}: rotation as the platform does it"
+        );
+        assert_eq!(w.fake.with(|b| b.stale_refresh_uses), 0);
+
+        w.fake.revoke_all();
+        match w.refresh(&locks, &account.id, 11).await {
+            RefreshOutcome::NeedsAction {
+                reason,
+                newly: true,
+            } => assert!(reason.contains(d.bad_refresh.2), "{platform}: {reason}"),
+            other => panic!("{platform}: expected needs action, got {other:?}"),
+        }
+        let back = w
+            .complete(&w.consent(&w.begin(30).await).await, 31)
+            .await
+            .expect("reconnect")
+            .account;
+        assert_eq!(
+            (back.id.as_str(), back.status),
+            (account.id.as_str(), AccountStatus::Connected),
+            "{platform}"
+        );
+
+        let refresh = w.stored_refresh(&account.id).await;
+        let outcome = oauth::disconnect(
+            w.app.store(),
+            &w.vault,
+            &w.http,
+            Some(&w.config()),
+            &account.id,
+            at(12, 0),
+        )
+        .await
+        .expect("disconnect");
+        assert_eq!(outcome, oauth::Revocation::Revoked, "{platform}");
+        assert!(w.fake.with(|b| b.revoked.contains(&refresh)), "{platform}");
+        assert_eq!(
+            w.account().await.status,
+            AccountStatus::Disconnected,
+            "{platform}"
+        );
+    }
 }
