@@ -879,3 +879,98 @@ async fn every_platform_connects_refreshes_and_disconnects() {
         );
     }
 }
+
+/// Captures everything logged at any level while a test runs.
+#[derive(Clone, Default)]
+struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_reaches_the_logs_or_the_database_in_plaintext() {
+    let logs = LogCapture::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // This test runs on its own thread (current-thread runtime), so a
+    // thread-local subscriber sees everything it does.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let w = world_for("no-plaintext", Platform::Tiktok).await;
+    let account = w.connect().await;
+    let locks = RefreshLocks::default();
+    assert!(matches!(
+        w.refresh(&locks, &account.id, 10).await,
+        RefreshOutcome::Refreshed { .. }
+    ));
+    w.fake.with(|b| {
+        b.fail_next
+            .push((reachloop_fakes::StatusCode::BAD_GATEWAY, "upstream failed"))
+    });
+    assert!(matches!(
+        w.refresh(&locks, &account.id, 11).await,
+        RefreshOutcome::RetryLater { .. }
+    ));
+    w.fake.revoke_all();
+    assert!(matches!(
+        w.refresh(&locks, &account.id, 12).await,
+        RefreshOutcome::NeedsAction { .. }
+    ));
+    w.complete(&w.consent(&w.begin(40).await).await, 41)
+        .await
+        .expect("reconnect");
+    oauth::disconnect(
+        w.app.store(),
+        &w.vault,
+        &w.http,
+        Some(&w.config()),
+        &account.id,
+        at(13, 0),
+    )
+    .await
+    .expect("disconnect");
+    let audit = w.app.recent_audit(500).await.expect("audit");
+    w.app.store().clone().close().await;
+
+    let logged = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
+    assert!(
+        logged.contains("account connected") && logged.contains("token refreshed"),
+        "the cycle was logged:\n{logged}"
+    );
+    let mut db = std::fs::read(&w.db).expect("db");
+    if let Ok(wal) = std::fs::read(w.db.with_extension("sqlite3-wal")) {
+        db.extend(wal);
+    }
+    let secrets = w.fake.with(|b| b.issued_tokens.clone());
+    assert!(
+        secrets.len() >= 6,
+        "access and refresh tokens of several rounds"
+    );
+    for token in secrets.iter().map(String::as_str).chain([w
+        .fake
+        .dialect
+        .client_secret
+        .expect("tiktok has a secret")])
+    {
+        assert!(!logged.contains(token), "a secret is in the logs: {token}");
+        assert!(
+            !db.windows(token.len()).any(|win| win == token.as_bytes()),
+            "a secret is in the database: {token}"
+        );
+        assert!(
+            audit.iter().all(|e| !e.details.contains(token)),
+            "a secret is in the audit log"
+        );
+    }
+}
