@@ -13,6 +13,8 @@ const COMMANDS: &[&str] = &[
     "connect_account",
     "cancel_connect",
     "disconnect_account",
+    "list_platform_apps",
+    "save_platform_app",
 ];
 
 fn main() {

@@ -11,7 +11,8 @@ use reachloop_ipc::{Account, AppStatus, AuditEntry, Campaign, NewCampaign};
 use uuid::Uuid;
 
 use crate::oauth::{self, RefreshLocks, RefreshOutcome, Revocation};
-use crate::secrets::{KeyStore, Vault};
+use crate::oauth::{Credentials, PlatformConfig};
+use crate::secrets::{KeyStore, OsKeychain, Vault};
 use crate::store::{Actor, Store};
 use crate::{campaigns, Error};
 
@@ -134,10 +135,10 @@ impl App {
     pub async fn connect_account(
         &self,
         platform: reachloop_ipc::Platform,
-        keys: &dyn KeyStore,
+        keys: &OsKeychain,
         open_browser: impl FnOnce(&url::Url) -> Result<(), String>,
     ) -> Result<Account, Error> {
-        let config = oauth::config_from_env(platform)?;
+        let config = self.platform_config(platform, keys).await?;
         let port = oauth::loopback::port_for(platform).map_err(|m| {
             oauth::OAuthError::Loopback(oauth::loopback::LoopbackError::Bind { port: 0, reason: m })
         })?;
@@ -162,7 +163,7 @@ impl App {
     pub async fn disconnect_account(
         &self,
         account_id: &str,
-        keys: &dyn KeyStore,
+        keys: &OsKeychain,
     ) -> Result<Revocation, Error> {
         let vault = self.vault(keys).await?;
         let platform = self
@@ -171,7 +172,7 @@ impl App {
             .await?
             .ok_or_else(|| oauth::OAuthError::NoSuchAccount(account_id.to_string()))?
             .platform;
-        let config = oauth::config_from_env(platform).ok();
+        let config = self.platform_config(platform, keys).await.ok();
         let now = chrono::Utc::now();
         Ok(oauth::disconnect(
             &self.store,
@@ -187,7 +188,7 @@ impl App {
     /// Renews every token that is due at `now`.
     pub async fn refresh_due_accounts(
         &self,
-        keys: &dyn KeyStore,
+        keys: &OsKeychain,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, RefreshOutcome)>, Error> {
         let due = self.store.accounts_due_for_refresh(now).await?;
@@ -200,7 +201,7 @@ impl App {
             let Some(target) = self.store.refresh_target(&id).await? else {
                 continue;
             };
-            let outcome = match oauth::config_from_env(target.platform) {
+            let outcome = match self.platform_config(target.platform, keys).await {
                 Ok(config) => {
                     oauth::refresh_account(
                         &self.store,
@@ -214,14 +215,127 @@ impl App {
                     )
                     .await?
                 }
-                Err(e) => RefreshOutcome::Skipped(if e.code() == "not_configured" {
+                // The app's credentials are missing: nothing to refresh with yet.
+                Err(Error::OAuth(e)) => RefreshOutcome::Skipped(if e.code() == "not_configured" {
                     "not configured"
                 } else {
                     "unsupported"
                 }),
+                Err(e) => return Err(e),
             };
             outcomes.push((id, outcome));
         }
         Ok(outcomes)
+    }
+
+    /// Where `platform`'s servers are and which app Reachloop is there:
+    /// Settings (client id) and the keychain (client secret), each overridden
+    /// by `OAUTH_<PLATFORM>_CLIENT_ID` / `..._CLIENT_SECRET`.
+    pub async fn platform_config(
+        &self,
+        platform: reachloop_ipc::Platform,
+        keys: &OsKeychain,
+    ) -> Result<PlatformConfig, Error> {
+        let profile = oauth::profile(platform).ok_or(oauth::OAuthError::Unsupported(platform))?;
+        let stored_id = self.store.oauth_client_id(platform).await?;
+        let secret = match Credentials::secret_from_env(platform) {
+            Some(s) => Some(s),
+            None => match keys.with_user(&oauth::client_secret_entry(platform)).load() {
+                Ok(s) => s.map(|bytes| {
+                    zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
+                }),
+                // A platform without a required secret still works without the keychain.
+                Err(e) if profile.needs_secret => return Err(Error::Secrets(e.into())),
+                Err(_) => None,
+            },
+        };
+        let credentials =
+            oauth::resolve_credentials(Credentials::from_env(platform), stored_id, secret)
+                .ok_or(oauth::OAuthError::MissingClientId(platform))?;
+        Ok(PlatformConfig {
+            endpoints: oauth::Endpoints::from_env(profile).map_err(oauth::OAuthError::from)?,
+            credentials,
+        })
+    }
+
+    /// Stores a platform app's client id (Settings) and, when given, its
+    /// client secret (keychain only).
+    pub async fn save_platform_app(
+        &self,
+        platform: reachloop_ipc::Platform,
+        client_id: &str,
+        client_secret: Option<&str>,
+        keys: &OsKeychain,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let client_id = client_id.trim();
+        let mut problems = Vec::new();
+        if client_id.is_empty() {
+            problems.push(reachloop_ipc::FieldError {
+                field: "client_id".into(),
+                code: "required".into(),
+                message: format!("Paste the client id of your {platform} app."),
+            });
+        } else if client_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+            || client_id.len() > 200
+        {
+            problems.push(reachloop_ipc::FieldError {
+                field: "client_id".into(),
+                code: "invalid".into(),
+                message: "A client id has no spaces and is at most 200 characters.".into(),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(Error::Validation(problems));
+        }
+        if let Some(secret) = client_secret.map(str::trim).filter(|s| !s.is_empty()) {
+            keys.with_user(&oauth::client_secret_entry(platform))
+                .save(secret.as_bytes())
+                .map_err(crate::secrets::SecretsError::from)?;
+        }
+        Ok(self
+            .store
+            .set_oauth_client_id(now, platform, client_id)
+            .await?)
+    }
+
+    /// Each connectable platform's app settings, without the secret itself.
+    pub async fn platform_apps(
+        &self,
+        keys: &OsKeychain,
+    ) -> Result<Vec<reachloop_ipc::PlatformApp>, Error> {
+        let mut apps = Vec::new();
+        for platform in reachloop_ipc::Platform::ALL {
+            let Some(profile) = oauth::profile(platform) else {
+                continue;
+            };
+            let env = Credentials::from_env(platform);
+            let stored = self.store.oauth_client_id(platform).await?;
+            let has_secret = Credentials::secret_from_env(platform).is_some()
+                || matches!(
+                    keys.with_user(&oauth::client_secret_entry(platform)).load(),
+                    Ok(Some(_))
+                );
+            let port = oauth::loopback::port_for(platform).unwrap_or(0);
+            apps.push(reachloop_ipc::PlatformApp {
+                platform,
+                client_id: env
+                    .as_ref()
+                    .map(|c| c.client_id.clone())
+                    .or(stored)
+                    .unwrap_or_default(),
+                from_env: env.is_some(),
+                has_secret,
+                needs_secret: profile.needs_secret,
+                redirect_uri: if port == 0 {
+                    oauth::loopback_redirect_uri(platform, 0).replace(":0/", ":<any port>/")
+                } else {
+                    oauth::loopback_redirect_uri(platform, port)
+                },
+            });
+        }
+        Ok(apps)
     }
 }

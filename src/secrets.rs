@@ -46,6 +46,19 @@ impl OsKeychain {
         }
     }
 
+    /// Another entry under the same service, e.g. an app's client secret.
+    pub fn with_user(&self, user: &str) -> OsKeychain {
+        OsKeychain {
+            service: self.service.clone(),
+            user: user.to_string(),
+        }
+    }
+
+    /// Removes the entry if it exists.
+    pub fn forget(&self) -> Result<(), KeychainError> {
+        self.delete()
+    }
+
     /// The keychain service name the key is filed under.
     pub fn service(&self) -> &str {
         &self.service

@@ -209,6 +209,19 @@ pub struct Account {
     pub connected_at: String,
 }
 
+/// A platform app's settings as the UI shows them. Never holds the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformApp {
+    pub platform: Platform,
+    pub client_id: String,
+    /// The client id comes from `OAUTH_<PLATFORM>_CLIENT_ID` and overrides Settings.
+    pub from_env: bool,
+    pub has_secret: bool,
+    pub needs_secret: bool,
+    /// The redirect URI to register with the platform.
+    pub redirect_uri: String,
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use reachloop::secrets::OsKeychain;
 use reachloop::store::Actor;
-use reachloop_ipc::{Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign, Platform};
+use reachloop_ipc::{
+    Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign, Platform, PlatformApp,
+};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::tray;
@@ -53,7 +55,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         list_accounts,
         connect_account,
         cancel_connect,
-        disconnect_account
+        disconnect_account,
+        list_platform_apps,
+        save_platform_app
     ]
 }
 
@@ -152,11 +156,7 @@ async fn list_accounts(shell: State<'_, Shell>) -> Result<Vec<Account>, ErrorDto
 /// ten minutes) for the answer on the loopback redirect.
 #[tauri::command]
 async fn connect_account(shell: State<'_, Shell>, platform: String) -> Result<Account, ErrorDto> {
-    let platform = Platform::parse(&platform).ok_or_else(|| ErrorDto {
-        code: reachloop_ipc::codes::VALIDATION.into(),
-        message: format!("unknown platform {platform:?}"),
-        fields: vec![],
-    })?;
+    let platform = parse_platform(&platform)?;
     let core = shell.core()?.clone();
     let keys = shell.keys.clone();
     let task = tokio::spawn(async move {
@@ -210,4 +210,45 @@ async fn disconnect_account(shell: State<'_, Shell>, id: String) -> Result<Vec<A
         .map_err(to_dto)?;
     tracing::info!(account = %id, ?revocation, "account disconnected");
     core.list_accounts().await.map_err(to_dto)
+}
+
+#[tauri::command]
+async fn list_platform_apps(shell: State<'_, Shell>) -> Result<Vec<PlatformApp>, ErrorDto> {
+    shell
+        .core()?
+        .platform_apps(&shell.keys)
+        .await
+        .map_err(to_dto)
+}
+
+/// Saves a platform app's client id, and its client secret into the OS
+/// keychain when one is given. The secret is never sent back to the UI.
+#[tauri::command]
+async fn save_platform_app(
+    shell: State<'_, Shell>,
+    platform: String,
+    client_id: String,
+    client_secret: Option<String>,
+) -> Result<Vec<PlatformApp>, ErrorDto> {
+    let platform = parse_platform(&platform)?;
+    let core = shell.core()?;
+    let secret = client_secret.map(zeroize::Zeroizing::new);
+    core.save_platform_app(
+        platform,
+        &client_id,
+        secret.as_deref().map(String::as_str),
+        &shell.keys,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(to_dto)?;
+    core.platform_apps(&shell.keys).await.map_err(to_dto)
+}
+
+fn parse_platform(platform: &str) -> Result<Platform, ErrorDto> {
+    Platform::parse(platform).ok_or_else(|| ErrorDto {
+        code: reachloop_ipc::codes::VALIDATION.into(),
+        message: format!("unknown platform {platform:?}"),
+        fields: vec![],
+    })
 }

@@ -122,6 +122,15 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// `OAUTH_<PLATFORM>_CLIENT_SECRET` alone, when set.
+    pub fn secret_from_env(platform: Platform) -> Option<Zeroizing<String>> {
+        let var = format!("OAUTH_{}_CLIENT_SECRET", platform.as_str().to_uppercase());
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(Zeroizing::new)
+    }
+
     /// `OAUTH_<PLATFORM>_CLIENT_ID` / `OAUTH_<PLATFORM>_CLIENT_SECRET`.
     pub fn from_env(platform: Platform) -> Option<Credentials> {
         let prefix = format!("OAUTH_{}", platform.as_str().to_uppercase());
@@ -248,16 +257,27 @@ pub fn parse_callback(raw: &str) -> Result<Callback, BadCallback> {
     Ok(cb)
 }
 
-/// Where `platform`'s servers are and who Reachloop is there, from the
-/// environment (settings-stored credentials come later).
-pub fn config_from_env(platform: Platform) -> Result<PlatformConfig, OAuthError> {
-    let profile = profile(platform).ok_or(OAuthError::Unsupported(platform))?;
-    let credentials =
-        Credentials::from_env(platform).ok_or(OAuthError::MissingClientId(platform))?;
-    Ok(PlatformConfig {
-        endpoints: Endpoints::from_env(profile)?,
-        credentials,
+/// The app credentials to use: each of `OAUTH_<PLATFORM>_CLIENT_ID` and
+/// `..._CLIENT_SECRET` overrides what Settings stored.
+pub fn resolve_credentials(
+    env: Option<Credentials>,
+    stored_id: Option<String>,
+    stored_secret: Option<Zeroizing<String>>,
+) -> Option<Credentials> {
+    let env_secret = env.as_ref().and_then(|c| c.client_secret.clone());
+    let client_id = env
+        .map(|c| c.client_id)
+        .or(stored_id)
+        .filter(|id| !id.trim().is_empty())?;
+    Some(Credentials {
+        client_id,
+        client_secret: env_secret.or(stored_secret),
     })
+}
+
+/// The keychain entry holding `platform`'s app client secret.
+pub fn client_secret_entry(platform: Platform) -> String {
+    format!("oauth-client-secret-{}", platform.as_str())
 }
 
 /// The redirect URI for `platform` on a loopback listener at `port`.
@@ -415,6 +435,49 @@ mod tests {
             "/2/oauth2/token",
         );
         assert_eq!(u.as_str(), "http://127.0.0.1:1/fake/2/oauth2/token");
+    }
+
+    #[test]
+    fn environment_overrides_settings_piece_by_piece() {
+        let secret = |s: &str| Some(Zeroizing::new(s.to_string()));
+        let env = |id: &str, sec: Option<&str>| {
+            Some(Credentials {
+                client_id: id.into(),
+                client_secret: sec.map(|s| Zeroizing::new(s.to_string())),
+            })
+        };
+        let show = |c: Option<Credentials>| {
+            c.map(|c| (c.client_id, c.client_secret.map(|s| s.to_string())))
+        };
+        assert_eq!(
+            show(resolve_credentials(
+                None,
+                Some("stored".into()),
+                secret("s1")
+            )),
+            Some(("stored".into(), Some("s1".into())))
+        );
+        assert_eq!(
+            show(resolve_credentials(
+                env("env", None),
+                Some("stored".into()),
+                secret("s1")
+            )),
+            Some(("env".into(), Some("s1".into())))
+        );
+        assert_eq!(
+            show(resolve_credentials(
+                env("env", Some("s2")),
+                None,
+                secret("s1")
+            )),
+            Some(("env".into(), Some("s2".into())))
+        );
+        assert_eq!(
+            show(resolve_credentials(None, Some("  ".into()), secret("s1"))),
+            None
+        );
+        assert_eq!(show(resolve_credentials(None, None, None)), None);
     }
 
     #[test]

@@ -63,6 +63,36 @@ impl Store {
             .await
     }
 
+    /// The app client id stored for `platform` in Settings.
+    pub async fn oauth_client_id(
+        &self,
+        platform: reachloop_ipc::Platform,
+    ) -> Result<Option<String>, StoreError> {
+        let key = format!("oauth.{}.client_id", platform.as_str());
+        match self.setting(&key).await? {
+            None => Ok(None),
+            Some(Value::String(id)) => Ok(Some(id)),
+            Some(other) => Err(StoreError::Corrupt(format!("{key} = {other}"))),
+        }
+    }
+
+    pub async fn set_oauth_client_id(
+        &self,
+        now: DateTime<Utc>,
+        platform: reachloop_ipc::Platform,
+        client_id: &str,
+    ) -> Result<(), StoreError> {
+        let key = format!("oauth.{}.client_id", platform.as_str());
+        self.set_setting(
+            now,
+            Actor::User,
+            "oauth.app_configured",
+            &key,
+            json!(client_id),
+        )
+        .await
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {
         let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(key)

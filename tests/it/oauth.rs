@@ -880,9 +880,27 @@ async fn every_platform_connects_refreshes_and_disconnects() {
     }
 }
 
-/// Captures everything logged at any level while a test runs.
+/// Everything logged at any level by this test binary from the first call on.
 #[derive(Clone, Default)]
 struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+/// Installs the process-wide capture once. (A thread-local subscriber misses
+/// events whose call sites other test threads registered first.)
+fn captured_logs() -> &'static LogCapture {
+    static LOGS: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = LogCapture::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("the only global subscriber in this binary");
+        logs
+    })
+}
 
 impl std::io::Write for LogCapture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -896,16 +914,7 @@ impl std::io::Write for LogCapture {
 
 #[tokio::test]
 async fn no_token_reaches_the_logs_or_the_database_in_plaintext() {
-    let logs = LogCapture::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // This test runs on its own thread (current-thread runtime), so a
-    // thread-local subscriber sees everything it does.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = captured_logs();
 
     let w = world_for("no-plaintext", Platform::Tiktok).await;
     let account = w.connect().await;
@@ -945,7 +954,7 @@ async fn no_token_reaches_the_logs_or_the_database_in_plaintext() {
 
     let logged = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
     assert!(
-        logged.contains("account connected") && logged.contains("token refreshed"),
+        logged.contains(&account.id) && logged.contains("token refreshed"),
         "the cycle was logged:\n{logged}"
     );
     let mut db = std::fs::read(&w.db).expect("db");
@@ -973,4 +982,124 @@ async fn no_token_reaches_the_logs_or_the_database_in_plaintext() {
             "a secret is in the audit log"
         );
     }
+}
+
+#[tokio::test]
+async fn platform_app_credentials_live_in_settings_and_the_keychain() {
+    let dir = data_dir();
+    let keys = TestKeychain::new("platform-apps");
+    let app = App::open(dir.path()).await.expect("open");
+
+    let missing = app
+        .platform_config(Platform::Youtube, &keys.0)
+        .await
+        .expect_err("nothing configured");
+    assert_eq!(missing.code(), "not_configured");
+    assert!(
+        missing.to_string().contains("OAUTH_YOUTUBE_CLIENT_ID"),
+        "{missing}"
+    );
+
+    let err = app
+        .save_platform_app(Platform::Youtube, "  ", None, &keys.0, at(9, 0))
+        .await
+        .expect_err("empty id");
+    assert_eq!(err.fields()[0].field, "client_id");
+    let err = app
+        .save_platform_app(Platform::Youtube, "has space", None, &keys.0, at(9, 0))
+        .await
+        .expect_err("bad id");
+    assert_eq!(err.fields()[0].code, "invalid");
+
+    let secret = "GOCSPX-not-a-real-secret-0123456789";
+    app.save_platform_app(
+        Platform::Youtube,
+        " 123-abc.apps.googleusercontent.com ",
+        Some(secret),
+        &keys.0,
+        at(9, 1),
+    )
+    .await
+    .unwrap_or_else(|e| {
+        panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}")
+    });
+    let config = app
+        .platform_config(Platform::Youtube, &keys.0)
+        .await
+        .expect("configured");
+    assert_eq!(
+        config.credentials.client_id,
+        "123-abc.apps.googleusercontent.com"
+    );
+    assert_eq!(
+        config
+            .credentials
+            .client_secret
+            .as_deref()
+            .map(String::as_str),
+        Some(secret)
+    );
+    assert_eq!(
+        config.endpoints.token_base.as_str(),
+        "https://oauth2.googleapis.com/"
+    );
+
+    // Saving the id again without a secret keeps the stored secret.
+    app.save_platform_app(
+        Platform::Youtube,
+        "123-abc.apps.googleusercontent.com",
+        None,
+        &keys.0,
+        at(9, 2),
+    )
+    .await
+    .expect("save id only");
+    let config = app
+        .platform_config(Platform::Youtube, &keys.0)
+        .await
+        .expect("configured");
+    assert_eq!(
+        config
+            .credentials
+            .client_secret
+            .as_deref()
+            .map(String::as_str),
+        Some(secret)
+    );
+
+    let apps = app.platform_apps(&keys.0).await.expect("apps");
+    let platforms: Vec<Platform> = apps.iter().map(|a| a.platform).collect();
+    assert_eq!(
+        platforms,
+        [Platform::X, Platform::Youtube, Platform::Tiktok]
+    );
+    let youtube = &apps[1];
+    assert!(youtube.has_secret && youtube.needs_secret && !youtube.from_env);
+    assert_eq!(
+        youtube.redirect_uri,
+        "http://127.0.0.1:<any port>/oauth/youtube/callback"
+    );
+    assert_eq!(
+        apps[0].redirect_uri,
+        "http://127.0.0.1:47613/oauth/x/callback"
+    );
+    let shown = serde_json::to_string(&apps).expect("json");
+    assert!(
+        !shown.contains(secret),
+        "the secret never goes back to the UI"
+    );
+
+    let audit = app.recent_audit(20).await.expect("audit");
+    assert!(audit.iter().any(|e| e.action == "oauth.app_configured"));
+    assert!(audit.iter().all(|e| !e.details.contains(secret)));
+    app.store().clone().close().await;
+    let db = std::fs::read(crate::db_path(dir.path())).expect("db");
+    assert!(
+        !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the secret is not in the database"
+    );
+    let _ = keys
+        .0
+        .with_user(&oauth::client_secret_entry(Platform::Youtube))
+        .forget();
 }

@@ -1,6 +1,8 @@
 //! One typed wrapper per shell command. The only module that calls `invoke`.
 
-use reachloop_ipc::{codes, Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign};
+use reachloop_ipc::{
+    codes, Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign, PlatformApp,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -102,4 +104,33 @@ pub async fn cancel_connect() -> Result<(), ErrorDto> {
 
 pub async fn disconnect_account(id: &str) -> Result<Vec<Account>, ErrorDto> {
     call("disconnect_account", &IdArgs { id }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveAppArgs<'a> {
+    platform: &'a str,
+    client_id: &'a str,
+    client_secret: Option<&'a str>,
+}
+
+pub async fn list_platform_apps() -> Result<Vec<PlatformApp>, ErrorDto> {
+    call("list_platform_apps", &NoArgs {}).await
+}
+
+/// Saves the app's client id, and the secret (kept in the OS keychain) when given.
+pub async fn save_platform_app(
+    platform: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+) -> Result<Vec<PlatformApp>, ErrorDto> {
+    call(
+        "save_platform_app",
+        &SaveAppArgs {
+            platform,
+            client_id,
+            client_secret,
+        },
+    )
+    .await
 }

@@ -166,9 +166,9 @@ fn commands_are_registered_permitted_and_used_consistently() {
 
     let services = read(&root.join("ui/src/services.rs"));
     let called: BTreeSet<String> = services
-        .split("call(\"")
+        .split("call(")
         .skip(1)
-        .filter_map(|s| s.split('"').next())
+        .filter_map(|s| s.trim_start().strip_prefix('"')?.split('"').next())
         .map(String::from)
         .collect();
     assert_eq!(
