@@ -74,9 +74,24 @@ impl App {
         Ok(self.store.list_campaigns().await?)
     }
 
-    /// Every account ever connected, without secrets.
-    pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        Ok(self.store.list_accounts().await?)
+    /// Every account ever connected, without secrets, with its standing at
+    /// `now` (a sign-in that cannot renew itself shows as expiring, then as
+    /// needing action).
+    pub async fn list_accounts(&self, now: DateTime<Utc>) -> Result<Vec<Account>, Error> {
+        let mut accounts = self.store.list_accounts().await?;
+        for a in &mut accounts {
+            let expires_at = a
+                .token_expires_at
+                .as_deref()
+                .and_then(|t| crate::time::from_db(t).ok());
+            let (status, reason) =
+                oauth::schedule::standing(a.status, expires_at, a.has_refresh_token, now);
+            if status != a.status {
+                a.status = status;
+                a.status_reason = reason;
+            }
+        }
+        Ok(accounts)
     }
 
     pub async fn status(&self) -> Result<AppStatus, Error> {

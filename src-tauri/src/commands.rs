@@ -149,7 +149,11 @@ impl Shell {
 
 #[tauri::command]
 async fn list_accounts(shell: State<'_, Shell>) -> Result<Vec<Account>, ErrorDto> {
-    shell.core()?.list_accounts().await.map_err(to_dto)
+    shell
+        .core()?
+        .list_accounts(chrono::Utc::now())
+        .await
+        .map_err(to_dto)
 }
 
 /// Opens the platform's consent page in the system browser and waits (up to
@@ -209,7 +213,7 @@ async fn disconnect_account(shell: State<'_, Shell>, id: String) -> Result<Vec<A
         .await
         .map_err(to_dto)?;
     tracing::info!(account = %id, ?revocation, "account disconnected");
-    core.list_accounts().await.map_err(to_dto)
+    core.list_accounts(chrono::Utc::now()).await.map_err(to_dto)
 }
 
 #[tauri::command]

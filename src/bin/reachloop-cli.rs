@@ -139,7 +139,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Accounts(AccountsCommand::List { json }) => {
-            let accounts = app.list_accounts().await?;
+            let accounts = app.list_accounts(now).await?;
             if json {
                 print_json(&mut out, &accounts);
             } else if accounts.is_empty() {

@@ -2,6 +2,45 @@
 //! caller passes `now` and the random draws.
 
 use chrono::{DateTime, Duration, Utc};
+use reachloop_ipc::AccountStatus;
+
+/// How far ahead a sign-in that cannot renew itself is shown as expiring.
+pub const EXPIRING_WINDOW: Duration = Duration::days(7);
+
+/// How an account's sign-in stands at `now`: a token that cannot be renewed
+/// automatically (no refresh token) shows as expiring within
+/// [`EXPIRING_WINDOW`] and as needing action once expired. Returns the status
+/// and, when it was derived here, the reason to show.
+pub fn standing(
+    stored: AccountStatus,
+    expires_at: Option<DateTime<Utc>>,
+    has_refresh_token: bool,
+    now: DateTime<Utc>,
+) -> (AccountStatus, Option<String>) {
+    match (stored, expires_at) {
+        (AccountStatus::Connected | AccountStatus::Expiring, Some(at)) if !has_refresh_token => {
+            if at <= now {
+                (
+                    AccountStatus::NeedsAction,
+                    Some("The sign-in expired; reconnect the account.".into()),
+                )
+            } else if at - now <= EXPIRING_WINDOW {
+                let left = at - now;
+                let plural =
+                    |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+                let when = if left >= Duration::days(1) {
+                    plural(left.num_days(), "day")
+                } else {
+                    plural(left.num_hours().max(1), "hour")
+                };
+                (AccountStatus::Expiring, Some(format!("The sign-in expires {when} and cannot renew itself; reconnect to extend it.")))
+            } else {
+                (AccountStatus::Connected, None)
+            }
+        }
+        (stored, _) => (stored, None),
+    }
+}
 
 /// When to refresh a token that lives `lifetime` from `issued_at`: a margin
 /// of a fifth of its life (at least 2 minutes, at most an hour) before it
@@ -63,6 +102,38 @@ mod tests {
             );
             assert!(at < t0() + lifetime);
         }
+    }
+
+    #[test]
+    fn sign_ins_that_cannot_renew_show_as_expiring_then_needing_action() {
+        use AccountStatus::*;
+        let h = |n: i64| Some(t0() + Duration::hours(n));
+        let table = [
+            (Connected, h(2), true, Connected),  // renews itself
+            (Connected, h(-1), true, Connected), // the refresher will catch up
+            (Connected, None, false, Connected), // never expires (Page tokens)
+            (Connected, h(24 * 30), false, Connected),
+            (Connected, h(24 * 6), false, Expiring),
+            (Connected, h(2), false, Expiring),
+            (Connected, h(0), false, NeedsAction),
+            (Disconnected, h(-5), false, Disconnected),
+            (NeedsAction, h(5), false, NeedsAction),
+        ];
+        for (stored, at, refresh, want) in table {
+            assert_eq!(
+                standing(stored, at, refresh, t0()).0,
+                want,
+                "{stored:?} {at:?} refresh={refresh}"
+            );
+        }
+        assert_eq!(
+            standing(Connected, h(24 * 6 + 1), false, t0()).1.as_deref(),
+            Some("The sign-in expires in 6 days and cannot renew itself; reconnect to extend it.")
+        );
+        assert_eq!(
+            standing(Connected, h(5), false, t0()).1.as_deref(),
+            Some("The sign-in expires in 5 hours and cannot renew itself; reconnect to extend it.")
+        );
     }
 
     #[test]

@@ -1103,3 +1103,33 @@ async fn platform_app_credentials_live_in_settings_and_the_keychain() {
         .with_user(&oauth::client_secret_entry(Platform::Youtube))
         .forget();
 }
+
+#[tokio::test]
+async fn a_sign_in_that_cannot_renew_shows_expiring_then_needs_action() {
+    let w = world("standing").await;
+    w.fake.with(|b| b.omit_refresh_token = true);
+    let account = w.connect().await; // at 09:01, a 2 h token and no refresh token
+    assert!(!account.has_refresh_token);
+    let at_ten = w
+        .app
+        .list_accounts(at(10, 0))
+        .await
+        .expect("list")
+        .remove(0);
+    assert_eq!(at_ten.status, AccountStatus::Expiring);
+    assert_eq!(
+        at_ten.status_reason.as_deref(),
+        Some("The sign-in expires in 1 hour and cannot renew itself; reconnect to extend it.")
+    );
+    let later = w
+        .app
+        .list_accounts(at(11, 30))
+        .await
+        .expect("list")
+        .remove(0);
+    assert_eq!(later.status, AccountStatus::NeedsAction);
+    assert_eq!(
+        later.status_reason.as_deref(),
+        Some("The sign-in expired; reconnect the account.")
+    );
+}
