@@ -7,6 +7,9 @@ use yew::prelude::*;
 use crate::services;
 use crate::state::expires_in_label;
 
+/// How often the list re-reads while the page is open.
+const REFRESH_MS: u32 = 30_000;
+
 /// Platforms offered for connecting, in order.
 const CONNECTABLE: [Platform; 5] = [
     Platform::X,
@@ -30,6 +33,23 @@ pub fn accounts_page() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 accounts.set(Some(services::list_accounts().await.map_err(|e| e.message)));
             });
+        });
+    }
+
+    // Keep statuses and "expires in" current while the page is open: the
+    // background refresher and the clock change them.
+    {
+        let accounts = accounts.clone();
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(REFRESH_MS, move || {
+                let accounts = accounts.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(list) = services::list_accounts().await {
+                        accounts.set(Some(Ok(list)));
+                    }
+                });
+            });
+            move || drop(interval)
         });
     }
 
