@@ -76,6 +76,7 @@ pub fn builder_with<R: Runtime>(
     options: ShellOptions,
 ) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_notification::init())
         .manage(Shell::new(core, *STARTED.get_or_init(Instant::now)))
         .invoke_handler(commands::handler())
         .setup(move |app| {
@@ -83,7 +84,10 @@ pub fn builder_with<R: Runtime>(
                 tray::install(app.handle())?;
             }
             if let Ok(core) = app.state::<Shell>().core() {
-                tauri::async_runtime::spawn(refresh_tokens_forever(core.clone()));
+                tauri::async_runtime::spawn(refresh_tokens_forever(
+                    app.handle().clone(),
+                    core.clone(),
+                ));
             }
             Ok(())
         })
@@ -101,8 +105,9 @@ pub fn builder_with<R: Runtime>(
 }
 
 /// Renews tokens before they expire, once a minute, for as long as the app
-/// runs (window open or in the tray).
-async fn refresh_tokens_forever(core: reachloop::App) {
+/// runs (window open or in the tray). An account whose grant was revoked is
+/// announced once with a desktop notification.
+async fn refresh_tokens_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::App) {
     let keys = reachloop::secrets::OsKeychain::from_env();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
@@ -111,10 +116,26 @@ async fn refresh_tokens_forever(core: reachloop::App) {
             Ok(outcomes) => {
                 for (account, outcome) in outcomes {
                     tracing::info!(%account, ?outcome, "token refresh");
+                    if let reachloop::oauth::RefreshOutcome::NeedsAction {
+                        reason,
+                        newly: true,
+                    } = &outcome
+                    {
+                        notify(&app, "Reconnect an account", reason);
+                    }
                 }
             }
             Err(e) => tracing::warn!("token refresh round failed: {e}"),
         }
+    }
+}
+
+/// A desktop notification; a desktop without a notification service only
+/// gets the log line.
+fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("cannot show a notification ({e}): {title}: {body}");
     }
 }
 
