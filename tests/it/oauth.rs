@@ -168,13 +168,13 @@ impl World {
         String::from_utf8(plain.to_vec()).expect("utf-8")
     }
 
+    /// Every stored account, as the store lists them.
+    async fn accounts(&self) -> Vec<reachloop_ipc::Account> {
+        self.app.store().list_accounts().await.expect("list")
+    }
+
     async fn account(&self) -> reachloop_ipc::Account {
-        self.app
-            .store()
-            .list_accounts()
-            .await
-            .expect("list")
-            .remove(0)
+        self.accounts().await.remove(0)
     }
 
     async fn actions(&self, action: &str) -> usize {
@@ -224,10 +224,7 @@ async fn connects_an_x_account_and_keeps_tokens_sealed() {
         Some("2026-11-26T11:01:00.000Z"),
         "now + 7200 s"
     );
-    assert_eq!(
-        w.app.store().list_accounts().await.expect("list"),
-        vec![account.clone()]
-    );
+    assert_eq!(w.accounts().await, vec![account.clone()]);
 
     // The tokens open with the vault, bound to this account, and appear nowhere in plaintext.
     let (access, refresh) = w
@@ -358,13 +355,7 @@ async fn a_denied_consent_is_reported_without_a_token_request() {
     );
     assert_eq!(err.to_string(), "X did not grant access: access_denied");
     assert_eq!(w.token_requests(), 0);
-    assert!(w
-        .app
-        .store()
-        .list_accounts()
-        .await
-        .expect("list")
-        .is_empty());
+    assert!(w.accounts().await.is_empty());
 }
 
 #[tokio::test]
@@ -389,13 +380,7 @@ async fn a_code_used_with_another_verifier_is_refused_by_pkce() {
         other => panic!("expected the token request to be refused, got {other:?}"),
     }
     assert_eq!(w.token_requests(), 1);
-    assert!(w
-        .app
-        .store()
-        .list_accounts()
-        .await
-        .expect("list")
-        .is_empty());
+    assert!(w.accounts().await.is_empty());
 }
 
 #[tokio::test]
@@ -453,7 +438,7 @@ async fn reconnecting_never_loses_the_stored_refresh_token() {
         actions.contains(&"account.reconnected".to_string()),
         "{actions:?}"
     );
-    assert_eq!(w.app.store().list_accounts().await.expect("list").len(), 1);
+    assert_eq!(w.accounts().await.len(), 1);
 }
 
 #[tokio::test]
