@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use reachloop_ipc::Platform;
 
-use super::flow::token_owner;
+use super::flow::open_token;
 use super::{endpoint, profile, OAuthError, PlatformConfig};
 use crate::secrets::Vault;
 use crate::store::Store;
@@ -40,8 +40,13 @@ pub async fn disconnect(
         (Some(p), Some(config)) if p.revoke_path.is_some() => {
             // Revoking the refresh token ends the whole grant; else the access token.
             let token = match (refresh_enc, access_enc) {
-                (Some(r), _) => Some((open(vault, &r, account_id, "refresh")?, "refresh_token")),
-                (None, Some(a)) => Some((open(vault, &a, account_id, "access")?, "access_token")),
+                (Some(r), _) => Some((
+                    open_token(vault, &r, account_id, "refresh")?,
+                    "refresh_token",
+                )),
+                (None, Some(a)) => {
+                    Some((open_token(vault, &a, account_id, "access")?, "access_token"))
+                }
                 (None, None) => None,
             };
             match token {
@@ -67,11 +72,6 @@ pub async fn disconnect(
         .mark_disconnected(now, account_id, revoked, note.as_deref())
         .await?;
     Ok(revocation)
-}
-
-fn open(vault: &Vault, sealed: &[u8], account_id: &str, kind: &str) -> Result<String, OAuthError> {
-    let plain = vault.open(sealed, &token_owner(account_id, kind))?;
-    Ok(String::from_utf8(plain.to_vec()).map_err(|_| crate::secrets::SecretsError::Malformed)?)
 }
 
 /// RFC 7009 revocation. Written out rather than through the `oauth2` crate,

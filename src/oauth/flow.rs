@@ -129,6 +129,17 @@ pub(super) fn token_owner(account_id: &str, kind: &str) -> Vec<u8> {
     format!("account:{account_id}:{kind}").into_bytes()
 }
 
+/// Opens an account's sealed `kind` ("access" or "refresh") token.
+pub(super) fn open_token(
+    vault: &Vault,
+    sealed: &[u8],
+    account_id: &str,
+    kind: &str,
+) -> Result<String, OAuthError> {
+    let plain = vault.open(sealed, &token_owner(account_id, kind))?;
+    Ok(String::from_utf8(plain.to_vec()).map_err(|_| SecretsError::Malformed)?)
+}
+
 /// Starts connecting `platform`: a fresh `state` and PKCE verifier, stored
 /// (the verifier sealed) for ten minutes.
 #[allow(clippy::too_many_arguments)]

@@ -12,7 +12,7 @@ use oauth2::{RefreshToken, RequestTokenError};
 use rand::{CryptoRng, RngCore};
 use reachloop_ipc::{AccountStatus, Platform};
 
-use super::flow::{token_client, token_owner, tokens_from, unit_draw, TokenError};
+use super::flow::{open_token, token_client, token_owner, tokens_from, unit_draw, TokenError};
 use super::schedule::{refresh_at, retry_after};
 use super::{profile, OAuthError, PlatformConfig};
 use crate::secrets::Vault;
@@ -125,9 +125,7 @@ pub async fn refresh_account(
         return Ok(RefreshOutcome::Skipped("no refresh token"));
     };
     let profile = profile(target.platform).ok_or(OAuthError::Unsupported(target.platform))?;
-    let refresh = vault.open(&refresh_enc, &token_owner(account_id, "refresh"))?;
-    let refresh =
-        String::from_utf8(refresh.to_vec()).map_err(|_| crate::secrets::SecretsError::Malformed)?;
+    let refresh = open_token(vault, &refresh_enc, account_id, "refresh")?;
 
     let client = token_client(profile, config);
     let refresh = RefreshToken::new(refresh);
