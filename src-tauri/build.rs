@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "ui_ready",
     "list_accounts",
     "connect_account",
+    "connect_pages",
     "cancel_connect",
     "disconnect_account",
     "list_platform_apps",

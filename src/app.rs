@@ -1,17 +1,21 @@
 //! The operations both shells (desktop and CLI) call: validation, storage and
 //! auditing composed, with time and identifiers passed in.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rand::{CryptoRng, RngCore};
-use reachloop_ipc::{Account, AppStatus, AuditEntry, Campaign, NewCampaign};
+use reachloop_ipc::{
+    Account, AppStatus, AuditEntry, Campaign, ConnectOutcome, NewCampaign, PageSelection, Platform,
+};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::oauth::{self, RefreshLocks, RefreshOutcome, Revocation};
-use crate::oauth::{Credentials, PlatformConfig};
+use crate::oauth::{Connected, Credentials, FacebookGrant, OAuthError, PlatformConfig};
 use crate::secrets::{KeyStore, OsKeychain, Vault};
 use crate::store::{Actor, Store};
 use crate::{campaigns, Error};
@@ -24,6 +28,19 @@ pub struct App {
     http: reqwest::Client,
     refresh_locks: RefreshLocks,
     vault: Arc<tokio::sync::Mutex<Option<Arc<Vault>>>>,
+    /// Facebook sign-ins waiting for the user to pick Pages, by grant id.
+    pending_grants: Arc<Mutex<HashMap<String, FacebookGrant>>>,
+    /// Connects waiting for a deep-link callback, by `state`.
+    callback_waiters: Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>,
+}
+
+/// Where a platform's consent page sends the browser back to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectVia {
+    /// A one-shot listener on 127.0.0.1 at this port (0: any free port).
+    Loopback(u16),
+    /// An https relay page (this redirect URI) that forwards to the deep link.
+    Relay(String),
 }
 
 /// How long a user has to approve a connection in the browser.
@@ -47,6 +64,8 @@ impl App {
             http,
             refresh_locks: RefreshLocks::default(),
             vault: Arc::default(),
+            pending_grants: Arc::default(),
+            callback_waiters: Arc::default(),
         })
     }
 
@@ -85,7 +104,7 @@ impl App {
                 .as_deref()
                 .and_then(|t| crate::time::from_db(t).ok());
             let (status, reason) =
-                oauth::schedule::standing(a.status, expires_at, a.has_refresh_token, now);
+                oauth::schedule::standing(a.status, expires_at, a.renews_itself, now);
             if status != a.status {
                 a.status = status;
                 a.status_reason = reason;
@@ -145,33 +164,195 @@ impl App {
         Ok(vault)
     }
 
-    /// Connects an account of `platform` through the system browser and a
-    /// loopback redirect; returns once the user approved (or failed).
+    /// Where `platform`'s sign-in comes back: through the relay page when
+    /// one is set (`REACHLOOP_<PLATFORM>_RELAY_URL` or Settings), else a
+    /// loopback listener.
+    pub async fn redirect_via(&self, platform: Platform) -> Result<RedirectVia, Error> {
+        let relay = match oauth::relay::relay_from_env(platform) {
+            Some(r) => Some(r),
+            None => self.store.oauth_relay_url(platform).await?,
+        };
+        if let Some(relay) = relay {
+            let base = oauth::relay::parse_relay(&relay).map_err(|e| {
+                Error::OAuth(OAuthError::BadSelection(format!(
+                    "{platform}: {e} ({relay:?})"
+                )))
+            })?;
+            return Ok(RedirectVia::Relay(oauth::relay::relay_redirect_uri(
+                &base, platform,
+            )));
+        }
+        let port = oauth::loopback::port_for(platform).map_err(|m| {
+            OAuthError::Loopback(oauth::loopback::LoopbackError::Bind { port: 0, reason: m })
+        })?;
+        Ok(RedirectVia::Loopback(port))
+    }
+
+    /// Connects an account of `platform` through the system browser; returns
+    /// once the user approved (or failed). A Facebook sign-in returns the
+    /// Pages to pick from (then [`App::connect_pages`]).
     pub async fn connect_account(
         &self,
-        platform: reachloop_ipc::Platform,
+        platform: Platform,
         keys: &OsKeychain,
         open_browser: impl FnOnce(&url::Url) -> Result<(), String>,
-    ) -> Result<Account, Error> {
+    ) -> Result<ConnectOutcome, Error> {
         let config = self.platform_config(platform, keys).await?;
-        let port = oauth::loopback::port_for(platform).map_err(|m| {
-            oauth::OAuthError::Loopback(oauth::loopback::LoopbackError::Bind { port: 0, reason: m })
-        })?;
+        let via = self.redirect_via(platform).await?;
         let vault = self.vault(keys).await?;
-        let connected = oauth::connect_with_loopback(
+        let mut rng = rand::rngs::OsRng;
+        let connected = match via {
+            RedirectVia::Loopback(port) => {
+                oauth::connect_with_loopback(
+                    &self.store,
+                    &vault,
+                    &self.http,
+                    platform,
+                    &config,
+                    port,
+                    CONSENT_TIMEOUT,
+                    chrono::Utc::now,
+                    &mut rng,
+                    open_browser,
+                )
+                .await?
+            }
+            RedirectVia::Relay(redirect_uri) => {
+                let begun = oauth::begin(
+                    &self.store,
+                    &vault,
+                    platform,
+                    &config,
+                    &redirect_uri,
+                    chrono::Utc::now(),
+                    &mut rng,
+                )
+                .await?;
+                let answer = self
+                    .wait_for_deep_link(&begun.state, || {
+                        open_browser(&begun.authorize_url).map_err(OAuthError::Browser)
+                    })
+                    .await?;
+                let callback = oauth::parse_callback(&answer).map_err(OAuthError::from)?;
+                oauth::complete(
+                    &self.store,
+                    &vault,
+                    &self.http,
+                    |_| Ok(config.clone()),
+                    &callback,
+                    chrono::Utc::now(),
+                    &mut rng,
+                )
+                .await?
+            }
+        };
+        Ok(self.outcome(connected))
+    }
+
+    /// Waits (at most [`CONSENT_TIMEOUT`]) for the deep link carrying `state`.
+    async fn wait_for_deep_link(
+        &self,
+        state: &str,
+        open_browser: impl FnOnce() -> Result<(), OAuthError>,
+    ) -> Result<String, OAuthError> {
+        let (tx, rx) = oneshot::channel();
+        lock(&self.callback_waiters).insert(state.to_string(), tx);
+        let waited = match open_browser() {
+            Ok(()) => tokio::time::timeout(CONSENT_TIMEOUT, rx).await,
+            Err(e) => {
+                lock(&self.callback_waiters).remove(state);
+                return Err(e);
+            }
+        };
+        lock(&self.callback_waiters).remove(state);
+        match waited {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(_)) => Err(oauth::loopback::LoopbackError::Closed.into()),
+            Err(_) => Err(oauth::loopback::LoopbackError::TimedOut(CONSENT_TIMEOUT).into()),
+        }
+    }
+
+    /// Takes a sign-in answer that arrived as a deep link
+    /// (`reachloop://oauth/<platform>/callback?…`). A connect waiting for it
+    /// finishes (and this returns `None`); otherwise, e.g. after a restart,
+    /// the sign-in is finished here. Either way the state is checked once.
+    pub async fn deliver_callback(
+        &self,
+        raw: &str,
+        keys: &OsKeychain,
+    ) -> Result<Option<ConnectOutcome>, Error> {
+        let callback = oauth::parse_callback(raw).map_err(OAuthError::from)?;
+        if let Some(state) = callback.state.as_deref() {
+            if let Some(waiter) = lock(&self.callback_waiters).remove(state) {
+                if waiter.send(raw.to_string()).is_ok() {
+                    return Ok(None);
+                }
+            }
+        }
+        let config = match callback.platform {
+            Some(p) => self.platform_config(p, keys).await.ok(),
+            None => None,
+        };
+        let vault = self.vault(keys).await?;
+        let connected = oauth::complete(
             &self.store,
             &vault,
             &self.http,
-            platform,
-            &config,
-            port,
-            CONSENT_TIMEOUT,
-            chrono::Utc::now,
+            |p| config.clone().ok_or(OAuthError::MissingClientId(p)),
+            &callback,
+            chrono::Utc::now(),
             &mut rand::rngs::OsRng,
-            open_browser,
         )
         .await?;
-        Ok(connected.account)
+        Ok(Some(self.outcome(connected)))
+    }
+
+    fn outcome(&self, connected: Connected) -> ConnectOutcome {
+        match connected {
+            Connected::Account(account) => ConnectOutcome::Connected { account },
+            Connected::ChoosePages(grant) => {
+                let id = Uuid::new_v4().to_string();
+                let outcome = ConnectOutcome::ChoosePages {
+                    grant: id.clone(),
+                    user_name: grant.user_name.clone(),
+                    pages: grant.pages(),
+                };
+                let mut pending = lock(&self.pending_grants);
+                let now = chrono::Utc::now();
+                pending.retain(|_, g| !g.expired(now));
+                pending.insert(id, grant);
+                outcome
+            }
+        }
+    }
+
+    /// Connects the Pages and Instagram accounts picked from a pending
+    /// Facebook sign-in. A selection naming something the sign-in does not
+    /// manage is refused and the sign-in stays pending.
+    pub async fn connect_pages(
+        &self,
+        selection: &PageSelection,
+        keys: &OsKeychain,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Account>, Error> {
+        let grant = lock(&self.pending_grants)
+            .remove(&selection.grant)
+            .filter(|g| !g.expired(now))
+            .ok_or(OAuthError::NoPendingGrant)?;
+        let vault = self.vault(keys).await?;
+        let connected = oauth::connect_pages(
+            &self.store,
+            &vault,
+            &grant,
+            selection,
+            now,
+            &mut rand::rngs::OsRng,
+        )
+        .await;
+        if matches!(connected, Err(OAuthError::BadSelection(_))) {
+            lock(&self.pending_grants).insert(selection.grant.clone(), grant);
+        }
+        Ok(connected?)
     }
 
     /// Revokes (where the platform allows) and forgets an account's tokens.
@@ -181,13 +362,13 @@ impl App {
         keys: &OsKeychain,
     ) -> Result<Revocation, Error> {
         let vault = self.vault(keys).await?;
-        let platform = self
+        let target = self
             .store
             .refresh_target(account_id)
             .await?
-            .ok_or_else(|| oauth::OAuthError::NoSuchAccount(account_id.to_string()))?
-            .platform;
-        let config = self.platform_config(platform, keys).await.ok();
+            .ok_or_else(|| oauth::OAuthError::NoSuchAccount(account_id.to_string()))?;
+        let issuer = oauth::issuer(target.platform, target.auth_flavor.as_deref());
+        let config = self.platform_config(issuer, keys).await.ok();
         let now = chrono::Utc::now();
         Ok(oauth::disconnect(
             &self.store,
@@ -273,13 +454,15 @@ impl App {
         })
     }
 
-    /// Stores a platform app's client id (Settings) and, when given, its
-    /// client secret (keychain only).
+    /// Stores a platform app's client id (Settings), its relay page (for
+    /// platforms that want https redirects; empty removes it) and, when given,
+    /// its client secret (keychain only).
     pub async fn save_platform_app(
         &self,
         platform: reachloop_ipc::Platform,
         client_id: &str,
         client_secret: Option<&str>,
+        relay_url: Option<&str>,
         keys: &OsKeychain,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
@@ -302,6 +485,16 @@ impl App {
                 message: "A client id has no spaces and is at most 200 characters.".into(),
             });
         }
+        let relay_url = relay_url.map(str::trim).filter(|r| !r.is_empty());
+        if let Some(relay) = relay_url {
+            if let Err(e) = oauth::relay::parse_relay(relay) {
+                problems.push(reachloop_ipc::FieldError {
+                    field: "relay_url".into(),
+                    code: "invalid".into(),
+                    message: format!("{}.", capitalize(&e.to_string())),
+                });
+            }
+        }
         if !problems.is_empty() {
             return Err(Error::Validation(problems));
         }
@@ -310,6 +503,9 @@ impl App {
                 .save(secret.as_bytes())
                 .map_err(crate::secrets::SecretsError::from)?;
         }
+        self.store
+            .set_oauth_relay_url(now, platform, relay_url)
+            .await?;
         Ok(self
             .store
             .set_oauth_client_id(now, platform, client_id)
@@ -333,7 +529,17 @@ impl App {
                     keys.with_user(&oauth::client_secret_entry(platform)).load(),
                     Ok(Some(_))
                 );
-            let port = oauth::loopback::port_for(platform).unwrap_or(0);
+            let redirect_uri = match self.redirect_via(platform).await {
+                Ok(RedirectVia::Relay(uri)) => uri,
+                Ok(RedirectVia::Loopback(0)) | Err(_) => {
+                    oauth::loopback_redirect_uri(platform, 0).replace(":0/", ":<any port>/")
+                }
+                Ok(RedirectVia::Loopback(port)) => oauth::loopback_redirect_uri(platform, port),
+            };
+            let relay_url = match oauth::relay::relay_from_env(platform) {
+                Some(r) => Some(r),
+                None => self.store.oauth_relay_url(platform).await?,
+            };
             apps.push(reachloop_ipc::PlatformApp {
                 platform,
                 client_id: env
@@ -344,13 +550,23 @@ impl App {
                 from_env: env.is_some(),
                 has_secret,
                 needs_secret: profile.needs_secret,
-                redirect_uri: if port == 0 {
-                    oauth::loopback_redirect_uri(platform, 0).replace(":0/", ":<any port>/")
-                } else {
-                    oauth::loopback_redirect_uri(platform, port)
-                },
+                redirect_uri,
+                supports_relay: profile.flow != oauth::Flow::Standard,
+                relay_url,
             });
         }
         Ok(apps)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -204,9 +204,53 @@ pub struct Account {
     pub status_reason: Option<String>,
     /// RFC 3339, UTC; `None` when the token does not expire.
     pub token_expires_at: Option<String>,
-    pub has_refresh_token: bool,
+    /// A refresh token (or Instagram's renewable token) keeps the sign-in alive.
+    pub renews_itself: bool,
     /// RFC 3339, UTC.
     pub connected_at: String,
+}
+
+/// What finishing a sign-in produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectOutcome {
+    Connected {
+        account: Account,
+    },
+    /// Facebook: the user picks which Pages (and the Instagram accounts linked
+    /// to them) to connect; `grant` names the pending sign-in for
+    /// `connect_pages`. It is held in memory for 10 minutes.
+    ChoosePages {
+        grant: String,
+        user_name: String,
+        pages: Vec<PageChoice>,
+    },
+}
+
+/// A Facebook Page the signed-in user manages. Never carries its token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageChoice {
+    pub id: String,
+    pub name: String,
+    /// The user may create content on the Page (task `CREATE_CONTENT`).
+    pub can_publish: bool,
+    /// The Instagram professional account linked to the Page, if any.
+    pub instagram: Option<LinkedInstagram>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedInstagram {
+    pub id: String,
+    pub username: String,
+}
+
+/// The Pages and Instagram accounts the user picked from a pending sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageSelection {
+    pub grant: String,
+    pub pages: Vec<String>,
+    /// Ids of linked Instagram accounts, connected through their Page.
+    pub instagram: Vec<String>,
 }
 
 /// A platform app's settings as the UI shows them. Never holds the secret.
@@ -220,6 +264,11 @@ pub struct PlatformApp {
     pub needs_secret: bool,
     /// The redirect URI to register with the platform.
     pub redirect_uri: String,
+    /// The platform wants https redirect URIs, so it can sign in through an
+    /// https relay page into the app's deep link.
+    pub supports_relay: bool,
+    /// The relay page in use, if any (from Settings or the environment).
+    pub relay_url: Option<String>,
 }
 
 /// One entry of the audit log.

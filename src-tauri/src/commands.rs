@@ -6,7 +6,8 @@ use std::time::Instant;
 use reachloop::secrets::OsKeychain;
 use reachloop::store::Actor;
 use reachloop_ipc::{
-    Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign, Platform, PlatformApp,
+    Account, AppStatus, AuditEntry, Campaign, ConnectOutcome, ErrorDto, NewCampaign, PageSelection,
+    Platform, PlatformApp,
 };
 use tauri::{AppHandle, Runtime, State};
 
@@ -38,6 +39,10 @@ impl Shell {
         }
     }
 
+    pub(crate) fn keys(&self) -> &OsKeychain {
+        &self.keys
+    }
+
     pub(crate) fn core(&self) -> Result<&reachloop::App, ErrorDto> {
         self.core.as_ref().map_err(Clone::clone)
     }
@@ -54,6 +59,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         ui_ready,
         list_accounts,
         connect_account,
+        connect_pages,
         cancel_connect,
         disconnect_account,
         list_platform_apps,
@@ -159,7 +165,10 @@ async fn list_accounts(shell: State<'_, Shell>) -> Result<Vec<Account>, ErrorDto
 /// Opens the platform's consent page in the system browser and waits (up to
 /// ten minutes) for the answer on the loopback redirect.
 #[tauri::command]
-async fn connect_account(shell: State<'_, Shell>, platform: String) -> Result<Account, ErrorDto> {
+async fn connect_account(
+    shell: State<'_, Shell>,
+    platform: String,
+) -> Result<ConnectOutcome, ErrorDto> {
     let platform = parse_platform(&platform)?;
     let core = shell.core()?.clone();
     let keys = shell.keys.clone();
@@ -190,6 +199,19 @@ async fn connect_account(shell: State<'_, Shell>, platform: String) -> Result<Ac
             fields: vec![],
         }),
     }
+}
+
+/// Connects the Pages and Instagram accounts picked after a Facebook sign-in.
+#[tauri::command]
+async fn connect_pages(
+    shell: State<'_, Shell>,
+    selection: PageSelection,
+) -> Result<Vec<Account>, ErrorDto> {
+    let core = shell.core()?;
+    core.connect_pages(&selection, &shell.keys, chrono::Utc::now())
+        .await
+        .map_err(to_dto)?;
+    core.list_accounts(chrono::Utc::now()).await.map_err(to_dto)
 }
 
 /// Stops waiting for the browser.
@@ -233,6 +255,7 @@ async fn save_platform_app(
     platform: String,
     client_id: String,
     client_secret: Option<String>,
+    relay_url: Option<String>,
 ) -> Result<Vec<PlatformApp>, ErrorDto> {
     let platform = parse_platform(&platform)?;
     let core = shell.core()?;
@@ -241,6 +264,7 @@ async fn save_platform_app(
         platform,
         &client_id,
         secret.as_deref().map(String::as_str),
+        relay_url.as_deref(),
         &shell.keys,
         chrono::Utc::now(),
     )

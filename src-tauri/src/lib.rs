@@ -5,6 +5,7 @@
 //! results into IPC types, and owns the tray and window lifecycle.
 
 mod commands;
+mod deep_links;
 mod tray;
 
 use std::process::ExitCode;
@@ -29,12 +30,17 @@ pub fn run() -> ExitCode {
         tracing::error!("cannot open Reachloop's data: {e}");
     }
     let builder = tauri::Builder::default()
-        // Must come first: a second launch hands over to the running app.
+        // Must come first: a second launch hands over to the running app,
+        // including a `reachloop://` link it was started with.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main_window(app)
-        }));
-    let result =
-        builder_with(builder, core, ShellOptions { tray: true }).run(tauri::generate_context!());
+        }))
+        .plugin(tauri_plugin_deep_link::init());
+    let options = ShellOptions {
+        tray: true,
+        deep_links: true,
+    };
+    let result = builder_with(builder, core, options).run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -65,6 +71,8 @@ fn init_logging() {
 pub struct ShellOptions {
     /// Show the tray icon (needs a desktop session; off on the mock runtime).
     pub tray: bool,
+    /// Take `reachloop://` links (needs the deep-link plugin; off on the mock runtime).
+    pub deep_links: bool,
 }
 
 /// The app's commands, state, tray and window behaviour, on any runtime, so
@@ -82,6 +90,9 @@ pub fn builder_with<R: Runtime>(
         .setup(move |app| {
             if options.tray {
                 tray::install(app.handle())?;
+            }
+            if options.deep_links {
+                deep_links::install(app.handle());
             }
             if let Ok(core) = app.state::<Shell>().core() {
                 tauri::async_runtime::spawn(refresh_tokens_forever(
@@ -132,7 +143,7 @@ async fn refresh_tokens_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reac
 
 /// A desktop notification; a desktop without a notification service only
 /// gets the log line.
-fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) {
+pub(crate) fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) {
     use tauri_plugin_notification::NotificationExt;
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!("cannot show a notification ({e}): {title}: {body}");

@@ -25,9 +25,16 @@ fn harness() -> Harness {
 
 fn harness_on(data_dir: std::path::PathBuf, dir: tempfile::TempDir) -> Harness {
     let core = tauri::async_runtime::block_on(reachloop::App::open(&data_dir));
-    let app = builder_with(mock_builder(), core, ShellOptions { tray: false })
-        .build(tauri::generate_context!())
-        .expect("build the app on the mock runtime");
+    let app = builder_with(
+        mock_builder(),
+        core,
+        ShellOptions {
+            tray: false,
+            deep_links: false,
+        },
+    )
+    .build(tauri::generate_context!())
+    .expect("build the app on the mock runtime");
     let main = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window");

@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use reachloop_ipc::Platform;
 
 use super::flow::open_token;
+use super::profiles::Flow;
 use super::{endpoint, profile, OAuthError, PlatformConfig};
 use crate::secrets::Vault;
 use crate::store::Store;
+use zeroize::Zeroizing;
 
 /// What disconnecting did at the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,17 @@ pub enum Revocation {
     Failed(String),
     /// There was no token left to revoke.
     NothingToRevoke,
+    /// Other accounts still use the same Facebook sign-in, so it was kept.
+    KeptForOthers,
+}
+
+/// Whose app credentials and servers an account's tokens belong to: an
+/// Instagram account reached through a Facebook Page is Facebook's.
+pub fn issuer(platform: Platform, auth_flavor: Option<&str>) -> Platform {
+    match auth_flavor {
+        Some("facebook_login") => Platform::Facebook,
+        _ => platform,
+    }
 }
 
 /// Revokes and forgets `account_id`'s tokens. `config` is `None` when the
@@ -36,7 +49,30 @@ pub async fn disconnect(
         return Err(OAuthError::NoSuchAccount(account_id.to_string()));
     };
     let (access_enc, refresh_enc) = store.sealed_tokens(account_id).await?;
-    let revocation = match (profile(target.platform), config) {
+    let issuer = issuer(target.platform, target.auth_flavor.as_deref());
+    let revocation = match (profile(issuer), config) {
+        (Some(p), _) if p.flow == Flow::Facebook => {
+            match (target.grant_subject, target.grant_token_enc) {
+                (Some(subject), Some(_)) if store.grant_in_use(&subject, account_id).await? => {
+                    Revocation::KeptForOthers
+                }
+                (Some(_), Some(sealed)) => match config {
+                    Some(config) => {
+                        let token =
+                            Zeroizing::new(open_token(vault, &sealed, account_id, "grant")?);
+                        match super::meta::facebook_revoke(http, config, &token).await {
+                            Ok(()) => Revocation::Revoked,
+                            Err(e) => Revocation::Failed(e),
+                        }
+                    }
+                    None => Revocation::Failed(
+                        "Facebook's app settings are missing, so access could not be revoked there"
+                            .into(),
+                    ),
+                },
+                _ => Revocation::NothingToRevoke,
+            }
+        }
         (Some(p), Some(config)) if p.revoke_path.is_some() => {
             // Revoking the refresh token ends the whole grant; else the access token.
             let token = match (refresh_enc, access_enc) {
@@ -67,6 +103,10 @@ pub async fn disconnect(
         ),
         Revocation::Failed(e) => (false, Some(e.clone())),
         Revocation::NothingToRevoke => (false, None),
+        Revocation::KeptForOthers => (
+            false,
+            Some("other accounts still use this Facebook sign-in, so it was not revoked".into()),
+        ),
     };
     store
         .mark_disconnected(now, account_id, revoked, note.as_deref())

@@ -14,6 +14,7 @@ use reachloop_ipc::{Account, Platform};
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::profiles::Flow;
 use super::{
     authorize_url, endpoint, profile, random_token, Callback, Credentials, Endpoints, Profile,
     STATE_LIFETIME,
@@ -62,6 +63,10 @@ pub enum OAuthError {
     Network { platform: Platform, message: String },
     #[error("{} answered in an unexpected way: {message}", .platform.label())]
     BadResponse { platform: Platform, message: String },
+    #[error("{0}")]
+    BadSelection(String),
+    #[error("this Facebook sign-in is no longer waiting (it expired after 10 minutes or was used); connect again")]
+    NoPendingGrant,
     #[error("there is no account {0}")]
     NoSuchAccount(String),
     #[error(transparent)]
@@ -84,6 +89,8 @@ impl OAuthError {
         match self {
             OAuthError::Unsupported(_) => "unsupported",
             OAuthError::NoSuchAccount(_) => "not_found",
+            OAuthError::BadSelection(_) => "bad_selection",
+            OAuthError::NoPendingGrant => "no_pending_grant",
             OAuthError::Loopback(super::loopback::LoopbackError::TimedOut(_)) => "timed_out",
             OAuthError::Loopback(_) => "loopback",
             OAuthError::Browser(_) => "browser",
@@ -189,10 +196,22 @@ fn check_credentials(profile: &Profile, creds: &Credentials) -> Result<(), OAuth
     Ok(())
 }
 
-/// The account a callback connected.
-#[derive(Debug, Clone)]
-pub struct Connected {
-    pub account: Account,
+/// What a callback produced.
+#[derive(Debug)]
+pub enum Connected {
+    Account(Account),
+    /// Facebook: the user picks Pages next (see [`super::connect_pages`]).
+    ChoosePages(super::meta::FacebookGrant),
+}
+
+impl Connected {
+    /// The connected account, unless Pages are still to be picked.
+    pub fn account(self) -> Option<Account> {
+        match self {
+            Connected::Account(a) => Some(a),
+            Connected::ChoosePages(_) => None,
+        }
+    }
 }
 
 /// Finishes connecting from the platform's callback. Checks the state
@@ -272,27 +291,81 @@ async fn connect(
     check_credentials(profile, &config.credentials)?;
     let verifier = vault.open(&session.verifier_enc, &session_owner(state))?;
     let verifier = String::from_utf8(verifier.to_vec()).map_err(|_| SecretsError::Malformed)?;
+    let verifier = Zeroizing::new(verifier);
+
+    let redirect_uri = session.redirect_uri.as_str();
+    match profile.flow {
+        Flow::Standard => {}
+        Flow::Facebook => {
+            let grant =
+                super::meta::facebook_sign_in(http, &config, redirect_uri, code, &verifier, now)
+                    .await?;
+            tracing::info!(
+                pages = grant.pages().len(),
+                "Facebook sign-in done; waiting for the user to pick Pages"
+            );
+            return Ok(Connected::ChoosePages(grant));
+        }
+        Flow::InstagramLogin => {
+            let signed =
+                super::meta::instagram_sign_in(http, &config, redirect_uri, code, &verifier)
+                    .await?;
+            let tokens = Tokens {
+                access: signed.access,
+                refresh: None,
+                expires_in: signed.expires_in,
+                scopes: signed.scopes,
+            };
+            let next = super::meta::instagram_refresh_at(now, unit_draw(rng));
+            let account = save(
+                store,
+                vault,
+                platform,
+                &signed.who,
+                &tokens,
+                Some("instagram_login"),
+                Some(next),
+                now,
+                rng,
+            )
+            .await?;
+            return Ok(Connected::Account(account));
+        }
+    }
 
     let tokens = exchange_code(
         http,
         profile,
         &config,
-        &session.redirect_uri,
+        redirect_uri,
         code,
-        verifier,
+        verifier.to_string(),
     )
     .await?;
     let who = fetch_profile(http, profile, &config.endpoints, tokens.access.as_str()).await?;
+    let next = tokens
+        .expires_in
+        .map(|d| super::schedule::refresh_at(now, d, unit_draw(rng)));
+    let account = save(store, vault, platform, &who, &tokens, None, next, now, rng).await?;
+    Ok(Connected::Account(account))
+}
 
+/// Stores a newly signed-in account with its tokens sealed.
+#[allow(clippy::too_many_arguments)]
+async fn save(
+    store: &Store,
+    vault: &Vault,
+    platform: Platform,
+    who: &Who,
+    tokens: &Tokens,
+    auth_flavor: Option<&str>,
+    next_refresh_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Account, OAuthError> {
     let id = match store.account_id_for(platform, &who.external_id).await? {
         Some(id) => id,
-        None => {
-            let mut bytes = [0u8; 16];
-            rng.fill_bytes(&mut bytes);
-            uuid::Builder::from_random_bytes(bytes)
-                .into_uuid()
-                .to_string()
-        }
+        None => super::meta::new_id(rng),
     };
     let access_enc = vault.seal(tokens.access.as_bytes(), &token_owner(&id, "access"), rng);
     let refresh_enc = tokens
@@ -313,14 +386,14 @@ async fn connect(
                 refresh_token_enc: refresh_enc.as_deref(),
                 token_expires_at: tokens.expires_in.map(|d| now + d),
                 refresh_expires_at: None,
-                next_refresh_at: tokens
-                    .expires_in
-                    .map(|d| super::schedule::refresh_at(now, d, unit_draw(rng))),
+                next_refresh_at,
+                auth_flavor,
+                grant: None,
             },
         )
         .await?;
     tracing::info!(platform = platform.as_str(), handle = %who.handle, "account connected");
-    Ok(Connected { account })
+    Ok(account)
 }
 
 /// Fresh tokens from a token endpoint.
@@ -435,10 +508,10 @@ pub(super) fn token_error(platform: Platform, e: TokenError) -> OAuthError {
 }
 
 /// Who the token belongs to.
-struct Who {
-    external_id: String,
-    handle: String,
-    display_name: String,
+pub(super) struct Who {
+    pub external_id: String,
+    pub handle: String,
+    pub display_name: String,
 }
 
 async fn fetch_profile(

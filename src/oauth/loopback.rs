@@ -138,16 +138,22 @@ pub fn port_for(platform: Platform) -> Result<u16, String> {
         Ok(v) if !v.is_empty() => v
             .parse()
             .map_err(|_| format!("{var} must be a port number, not {v:?}")),
-        _ => Ok(if platform == Platform::X {
-            X_DEFAULT_PORT
-        } else {
-            0
+        // Platforms that match redirect URIs exactly get a fixed port.
+        _ => Ok(match platform {
+            Platform::X => X_DEFAULT_PORT,
+            Platform::Facebook => FACEBOOK_DEFAULT_PORT,
+            Platform::Instagram => INSTAGRAM_DEFAULT_PORT,
+            Platform::Youtube | Platform::Tiktok | Platform::Sandbox => 0,
         }),
     }
 }
 
 /// Register `http://127.0.0.1:47613/oauth/x/callback` as the X app's callback URL.
 pub const X_DEFAULT_PORT: u16 = 47613;
+/// Meta matches redirect URIs exactly too (and wants https outside
+/// development mode: see [`super::relay`]).
+pub const FACEBOOK_DEFAULT_PORT: u16 = 47614;
+pub const INSTAGRAM_DEFAULT_PORT: u16 = 47615;
 
 #[cfg(test)]
 mod tests {

@@ -8,8 +8,10 @@
 mod disconnect;
 mod flow;
 pub mod loopback;
+pub mod meta;
 pub mod profiles;
 mod refresh;
+pub mod relay;
 pub mod schedule;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,11 +22,12 @@ use sha2::{Digest, Sha256};
 use url::Url;
 use zeroize::Zeroizing;
 
-pub use disconnect::{disconnect, Revocation};
+pub use disconnect::{disconnect, issuer, Revocation};
 pub use flow::{
     begin, complete, connect_with_loopback, Begun, Connected, OAuthError, PlatformConfig,
 };
-pub use profiles::{profile, ChallengeEncoding, Profile};
+pub use meta::{connect_pages, FacebookGrant};
+pub use profiles::{profile, ChallengeEncoding, Flow, Profile};
 pub use refresh::{classify, refresh_account, RefreshFailure, RefreshLocks, RefreshOutcome};
 
 /// How long a started authorization may take before its `state` expires.

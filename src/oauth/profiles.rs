@@ -12,6 +12,19 @@ pub enum ChallengeEncoding {
     Hex,
 }
 
+/// Which token exchange a platform speaks after the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// RFC 6749 token endpoint with refresh tokens, through the `oauth2` crate.
+    Standard,
+    /// Facebook Login, manual flow: GET code exchange, `fb_exchange_token`
+    /// for a 60-day user token, then one Page token per Page the user picks.
+    Facebook,
+    /// Business Login for Instagram: POST code exchange, `ig_exchange_token`
+    /// for a 60-day token, renewed with `ig_refresh_token`.
+    InstagramLogin,
+}
+
 /// One platform's OAuth facts.
 #[derive(Debug)]
 pub struct Profile {
@@ -37,6 +50,7 @@ pub struct Profile {
     pub extra_authorize_params: &'static [(&'static str, &'static str)],
     /// Refresh tokens are single-use: each refresh returns a new one.
     pub rotates_refresh_tokens: bool,
+    pub flow: Flow,
 }
 
 pub const X: Profile = Profile {
@@ -60,6 +74,7 @@ pub const X: Profile = Profile {
     needs_secret: false,
     extra_authorize_params: &[],
     rotates_refresh_tokens: true,
+    flow: Flow::Standard,
 };
 
 pub const YOUTUBE: Profile = Profile {
@@ -82,6 +97,7 @@ pub const YOUTUBE: Profile = Profile {
     // A refresh token is only issued with offline access, and only on consent.
     extra_authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
     rotates_refresh_tokens: false,
+    flow: Flow::Standard,
 };
 
 pub const TIKTOK: Profile = Profile {
@@ -104,6 +120,65 @@ pub const TIKTOK: Profile = Profile {
     needs_secret: true,
     extra_authorize_params: &[],
     rotates_refresh_tokens: true,
+    flow: Flow::Standard,
+};
+
+/// The Graph API version Reachloop speaks to Meta.
+pub const GRAPH_VERSION: &str = "v25.0";
+
+pub const FACEBOOK: Profile = Profile {
+    platform: Platform::Facebook,
+    default_auth_base: "https://www.facebook.com",
+    default_token_base: "https://graph.facebook.com",
+    default_api_base: "https://graph.facebook.com",
+    authorize_path: "/v25.0/dialog/oauth",
+    token_path: "/v25.0/oauth/access_token",
+    // `DELETE /me/permissions` with the user token ends the whole grant.
+    revoke_path: Some("/v25.0/me/permissions"),
+    scopes: &[
+        "pages_show_list",
+        "pages_read_engagement",
+        "pages_manage_posts",
+        "read_insights",
+        "business_management",
+        "instagram_basic",
+        "instagram_content_publish",
+        "instagram_manage_insights",
+    ],
+    scope_separator: ",",
+    client_id_param: "client_id",
+    // Meta honours PKCE in its OIDC flow; the manual flow ignores it and
+    // authenticates the code exchange with the app secret instead.
+    challenge: ChallengeEncoding::Base64Url,
+    needs_secret: true,
+    extra_authorize_params: &[],
+    rotates_refresh_tokens: false,
+    flow: Flow::Facebook,
+};
+
+/// Instagram with Business Login for Instagram. Instagram accounts reached
+/// through a Facebook Page use [`FACEBOOK`].
+pub const INSTAGRAM: Profile = Profile {
+    platform: Platform::Instagram,
+    default_auth_base: "https://www.instagram.com",
+    default_token_base: "https://api.instagram.com",
+    default_api_base: "https://graph.instagram.com",
+    authorize_path: "/oauth/authorize",
+    token_path: "/oauth/access_token",
+    // No documented revoke endpoint: the user removes the app in Instagram.
+    revoke_path: None,
+    scopes: &[
+        "instagram_business_basic",
+        "instagram_business_content_publish",
+        "instagram_business_manage_insights",
+    ],
+    scope_separator: ",",
+    client_id_param: "client_id",
+    challenge: ChallengeEncoding::Base64Url,
+    needs_secret: true,
+    extra_authorize_params: &[],
+    rotates_refresh_tokens: false,
+    flow: Flow::InstagramLogin,
 };
 
 /// The OAuth profile of `platform`; `None` for platforms that do not use
@@ -113,6 +188,8 @@ pub fn profile(platform: Platform) -> Option<&'static Profile> {
         Platform::X => Some(&X),
         Platform::Youtube => Some(&YOUTUBE),
         Platform::Tiktok => Some(&TIKTOK),
-        Platform::Facebook | Platform::Instagram | Platform::Sandbox => None,
+        Platform::Facebook => Some(&FACEBOOK),
+        Platform::Instagram => Some(&INSTAGRAM),
+        Platform::Sandbox => None,
     }
 }

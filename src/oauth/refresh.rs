@@ -11,8 +11,11 @@ use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RefreshToken, RequestTokenError};
 use rand::{CryptoRng, RngCore};
 use reachloop_ipc::{AccountStatus, Platform};
+use zeroize::Zeroizing;
 
-use super::flow::{open_token, token_client, token_owner, tokens_from, unit_draw, TokenError};
+use super::flow::{
+    open_token, token_client, token_owner, tokens_from, unit_draw, TokenError, Tokens,
+};
 use super::schedule::{refresh_at, retry_after};
 use super::{profile, OAuthError, PlatformConfig};
 use crate::secrets::Vault;
@@ -121,24 +124,54 @@ pub async fn refresh_account(
     ) {
         return Ok(RefreshOutcome::Skipped("not connected"));
     }
-    let Some(refresh_enc) = target.refresh_token_enc else {
-        return Ok(RefreshOutcome::Skipped("no refresh token"));
-    };
     let profile = profile(target.platform).ok_or(OAuthError::Unsupported(target.platform))?;
-    let refresh = open_token(vault, &refresh_enc, account_id, "refresh")?;
-
-    let client = token_client(profile, config);
-    let refresh = RefreshToken::new(refresh);
-    let mut request = client.exchange_refresh_token(&refresh);
-    if profile.client_id_param != "client_id" {
-        request = request.add_extra_param(
-            profile.client_id_param,
-            config.credentials.client_id.clone(),
-        );
-    }
-    match request.request_async(http).await {
-        Ok(response) => {
-            let tokens = tokens_from(profile, &response);
+    let renewed = if target.auth_flavor.as_deref() == Some("instagram_login") {
+        // Instagram Login renews the access token itself; there is no refresh token.
+        let Some(access_enc) = target.access_token_enc else {
+            return Ok(RefreshOutcome::Skipped("no token"));
+        };
+        let access = Zeroizing::new(open_token(vault, &access_enc, account_id, "access")?);
+        super::meta::instagram_refresh(http, config, &access)
+            .await
+            .map(|(access, expires_in)| {
+                let next = super::meta::instagram_refresh_at(now, unit_draw(rng));
+                (
+                    Tokens {
+                        access,
+                        refresh: None,
+                        expires_in,
+                        scopes: String::new(),
+                    },
+                    Some(next),
+                )
+            })
+    } else {
+        let Some(refresh_enc) = target.refresh_token_enc else {
+            return Ok(RefreshOutcome::Skipped("no refresh token"));
+        };
+        let refresh = open_token(vault, &refresh_enc, account_id, "refresh")?;
+        let client = token_client(profile, config);
+        let refresh = RefreshToken::new(refresh);
+        let mut request = client.exchange_refresh_token(&refresh);
+        if profile.client_id_param != "client_id" {
+            request = request.add_extra_param(
+                profile.client_id_param,
+                config.credentials.client_id.clone(),
+            );
+        }
+        match request.request_async(http).await {
+            Ok(response) => {
+                let tokens = tokens_from(profile, &response);
+                let next = tokens
+                    .expires_in
+                    .map(|d| refresh_at(now, d, unit_draw(rng)));
+                Ok((tokens, next))
+            }
+            Err(e) => Err(classify(profile.platform, &e)),
+        }
+    };
+    match renewed {
+        Ok((tokens, next)) => {
             let access_enc = vault.seal(
                 tokens.access.as_bytes(),
                 &token_owner(account_id, "access"),
@@ -149,9 +182,6 @@ pub async fn refresh_account(
                 .as_ref()
                 .map(|r| vault.seal(r.as_bytes(), &token_owner(account_id, "refresh"), rng));
             let expires_at = tokens.expires_in.map(|d| now + d);
-            let next = tokens
-                .expires_in
-                .map(|d| refresh_at(now, d, unit_draw(rng)));
             store
                 .save_refreshed_tokens(
                     now,
@@ -172,7 +202,7 @@ pub async fn refresh_account(
                 rotated: refresh_enc.is_some(),
             })
         }
-        Err(e) => match classify(profile.platform, &e) {
+        Err(failure) => match failure {
             RefreshFailure::GrantRevoked(reason) => {
                 let reason = format!(
                     "{} refused the saved sign-in ({reason}); reconnect the account",

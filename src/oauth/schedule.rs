@@ -14,11 +14,11 @@ pub const EXPIRING_WINDOW: Duration = Duration::days(7);
 pub fn standing(
     stored: AccountStatus,
     expires_at: Option<DateTime<Utc>>,
-    has_refresh_token: bool,
+    renews_itself: bool,
     now: DateTime<Utc>,
 ) -> (AccountStatus, Option<String>) {
     match (stored, expires_at) {
-        (AccountStatus::Connected | AccountStatus::Expiring, Some(at)) if !has_refresh_token => {
+        (AccountStatus::Connected | AccountStatus::Expiring, Some(at)) if !renews_itself => {
             if at <= now {
                 (
                     AccountStatus::NeedsAction,

@@ -48,6 +48,20 @@ pub struct ConnectedAccount<'a> {
     pub refresh_expires_at: Option<DateTime<Utc>>,
     /// When the background refresher should renew the token.
     pub next_refresh_at: Option<DateTime<Utc>>,
+    /// How a Meta account was signed in (`facebook_login`, `instagram_login`).
+    pub auth_flavor: Option<&'a str>,
+    /// The Facebook user grant a Page token came from.
+    pub grant: Option<Grant<'a>>,
+}
+
+/// A Facebook user's sign-in that Page tokens were issued from.
+#[derive(Debug, Clone)]
+pub struct Grant<'a> {
+    /// The Facebook user id.
+    pub subject: &'a str,
+    /// The long-lived user token, sealed (owner `account:<id>:grant`).
+    pub token_enc: &'a [u8],
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -76,7 +90,10 @@ struct AccountRow {
 
 const ACCOUNT_SELECT: &str =
     "SELECT id, provider_id, external_id, handle, display_name, status, status_reason,
-        token_expires_at, refresh_token_enc IS NOT NULL AS has_refresh, created_at
+        token_expires_at,
+        refresh_token_enc IS NOT NULL
+            OR (auth_flavor = 'instagram_login' AND access_token_enc IS NOT NULL) AS has_refresh,
+        created_at
     FROM social_accounts";
 
 impl TryFrom<AccountRow> for Account {
@@ -95,7 +112,7 @@ impl TryFrom<AccountRow> for Account {
             display_name: r.display_name,
             status_reason: r.status_reason,
             token_expires_at: r.token_expires_at,
-            has_refresh_token: r.has_refresh != 0,
+            renews_itself: r.has_refresh != 0,
             connected_at: r.created_at,
         })
     }
@@ -211,8 +228,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO social_accounts (id, provider_id, external_id, handle, display_name, status, scopes,
                  access_token_enc, refresh_token_enc, token_expires_at, refresh_expires_at, next_refresh_at,
-                 created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?, ?, ?, ?)
+                 auth_flavor, grant_subject, grant_token_enc, grant_expires_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET
                  handle = excluded.handle,
                  display_name = excluded.display_name,
@@ -225,6 +242,10 @@ impl Store {
                  refresh_expires_at = COALESCE(excluded.refresh_expires_at, social_accounts.refresh_expires_at),
                  next_refresh_at = excluded.next_refresh_at,
                  refresh_failures = 0,
+                 auth_flavor = excluded.auth_flavor,
+                 grant_subject = excluded.grant_subject,
+                 grant_token_enc = excluded.grant_token_enc,
+                 grant_expires_at = excluded.grant_expires_at,
                  updated_at = excluded.updated_at",
         )
         .bind(account.id)
@@ -238,6 +259,10 @@ impl Store {
         .bind(account.token_expires_at.map(time::to_db))
         .bind(account.refresh_expires_at.map(time::to_db))
         .bind(account.next_refresh_at.map(time::to_db))
+        .bind(account.auth_flavor)
+        .bind(account.grant.as_ref().map(|g| g.subject))
+        .bind(account.grant.as_ref().map(|g| g.token_enc))
+        .bind(account.grant.as_ref().and_then(|g| g.expires_at).map(time::to_db))
         .bind(&at)
         .bind(&at)
         .execute(&mut *tx)
@@ -298,7 +323,11 @@ pub struct RefreshTarget {
     pub platform: Platform,
     pub status: AccountStatus,
     pub refresh_token_enc: Option<Vec<u8>>,
+    pub access_token_enc: Option<Vec<u8>>,
     pub refresh_failures: u32,
+    pub auth_flavor: Option<String>,
+    pub grant_subject: Option<String>,
+    pub grant_token_enc: Option<Vec<u8>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -307,7 +336,11 @@ struct RefreshRow {
     provider_id: String,
     status: String,
     refresh_token_enc: Option<Vec<u8>>,
+    access_token_enc: Option<Vec<u8>>,
     refresh_failures: i64,
+    auth_flavor: Option<String>,
+    grant_subject: Option<String>,
+    grant_token_enc: Option<Vec<u8>>,
 }
 
 impl Store {
@@ -316,7 +349,9 @@ impl Store {
         account_id: &str,
     ) -> Result<Option<RefreshTarget>, StoreError> {
         let row: Option<RefreshRow> = sqlx::query_as(
-            "SELECT id, provider_id, status, refresh_token_enc, refresh_failures FROM social_accounts WHERE id = ?",
+            "SELECT id, provider_id, status, refresh_token_enc, access_token_enc, refresh_failures,
+                 auth_flavor, grant_subject, grant_token_enc
+             FROM social_accounts WHERE id = ?",
         )
         .bind(account_id)
         .fetch_optional(&self.pool)
@@ -331,6 +366,10 @@ impl Store {
             refresh_failures: u32::try_from(r.refresh_failures).unwrap_or(u32::MAX),
             id: r.id,
             refresh_token_enc: r.refresh_token_enc,
+            access_token_enc: r.access_token_enc,
+            auth_flavor: r.auth_flavor,
+            grant_subject: r.grant_subject,
+            grant_token_enc: r.grant_token_enc,
         }))
     }
 
@@ -341,7 +380,8 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM social_accounts
-             WHERE status IN ('connected', 'expiring') AND refresh_token_enc IS NOT NULL
+             WHERE status IN ('connected', 'expiring')
+               AND (refresh_token_enc IS NOT NULL OR auth_flavor = 'instagram_login')
                AND next_refresh_at IS NOT NULL AND next_refresh_at <= ?
              ORDER BY next_refresh_at",
         )
@@ -491,7 +531,8 @@ impl Store {
         sqlx::query(
             "UPDATE social_accounts SET status = 'disconnected', status_reason = ?, access_token_enc = NULL,
                  refresh_token_enc = NULL, token_expires_at = NULL, refresh_expires_at = NULL,
-                 next_refresh_at = NULL, refresh_failures = 0, updated_at = ?
+                 next_refresh_at = NULL, refresh_failures = 0, grant_token_enc = NULL,
+                 grant_expires_at = NULL, updated_at = ?
              WHERE id = ?",
         )
         .bind(note)
@@ -509,5 +550,18 @@ impl Store {
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether an account other than `except_id` still holds a token from
+    /// the Facebook user grant `subject`.
+    pub async fn grant_in_use(&self, subject: &str, except_id: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) > 0 FROM social_accounts
+             WHERE grant_subject = ? AND id <> ? AND grant_token_enc IS NOT NULL",
+        )
+        .bind(subject)
+        .bind(except_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 }

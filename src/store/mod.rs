@@ -15,7 +15,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use accounts::{ConnectedAccount, OAuthSession, RefreshTarget, SealedTokens, TakenSession};
+pub use accounts::{
+    ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
+};
 pub use audit::{Actor, AuditRecord};
 pub use settings::PUBLISHING_PAUSED;
 

@@ -93,6 +93,30 @@ impl Store {
         .await
     }
 
+    /// The https relay page `platform`'s sign-in redirects to, if the user set one.
+    pub async fn oauth_relay_url(
+        &self,
+        platform: reachloop_ipc::Platform,
+    ) -> Result<Option<String>, StoreError> {
+        let key = format!("oauth.{}.relay_url", platform.as_str());
+        match self.setting(&key).await? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(url)) => Ok(Some(url)),
+            Some(other) => Err(StoreError::Corrupt(format!("{key} = {other}"))),
+        }
+    }
+
+    pub async fn set_oauth_relay_url(
+        &self,
+        now: DateTime<Utc>,
+        platform: reachloop_ipc::Platform,
+        url: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let key = format!("oauth.{}.relay_url", platform.as_str());
+        self.set_setting(now, Actor::User, "oauth.app_configured", &key, json!(url))
+            .await
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {
         let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(key)

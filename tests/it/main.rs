@@ -2,7 +2,9 @@
 //! keychain and the real CLI binary. One binary, so linking happens once.
 
 mod cli;
+mod meta;
 mod oauth;
+mod relay;
 mod secrets;
 mod store;
 

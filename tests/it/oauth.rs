@@ -137,7 +137,11 @@ impl World {
 
     async fn connect(&self) -> reachloop_ipc::Account {
         let callback = self.consent(&self.begin(0).await).await;
-        self.complete(&callback, 1).await.expect("connect").account
+        self.complete(&callback, 1)
+            .await
+            .expect("connect")
+            .account()
+            .expect("an account")
     }
 
     async fn refresh(&self, locks: &RefreshLocks, id: &str, hour: u32) -> RefreshOutcome {
@@ -211,14 +215,14 @@ async fn connects_an_x_account_and_keeps_tokens_sealed() {
     assert!(callback.starts_with(REDIRECT), "{callback}");
 
     let connected = w.complete(&callback, 1).await.expect("connected");
-    let account = connected.account;
+    let account = connected.account().expect("an account");
     assert_eq!(account.platform, Platform::X);
     let (id, username, name) = w.fake.dialect.user;
     assert_eq!(account.handle, format!("@{username}"));
     assert_eq!(account.display_name, name);
     assert_eq!(account.external_id, id);
     assert_eq!(account.status, AccountStatus::Connected);
-    assert!(account.has_refresh_token);
+    assert!(account.renews_itself);
     assert_eq!(
         account.token_expires_at.as_deref(),
         Some("2026-11-26T11:01:00.000Z"),
@@ -400,7 +404,8 @@ async fn reconnecting_never_loses_the_stored_refresh_token() {
         .complete(&w.consent(&w.begin(0).await).await, 1)
         .await
         .expect("connect")
-        .account;
+        .account()
+        .expect("an account");
     let (_, refresh_before) = w
         .app
         .store()
@@ -413,9 +418,10 @@ async fn reconnecting_never_loses_the_stored_refresh_token() {
         .complete(&w.consent(&w.begin(30).await).await, 31)
         .await
         .expect("reconnect")
-        .account;
+        .account()
+        .expect("an account");
     assert_eq!(again.id, first.id, "the same account, not a new one");
-    assert!(again.has_refresh_token);
+    assert!(again.renews_itself);
     let (_, refresh_after) = w
         .app
         .store()
@@ -570,7 +576,12 @@ async fn a_revoked_grant_needs_action_and_is_reported_once() {
     // Reconnecting brings it back.
     w.fake.with(|b| b.deny = false);
     let callback = w.consent(&w.begin(40).await).await;
-    let back = w.complete(&callback, 41).await.expect("reconnect").account;
+    let back = w
+        .complete(&callback, 41)
+        .await
+        .expect("reconnect")
+        .account()
+        .expect("an account");
     assert_eq!(back.status, AccountStatus::Connected);
     assert_eq!(back.status_reason, None);
 }
@@ -701,7 +712,7 @@ async fn disconnect_revokes_deletes_tokens_and_keeps_history() {
     );
     let after = w.account().await;
     assert_eq!(after.status, AccountStatus::Disconnected);
-    assert!(!after.has_refresh_token);
+    assert!(!after.renews_itself);
     assert_eq!(after.handle, account.handle, "the account stays listed");
     assert_eq!(
         store
@@ -807,7 +818,7 @@ async fn every_platform_connects_refreshes_and_disconnects() {
             account.handle
         );
         assert_eq!(account.display_name, name, "{platform}");
-        assert!(account.has_refresh_token, "{platform}");
+        assert!(account.renews_itself, "{platform}");
 
         let locks = RefreshLocks::default();
         let before = w.stored_refresh(&account.id).await;
@@ -837,7 +848,8 @@ async fn every_platform_connects_refreshes_and_disconnects() {
             .complete(&w.consent(&w.begin(30).await).await, 31)
             .await
             .expect("reconnect")
-            .account;
+            .account()
+            .expect("an account");
         assert_eq!(
             (back.id.as_str(), back.status),
             (account.id.as_str(), AccountStatus::Connected),
@@ -867,11 +879,11 @@ async fn every_platform_connects_refreshes_and_disconnects() {
 
 /// Everything logged at any level by this test binary from the first call on.
 #[derive(Clone, Default)]
-struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(crate) struct LogCapture(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 /// Installs the process-wide capture once. (A thread-local subscriber misses
 /// events whose call sites other test threads registered first.)
-fn captured_logs() -> &'static LogCapture {
+pub(crate) fn captured_logs() -> &'static LogCapture {
     static LOGS: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = LogCapture::default();
@@ -986,12 +998,19 @@ async fn platform_app_credentials_live_in_settings_and_the_keychain() {
     );
 
     let err = app
-        .save_platform_app(Platform::Youtube, "  ", None, &keys.0, at(9, 0))
+        .save_platform_app(Platform::Youtube, "  ", None, None, &keys.0, at(9, 0))
         .await
         .expect_err("empty id");
     assert_eq!(err.fields()[0].field, "client_id");
     let err = app
-        .save_platform_app(Platform::Youtube, "has space", None, &keys.0, at(9, 0))
+        .save_platform_app(
+            Platform::Youtube,
+            "has space",
+            None,
+            None,
+            &keys.0,
+            at(9, 0),
+        )
         .await
         .expect_err("bad id");
     assert_eq!(err.fields()[0].code, "invalid");
@@ -1001,6 +1020,7 @@ async fn platform_app_credentials_live_in_settings_and_the_keychain() {
         Platform::Youtube,
         " 123-abc.apps.googleusercontent.com ",
         Some(secret),
+        None,
         &keys.0,
         at(9, 1),
     )
@@ -1034,6 +1054,7 @@ async fn platform_app_credentials_live_in_settings_and_the_keychain() {
         Platform::Youtube,
         "123-abc.apps.googleusercontent.com",
         None,
+        None,
         &keys.0,
         at(9, 2),
     )
@@ -1052,11 +1073,58 @@ async fn platform_app_credentials_live_in_settings_and_the_keychain() {
         Some(secret)
     );
 
+    // Meta wants https redirects: a relay page, checked, then used.
+    let err = app
+        .save_platform_app(
+            Platform::Facebook,
+            "1234",
+            None,
+            Some("http://relay.example/r"),
+            &keys.0,
+            at(9, 3),
+        )
+        .await
+        .expect_err("plain http relay");
+    assert_eq!(
+        (
+            err.fields()[0].field.as_str(),
+            err.fields()[0].code.as_str()
+        ),
+        ("relay_url", "invalid")
+    );
+    assert!(err.fields()[0].message.contains("https"), "{err:?}");
+    app.save_platform_app(
+        Platform::Facebook,
+        "1234",
+        None,
+        Some(" https://me.github.io/reachloop-relay "),
+        &keys.0,
+        at(9, 4),
+    )
+    .await
+    .expect("relay saved");
+
     let apps = app.platform_apps(&keys.0).await.expect("apps");
     let platforms: Vec<Platform> = apps.iter().map(|a| a.platform).collect();
     assert_eq!(
         platforms,
-        [Platform::X, Platform::Youtube, Platform::Tiktok]
+        [
+            Platform::X,
+            Platform::Youtube,
+            Platform::Facebook,
+            Platform::Instagram,
+            Platform::Tiktok
+        ]
+    );
+    let facebook = &apps[2];
+    assert_eq!(
+        facebook.redirect_uri,
+        "https://me.github.io/reachloop-relay/oauth/facebook/callback/"
+    );
+    assert!(facebook.supports_relay && !apps[0].supports_relay);
+    assert_eq!(
+        apps[3].redirect_uri,
+        "http://127.0.0.1:47615/oauth/instagram/callback"
     );
     let youtube = &apps[1];
     assert!(youtube.has_secret && youtube.needs_secret && !youtube.from_env);
@@ -1094,7 +1162,7 @@ async fn a_sign_in_that_cannot_renew_shows_expiring_then_needs_action() {
     let w = world("standing").await;
     w.fake.with(|b| b.omit_refresh_token = true);
     let account = w.connect().await; // at 09:01, a 2 h token and no refresh token
-    assert!(!account.has_refresh_token);
+    assert!(!account.renews_itself);
     let at_ten = w
         .app
         .list_accounts(at(10, 0))

@@ -1,7 +1,8 @@
 //! One typed wrapper per shell command. The only module that calls `invoke`.
 
 use reachloop_ipc::{
-    codes, Account, AppStatus, AuditEntry, Campaign, ErrorDto, NewCampaign, PlatformApp,
+    codes, Account, AppStatus, AuditEntry, Campaign, ConnectOutcome, ErrorDto, NewCampaign,
+    PageSelection, PlatformApp,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -93,9 +94,20 @@ pub async fn list_accounts() -> Result<Vec<Account>, ErrorDto> {
     call("list_accounts", &NoArgs {}).await
 }
 
-/// Resolves when the user approved in the browser (or it failed).
-pub async fn connect_account(platform: &str) -> Result<Account, ErrorDto> {
+/// Resolves when the user approved in the browser (or it failed). Facebook
+/// answers with the Pages to pick from.
+pub async fn connect_account(platform: &str) -> Result<ConnectOutcome, ErrorDto> {
     call("connect_account", &PlatformArgs { platform }).await
+}
+
+#[derive(Serialize)]
+struct SelectionArgs<'a> {
+    selection: &'a PageSelection,
+}
+
+/// Connects the Pages (and linked Instagram accounts) picked after a Facebook sign-in.
+pub async fn connect_pages(selection: &PageSelection) -> Result<Vec<Account>, ErrorDto> {
+    call("connect_pages", &SelectionArgs { selection }).await
 }
 
 pub async fn cancel_connect() -> Result<(), ErrorDto> {
@@ -112,6 +124,7 @@ struct SaveAppArgs<'a> {
     platform: &'a str,
     client_id: &'a str,
     client_secret: Option<&'a str>,
+    relay_url: Option<&'a str>,
 }
 
 pub async fn list_platform_apps() -> Result<Vec<PlatformApp>, ErrorDto> {
@@ -123,6 +136,7 @@ pub async fn save_platform_app(
     platform: &str,
     client_id: &str,
     client_secret: Option<&str>,
+    relay_url: Option<&str>,
 ) -> Result<Vec<PlatformApp>, ErrorDto> {
     call(
         "save_platform_app",
@@ -130,6 +144,7 @@ pub async fn save_platform_app(
             platform,
             client_id,
             client_secret,
+            relay_url,
         },
     )
     .await

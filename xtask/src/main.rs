@@ -176,8 +176,14 @@ pub fn cargo() -> Command {
     cmd
 }
 
+/// The clone xtask runs in. `cargo run` sets `CARGO_MANIFEST_DIR` at run
+/// time; the compile-time value is only a fallback, because one shared
+/// `CARGO_TARGET_DIR` may hold an xtask binary built from another clone.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()

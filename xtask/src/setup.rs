@@ -28,13 +28,24 @@ const BUILD_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "gnome-keyring",
+    // `reachloop://` sign-in links: the deep-link plugin registers a .desktop handler.
+    "desktop-file-utils",
+    "xdg-utils",
 ];
 
 /// Debian's wasm32-capable rustc, used when rustup has no wasm32 target.
 const WASM_PACKAGES: &[&str] = &["rustc-web", "rust-web-src", "lld-22"];
 
-/// Headless end-to-end testing (WebKit's WebDriver, curl as the test's browser) and locking a test keyring (gdbus).
-const TEST_PACKAGES: &[&str] = &["webkit2gtk-driver", "dbus-x11", "libglib2.0-bin", "curl"];
+/// Headless end-to-end testing (WebKit's WebDriver, curl as the test's
+/// browser, gio to open `reachloop://` links), locking a test keyring (gdbus)
+/// and testing the relay page's script (node).
+const TEST_PACKAGES: &[&str] = &[
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "libglib2.0-bin",
+    "curl",
+    "nodejs",
+];
 
 pub fn ensure(purpose: Purpose) -> Result<()> {
     if cfg!(target_os = "linux") {

@@ -1,7 +1,9 @@
 //! Accounts: connect, reconnect and disconnect social accounts, and see how
 //! each one's sign-in stands.
 
-use reachloop_ipc::{Account, AccountStatus, Platform};
+use std::collections::BTreeSet;
+
+use reachloop_ipc::{Account, AccountStatus, ConnectOutcome, PageChoice, PageSelection, Platform};
 use yew::prelude::*;
 
 use crate::services;
@@ -26,6 +28,8 @@ pub fn accounts_page() -> Html {
     let connecting = use_state(|| None::<Platform>);
     let error = use_state(|| None::<String>);
     let reload = use_state(|| 0u32);
+    // A Facebook sign-in waiting for the user to pick Pages.
+    let choosing = use_state(|| None::<PendingChoice>);
 
     {
         let accounts = accounts.clone();
@@ -54,16 +58,36 @@ pub fn accounts_page() -> Html {
     }
 
     let connect = {
-        let (connecting, error, reload) = (connecting.clone(), error.clone(), reload.clone());
+        let (connecting, error, reload, choosing) = (
+            connecting.clone(),
+            error.clone(),
+            reload.clone(),
+            choosing.clone(),
+        );
         Callback::from(move |platform: Platform| {
-            let (connecting, error, reload) = (connecting.clone(), error.clone(), reload.clone());
+            let (connecting, error, reload, choosing) = (
+                connecting.clone(),
+                error.clone(),
+                reload.clone(),
+                choosing.clone(),
+            );
             connecting.set(Some(platform));
             error.set(None);
+            choosing.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = services::connect_account(platform.as_str()).await;
                 connecting.set(None);
                 match result {
-                    Ok(_) => reload.set(*reload + 1),
+                    Ok(ConnectOutcome::Connected { .. }) => reload.set(*reload + 1),
+                    Ok(ConnectOutcome::ChoosePages {
+                        grant,
+                        user_name,
+                        pages,
+                    }) => choosing.set(Some(PendingChoice {
+                        grant,
+                        user_name,
+                        pages,
+                    })),
                     Err(e) if e.code == "cancelled" => {}
                     Err(e) => error.set(Some(e.message)),
                 }
@@ -111,6 +135,17 @@ pub fn accounts_page() -> Html {
                 </div>
             }
             if let Some(e) = &*error { <p class="error" id="accounts-error" role="alert">{ e }</p> }
+            if let Some(pending) = &*choosing {
+                <PagePicker pending={pending.clone()} on_done={{
+                    let (choosing, accounts) = (choosing.clone(), accounts.clone());
+                    Callback::from(move |list: Option<Vec<Account>>| {
+                        if let Some(list) = list {
+                            accounts.set(Some(Ok(list)));
+                        }
+                        choosing.set(None);
+                    })
+                }} />
+            }
             { account_table(&accounts, &connect, &disconnect, connecting.is_some()) }
         </section>
     }
@@ -140,7 +175,7 @@ fn account_table(
                 { for list.iter().map(|a| {
                     let expiry = match (&a.token_expires_at, a.status) {
                         (_, AccountStatus::Disconnected) => "—".to_string(),
-                        (Some(at), _) if a.has_refresh_token => {
+                        (Some(at), _) if a.renews_itself => {
                             format!("renews automatically (expires {})", expires_in_label(now, js_sys::Date::parse(at)))
                         }
                         (Some(at), _) => format!("expires {}", expires_in_label(now, js_sys::Date::parse(at))),
@@ -182,5 +217,113 @@ fn status_label(s: AccountStatus) -> &'static str {
         AccountStatus::Expiring => "expiring soon",
         AccountStatus::NeedsAction => "needs action",
         AccountStatus::Disconnected => "disconnected",
+    }
+}
+
+/// A Facebook sign-in's Pages, offered for picking.
+#[derive(Clone, PartialEq)]
+struct PendingChoice {
+    grant: String,
+    user_name: String,
+    pages: Vec<PageChoice>,
+}
+
+#[derive(Properties, PartialEq)]
+struct PickerProps {
+    pending: PendingChoice,
+    /// `Some(accounts)` once connected, `None` when the user gave up.
+    on_done: Callback<Option<Vec<Account>>>,
+}
+
+/// Pick which Pages, and which Instagram accounts linked to them, to connect.
+/// Pages the user may publish to start ticked.
+#[function_component(PagePicker)]
+fn page_picker(props: &PickerProps) -> Html {
+    let pending = &props.pending;
+    let pages = use_state(|| {
+        pending
+            .pages
+            .iter()
+            .filter(|p| p.can_publish)
+            .map(|p| p.id.clone())
+            .collect::<BTreeSet<String>>()
+    });
+    let instagram = use_state(BTreeSet::<String>::new);
+    let error = use_state(|| None::<String>);
+    let toggle = |set: &UseStateHandle<BTreeSet<String>>, id: String| {
+        let set = set.clone();
+        Callback::from(move |_| {
+            let mut next = (*set).clone();
+            if !next.remove(&id) {
+                next.insert(id.clone());
+            }
+            set.set(next);
+        })
+    };
+    let onsubmit = {
+        let (pages, instagram, error, on_done) = (
+            pages.clone(),
+            instagram.clone(),
+            error.clone(),
+            props.on_done.clone(),
+        );
+        let grant = pending.grant.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let selection = PageSelection {
+                grant: grant.clone(),
+                pages: pages.iter().cloned().collect(),
+                instagram: instagram.iter().cloned().collect(),
+            };
+            let (error, on_done) = (error.clone(), on_done.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::connect_pages(&selection).await {
+                    Ok(list) => on_done.emit(Some(list)),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let cancel = {
+        let on_done = props.on_done.clone();
+        Callback::from(move |_| on_done.emit(None))
+    };
+    html! {
+        <form class="card page-picker" id="page-picker" {onsubmit}>
+            <h2>{ format!("Pick what to connect for {}", pending.user_name) }</h2>
+            if pending.pages.is_empty() {
+                <p class="empty">{ "This Facebook account manages no Pages Reachloop was allowed to see. Reconnect and tick the Pages in Facebook's dialog." }</p>
+            }
+            <ul class="choices">
+                { for pending.pages.iter().map(|p| {
+                    let page_id = format!("pick-page-{}", p.id);
+                    html! {
+                        <li key={p.id.clone()}>
+                            <label for={page_id.clone()}>
+                                <input type="checkbox" id={page_id} checked={pages.contains(&p.id)}
+                                    onchange={toggle(&pages, p.id.clone())} />
+                                { format!(" {} (Facebook Page)", p.name) }
+                            </label>
+                            if !p.can_publish {
+                                <span class="muted">{ " — you cannot create posts on this Page" }</span>
+                            }
+                            if let Some(ig) = &p.instagram {
+                                <br/>
+                                <label for={format!("pick-ig-{}", ig.id)} class="nested">
+                                    <input type="checkbox" id={format!("pick-ig-{}", ig.id)} checked={instagram.contains(&ig.id)}
+                                        onchange={toggle(&instagram, ig.id.clone())} />
+                                    { format!(" @{} (Instagram, through this Page)", ig.username) }
+                                </label>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
+            <div class="actions">
+                <button type="submit" id="pick-connect" disabled={pages.is_empty() && instagram.is_empty()}>{ "Connect selected" }</button>
+                <button type="button" class="link" id="pick-cancel" onclick={cancel}>{ "Cancel" }</button>
+            </div>
+        </form>
     }
 }

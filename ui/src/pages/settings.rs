@@ -104,13 +104,15 @@ fn app_form(props: &AppFormProps) -> Html {
     let app = &props.app;
     let id_ref = use_node_ref();
     let secret_ref = use_node_ref();
+    let relay_ref = use_node_ref();
     let error = use_state(|| None::<String>);
     let saved = use_state(|| false);
     let platform = app.platform;
     let onsubmit = {
-        let (id_ref, secret_ref, error, saved, apps) = (
+        let (id_ref, secret_ref, relay_ref, error, saved, apps) = (
             id_ref.clone(),
             secret_ref.clone(),
+            relay_ref.clone(),
             error.clone(),
             saved.clone(),
             props.apps.clone(),
@@ -126,10 +128,17 @@ fn app_form(props: &AppFormProps) -> Html {
                 .as_ref()
                 .map(|i| i.value())
                 .filter(|s| !s.is_empty());
+            // Absent for platforms without a relay field; empty removes it.
+            let relay = relay_ref.cast::<HtmlInputElement>().map(|i| i.value());
             let (error, saved, apps) = (error.clone(), saved.clone(), apps.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match services::save_platform_app(platform.as_str(), &client_id, secret.as_deref())
-                    .await
+                match services::save_platform_app(
+                    platform.as_str(),
+                    &client_id,
+                    secret.as_deref(),
+                    relay.as_deref(),
+                )
+                .await
                 {
                     Ok(list) => {
                         if let Some(input) = secret_input {
@@ -173,6 +182,14 @@ fn app_form(props: &AppFormProps) -> Html {
                 <input type="password" id={format!("app-{p}-client-secret")} ref={secret_ref} placeholder={secret_hint}
                     disabled={app.from_env} autocomplete="off" />
             </div>
+            if app.supports_relay {
+                <div class="field">
+                    <label for={format!("app-{p}-relay")}>{ "Relay page (https, optional)" }</label>
+                    <input type="url" id={format!("app-{p}-relay")} ref={relay_ref} value={app.relay_url.clone().unwrap_or_default()}
+                        placeholder="https://you.github.io/reachloop-relay" autocomplete="off" />
+                    <p class="hint">{ "Meta accepts only https redirect URIs outside development mode. Host the relay page from Reachloop's relay/ folder and paste its address; sign-ins then come back through the reachloop:// link." }</p>
+                </div>
+            }
             if let Some(e) = &*error { <p class="field-error" role="alert">{ e }</p> }
             if *saved { <p class="hint" role="status">{ "Saved." }</p> }
             <button type="submit" class="secondary" disabled={app.from_env}>{ "Save" }</button>
