@@ -2,9 +2,12 @@
 //! WebKitWebDriver. Run through `cargo xtask test`, which provides Xvfb, a
 //! private D-Bus session and an unlocked gnome-keyring.
 //!
-//! Journey: submit an empty name and see the error beside the field; create a
-//! campaign through the form and see it listed; restart the app and see it
+//! Journeys: submit an empty name and see the error beside the field; create
+//! a campaign through the form and see it listed; restart the app and see it
 //! again; launch a second instance and see it hand over; read the audit log.
+//! Connect X through the loopback listener and disconnect it. Connect
+//! Facebook Pages through the relay page and a `reachloop://` deep link,
+//! picking Pages and a linked Instagram account.
 //! Screenshots of each step go to `$REACHLOOP_E2E_ARTIFACTS` (`target/e2e/`).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -387,5 +390,149 @@ async fn connect_and_disconnect_an_x_account() {
         .await
         .expect("displayed"));
     shots.shot(&client, "12-account-disconnected").await;
+    client.close().await.expect("quit the app");
+}
+
+/// Connect Facebook Pages through the https relay and a `reachloop://` deep
+/// link, then pick Pages: the "browser" follows the consent redirect to the
+/// relay address, runs the real relay script (`relay/relay.js`) to get the
+/// deep link, and opens it with `gio open`, which starts a second Reachloop
+/// that hands the link to the running one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_facebook_pages_through_the_relay_and_a_deep_link() {
+    let fake = reachloop_fakes::meta::FakeMeta::facebook().await;
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let relay_js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../relay/relay.js");
+    let browser = data.path().join("browser.sh");
+    let log = data.path().join("browser.log");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\n(\n\
+             relay=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\n\
+             deep=$(node -e 'const u = new URL(process.argv[2]); \
+             process.stdout.write(String(require(process.argv[1]).target(u.pathname, u.search)))' \
+             '{relay}' \"$relay\")\n\
+             echo \"relay page: ${{relay%%\\?*}}\" >> '{log}'\n\
+             gio open \"$deep\" >> '{log}' 2>&1\n\
+             ) &\n",
+            relay = relay_js.display(),
+            log = log.display(),
+        ),
+    )
+    .expect("browser script");
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    // The desktop registration of reachloop:// goes to this test's own dirs.
+    let share = data.path().join("share");
+    let config = data.path().join("config");
+    std::fs::create_dir_all(share.join("applications")).expect("share dir");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let env = [
+        ("REACHLOOP_FACEBOOK_AUTH_BASE", fake.base.clone()),
+        ("REACHLOOP_FACEBOOK_TOKEN_BASE", fake.base.clone()),
+        ("REACHLOOP_FACEBOOK_API_BASE", fake.base.clone()),
+        ("OAUTH_FACEBOOK_CLIENT_ID", fake.client_id().to_string()),
+        (
+            "OAUTH_FACEBOOK_CLIENT_SECRET",
+            fake.client_secret().to_string(),
+        ),
+        (
+            "REACHLOOP_FACEBOOK_RELAY_URL",
+            "https://relay.invalid/reachloop".to_string(),
+        ),
+        ("BROWSER", format!("{} %s", browser.display())),
+        ("XDG_DATA_HOME", share.display().to_string()),
+        ("XDG_CONFIG_HOME", config.display().to_string()),
+    ];
+    let driver = start_driver(data.path(), &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+
+    click(&client, "#nav-accounts").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#accounts-empty"))
+        .await
+        .expect("no accounts yet");
+    click(&client, "#connect-facebook").await;
+    let picker = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#page-picker"))
+        .await
+        .unwrap_or_else(|e| {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("the Page picker did not appear ({e}); browser log:\n{log}")
+        });
+    let browser_log = std::fs::read_to_string(&log).expect("browser log");
+    assert!(
+        browser_log
+            .contains("relay page: https://relay.invalid/reachloop/oauth/facebook/callback/"),
+        "the consent page sent the browser to the relay: {browser_log}"
+    );
+    let text = picker.text().await.expect("text");
+    assert!(
+        text.contains("Dana Baker")
+            && text.contains("Bakery Bros")
+            && text.contains("@bakerybros")
+            && text.contains("you cannot create posts on this Page"),
+        "{text}"
+    );
+    shots.shot(&client, "20-facebook-pick-pages").await;
+
+    // Pages the user may publish to start ticked: keep Bakery Bros, drop
+    // Bike Club, add the Instagram account linked to Bakery Bros.
+    click(&client, "#pick-page-102").await;
+    click(&client, "#pick-ig-17841400000000001").await;
+    click(&client, "#pick-connect").await;
+    let deadline = Instant::now() + WAIT;
+    let rows = loop {
+        let mut rows = Vec::new();
+        for el in client
+            .find_all(Locator::Css("#account-list .account-item"))
+            .await
+            .expect("rows")
+        {
+            rows.push(el.text().await.expect("text"));
+        }
+        if rows.len() == 2 || Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Facebook Pages") && r.contains("Bakery Bros")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Instagram") && r.contains("@bakerybros")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.contains("connected") && r.contains("does not expire")),
+        "{rows:?}"
+    );
+    assert!(
+        client.find(Locator::Css("#page-picker")).await.is_err(),
+        "the picker closes"
+    );
+    assert_eq!(
+        fake.with(|b| b.token_requests),
+        2,
+        "code and long-lived exchanges"
+    );
+    shots.shot(&client, "21-facebook-pages-connected").await;
     client.close().await.expect("quit the app");
 }

@@ -321,7 +321,7 @@ fn page_picker(props: &PickerProps) -> Html {
             </ul>
             if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
             <div class="actions">
-                <button type="submit" id="pick-connect" disabled={pages.is_empty() && instagram.is_empty()}>{ "Connect selected" }</button>
+                <button type="submit" class="primary" id="pick-connect" disabled={pages.is_empty() && instagram.is_empty()}>{ "Connect selected" }</button>
                 <button type="button" class="link" id="pick-cancel" onclick={cancel}>{ "Cancel" }</button>
             </div>
         </form>
