@@ -174,3 +174,26 @@ fn an_unopenable_data_dir_is_explained_by_every_command() {
         );
     }
 }
+
+#[test]
+fn picking_pages_without_a_pending_facebook_sign_in_is_explained() {
+    let h = harness();
+    let selection =
+        json!({ "selection": { "grant": "made-up", "pages": ["101"], "instagram": [] } });
+    let err = invoke(&h.main, "connect_pages", selection).expect_err("no pending sign-in");
+    assert_eq!(err["code"], "no_pending_grant", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no longer waiting")),
+        "{err}"
+    );
+    // A malformed selection is refused by the IPC layer, not a panic.
+    let err = invoke(
+        &h.main,
+        "connect_pages",
+        json!({ "selection": { "grant": 5 } }),
+    )
+    .expect_err("malformed");
+    assert!(err.to_string().contains("invalid"), "{err}");
+}

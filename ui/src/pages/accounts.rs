@@ -128,6 +128,7 @@ pub fn accounts_page() -> Html {
         <section class="page" id="page-accounts">
             <h1>{ "Accounts" }</h1>
             <div class="actions">{ for buttons }</div>
+            <p class="hint">{ "Instagram accounts linked to a Facebook Page can also be connected through Connect Facebook Pages." }</p>
             if let Some(p) = *connecting {
                 <div class="notice" id="connect-waiting" role="status">
                     { format!("Waiting for you to approve Reachloop on {} in your browser…", p.label()) }
