@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod error;
 pub mod oauth;
 pub mod paths;
+pub mod rules;
 pub mod secrets;
 pub mod store;
 pub mod time;

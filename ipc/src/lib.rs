@@ -366,3 +366,43 @@ mod tests {
         );
     }
 }
+
+/// How a post body (and title) measures up against one platform's rules.
+/// `reachloop-cli post check` prints it; the UI shows it live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostCheck {
+    pub platform: Platform,
+    /// The body's length counted the platform's way (X: code points after
+    /// NFC; YouTube: UTF-8 bytes; TikTok: UTF-16 units; else characters).
+    pub length: usize,
+    /// X only: twitter-text's weighted length (URLs 23, CJK and emoji 2).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub weighted_length: Option<usize>,
+    /// The most `length` (for X: `weighted_length`) may be.
+    pub limit: usize,
+    /// The unit `length` and `limit` are in: "weighted", "bytes", "utf16" or "characters".
+    pub unit: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub title_length: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub title_limit: Option<usize>,
+    pub hashtags: usize,
+    pub mentions: usize,
+    pub valid: bool,
+    pub problems: Vec<PostProblem>,
+}
+
+/// One broken rule, with a machine-readable code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostProblem {
+    /// `empty`, `too_long`, `title_required`, `title_too_long`,
+    /// `invalid_character`, `too_many_hashtags`, `too_many_mentions`,
+    /// `banned_word`.
+    pub code: String,
+    /// `body` or `title`.
+    pub field: String,
+    pub message: String,
+    /// Where in the field, in characters (start, end), when it is one place.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub span: Option<(usize, usize)>,
+}

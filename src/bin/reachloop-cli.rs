@@ -35,6 +35,31 @@ enum Command {
     /// Check that the OS keychain holds (or can hold) the data key.
     #[command(subcommand)]
     Keychain(KeychainCommand),
+    /// Check post text against a platform's rules.
+    #[command(subcommand)]
+    Post(PostCommand),
+}
+
+#[derive(Subcommand)]
+enum PostCommand {
+    /// Read a post body on stdin and print one JSON object: platform, length
+    /// (and weighted_length for X), limit, valid and problems (codes with
+    /// messages). Exits 0 when the post is valid, 1 when it breaks a rule,
+    /// 2 when the input cannot be read.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// x, youtube, instagram, tiktok or facebook.
+    #[arg(long)]
+    platform: String,
+    /// The video title (YouTube).
+    #[arg(long)]
+    title: Option<String>,
+    /// A banned word or phrase; repeat for more.
+    #[arg(long = "banned")]
+    banned: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +108,10 @@ enum KeychainCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Pure: needs no data directory.
+    if let Command::Post(PostCommand::Check(args)) = &cli.command {
+        return post_check(args);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -159,6 +188,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Command::Post(PostCommand::Check(_)) => unreachable!("handled before opening the data"),
         Command::Keychain(KeychainCommand::Check) => {
             app.unlock_vault(now, &OsKeychain::from_env(), &mut rand::rngs::OsRng)
                 .await?;
@@ -170,6 +200,54 @@ async fn run(cli: Cli) -> Result<(), Error> {
     }
     app.store().clone().close().await;
     Ok(())
+}
+
+fn post_check(args: &CheckArgs) -> ExitCode {
+    let usage = ExitCode::from(2);
+    let platform = match reachloop_ipc::Platform::parse(args.platform.trim()) {
+        Some(p) if p != reachloop_ipc::Platform::Sandbox => p,
+        _ => {
+            eprintln!(
+                "error: unknown platform {:?}; use x, youtube, instagram, tiktok or facebook",
+                args.platform
+            );
+            return usage;
+        }
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+        eprintln!("error: cannot read the post from stdin: {e}");
+        return usage;
+    }
+    let body = match String::from_utf8(bytes) {
+        Ok(body) => body,
+        Err(e) => {
+            eprintln!(
+                "error: the post is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            );
+            return usage;
+        }
+    };
+    // A single trailing newline is how shells end input, not part of the post.
+    let body = body
+        .strip_suffix("\r\n")
+        .or_else(|| body.strip_suffix('\n'))
+        .unwrap_or(&body);
+    let checked = reachloop::rules::check(&reachloop::rules::Post {
+        platform,
+        body,
+        title: args.title.as_deref(),
+        banned: &args.banned,
+    });
+    let mut out = std::io::stdout().lock();
+    let text = serde_json::to_string(&checked).expect("ipc types always serialise");
+    let _ = writeln!(out, "{text}");
+    if checked.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn print_json(out: &mut impl Write, value: &impl serde::Serialize) {

@@ -122,3 +122,87 @@ fn an_unusable_data_dir_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// `post check` with `body` on stdin.
+fn post_check(args: &[&str], body: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .args(["post", "check"])
+        .args(args)
+        // No data directory is touched: point it somewhere that cannot exist.
+        .env("REACHLOOP_DATA_DIR", "/nonexistent/reachloop-cli-test")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run reachloop-cli");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body)
+        .expect("write the post");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn post_check_prints_one_json_object_per_the_platforms_rules() {
+    let out = post_check(&["--platform", "x"], "Hi http://test.co 日本\n".as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(v["platform"], "x");
+    assert_eq!(
+        v["weighted_length"], 31,
+        "'Hi ' 3 + URL 23 + ' ' 1 + two CJK 4; the newline ends the input"
+    );
+    assert_eq!(v["limit"], 280);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["problems"], serde_json::json!([]));
+
+    let long = "a".repeat(2201);
+    let out = post_check(
+        &["--platform", "instagram", "--banned", "cheap"],
+        format!("{long} CHEAP").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+    let codes: Vec<&str> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["too_long", "banned_word"]);
+    assert!(
+        v.get("weighted_length").is_none(),
+        "only X has a weighted length"
+    );
+
+    let out = post_check(
+        &["--platform", "youtube", "--title", "Launch <day>"],
+        b"Watch this",
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+    assert_eq!(v["title_length"], 12);
+    assert_eq!(v["problems"][0]["code"], "invalid_character");
+    assert_eq!(v["problems"][0]["field"], "title");
+}
+
+#[test]
+fn post_check_explains_bad_input() {
+    let out = post_check(&["--platform", "myspace"], b"hi");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown platform \"myspace\""),
+        "{}",
+        stderr(&out)
+    );
+    let out = post_check(&["--platform", "tiktok"], b"caf\xe9");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not UTF-8 text (invalid byte at offset 3)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
