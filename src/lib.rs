@@ -3,6 +3,7 @@
 //! The desktop shell (`src-tauri/`) and the headless CLI (`src/bin/`) are both
 //! thin layers over this crate. Nothing here names Tauri or Yew.
 
+pub mod ai;
 pub mod app;
 pub mod campaigns;
 pub mod error;

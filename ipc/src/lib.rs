@@ -406,3 +406,58 @@ pub struct PostProblem {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub span: Option<(usize, usize)>,
 }
+
+/// The kind of media a variant should carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    None,
+    Image,
+    Video,
+    Gif,
+    Carousel,
+}
+
+impl MediaKind {
+    pub const ALL: [MediaKind; 5] = [
+        MediaKind::None,
+        MediaKind::Image,
+        MediaKind::Video,
+        MediaKind::Gif,
+        MediaKind::Carousel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::None => "none",
+            MediaKind::Image => "image",
+            MediaKind::Video => "video",
+            MediaKind::Gif => "gif",
+            MediaKind::Carousel => "carousel",
+        }
+    }
+
+    /// Reads a kind leniently (`"Photo"`, `"reel"`, `"text only"` …).
+    pub fn parse(s: &str) -> Option<MediaKind> {
+        let s = s.trim().to_ascii_lowercase();
+        Some(match s.as_str() {
+            "none" | "text" | "text only" | "text_only" | "" => MediaKind::None,
+            "image" | "photo" | "picture" => MediaKind::Image,
+            "video" | "reel" | "reels" | "short" | "clip" => MediaKind::Video,
+            "gif" | "animated gif" => MediaKind::Gif,
+            "carousel" | "album" => MediaKind::Carousel,
+            _ => return None,
+        })
+    }
+}
+
+/// What media to make for a variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaRecommendation {
+    pub kind: MediaKind,
+    /// e.g. "9:16".
+    pub aspect_ratio: Option<String>,
+    /// Video length, where relevant.
+    pub duration_seconds: Option<u32>,
+    pub notes: Option<String>,
+}
