@@ -7,6 +7,7 @@ pub mod ai;
 pub mod app;
 pub mod campaigns;
 pub mod error;
+pub mod generate;
 pub mod oauth;
 pub mod paths;
 pub mod rules;

@@ -2,6 +2,7 @@
 //! in `reference/platforms/` (including their error bodies). Used by the
 //! core's integration tests, the end-to-end tests and `reachloop-fakes`.
 
+pub mod ai;
 pub mod meta;
 pub mod oauth;
 

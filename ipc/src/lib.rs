@@ -461,3 +461,57 @@ pub struct MediaRecommendation {
     pub duration_seconds: Option<u32>,
     pub notes: Option<String>,
 }
+
+/// What a campaign's posts must respect, beyond the platforms' own rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BrandConstraints {
+    /// Free text, e.g. "warm, playful, no jargon".
+    pub tone: String,
+    /// Whole words or phrases never to use (matched ignoring case).
+    pub banned_words: Vec<String>,
+    pub length: LengthPreference,
+    pub media: MediaPreference,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthPreference {
+    #[default]
+    Any,
+    Short,
+    Medium,
+    Long,
+}
+
+impl LengthPreference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LengthPreference::Any => "any",
+            LengthPreference::Short => "short",
+            LengthPreference::Medium => "medium",
+            LengthPreference::Long => "long",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaPreference {
+    #[default]
+    Any,
+    Image,
+    Video,
+    TextOnly,
+}
+
+impl MediaPreference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaPreference::Any => "any",
+            MediaPreference::Image => "image",
+            MediaPreference::Video => "video",
+            MediaPreference::TextOnly => "text_only",
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! keychain and the real CLI binary. One binary, so linking happens once.
 
 mod cli;
+mod generate;
 mod meta;
 mod oauth;
 mod relay;
