@@ -1,11 +1,33 @@
-//! Campaign rules that need no storage: what a valid new campaign is.
+//! Campaign rules that need no storage: what a valid campaign is, and which
+//! status changes are allowed.
 
-use reachloop_ipc::{FieldError, Goal, NewCampaign, Platform};
+use reachloop_ipc::{
+    BrandConstraints, CampaignStatus, FieldError, Goal, Kpi, NewCampaign, Platform,
+};
 
 /// Longest campaign name, in characters.
 pub const NAME_MAX_CHARS: usize = 120;
 /// Longest prompt, in characters.
 pub const PROMPT_MAX_CHARS: usize = 8000;
+/// Longest tone description, in characters.
+pub const TONE_MAX_CHARS: usize = 300;
+/// Most banned words or phrases, and the longest one.
+pub const BANNED_MAX: usize = 200;
+pub const BANNED_MAX_CHARS: usize = 80;
+/// Variants per platform: at least, at most, by default.
+pub const VARIANTS_MIN: u8 = 1;
+pub const VARIANTS_MAX: u8 = 5;
+pub const VARIANTS_DEFAULT: u8 = 2;
+/// The metrics a KPI may target.
+pub const KPI_METRICS: [&str; 7] = [
+    "impressions",
+    "likes",
+    "comments",
+    "shares",
+    "clicks",
+    "engagement_rate",
+    "ctr",
+];
 
 /// A new campaign that passed validation: the only way to build one is
 /// [`validate`], so storage never sees unchecked input.
@@ -15,9 +37,21 @@ pub struct ValidCampaign {
     prompt: String,
     platforms: Vec<Platform>,
     goal: Goal,
+    brand: BrandConstraints,
+    kpis: Vec<Kpi>,
+    variants_per_platform: u8,
 }
 
 impl ValidCampaign {
+    pub fn brand(&self) -> &BrandConstraints {
+        &self.brand
+    }
+    pub fn kpis(&self) -> &[Kpi] {
+        &self.kpis
+    }
+    pub fn variants_per_platform(&self) -> u8 {
+        self.variants_per_platform
+    }
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -124,15 +158,156 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
         );
     }
 
+    let tone = input.brand.tone.trim();
+    if tone.chars().count() > TONE_MAX_CHARS {
+        fail(
+            "tone",
+            "too_long",
+            format!("Keep the tone to {TONE_MAX_CHARS} characters or fewer."),
+        );
+    }
+    let mut banned: Vec<String> = Vec::new();
+    for word in &input.brand.banned_words {
+        let word = word.trim();
+        if word.is_empty() {
+            continue;
+        }
+        if word.chars().count() > BANNED_MAX_CHARS {
+            fail(
+                "banned_words",
+                "too_long",
+                format!(
+                    "\u{201c}{}…\u{201d} is longer than {BANNED_MAX_CHARS} characters.",
+                    word.chars().take(20).collect::<String>()
+                ),
+            );
+            continue;
+        }
+        if !banned
+            .iter()
+            .any(|b| b.to_lowercase() == word.to_lowercase())
+        {
+            banned.push(word.to_string());
+        }
+    }
+    if banned.len() > BANNED_MAX {
+        fail(
+            "banned_words",
+            "too_many",
+            format!("Keep the banned list to {BANNED_MAX} entries."),
+        );
+    }
+
+    let variants = input.variants_per_platform.unwrap_or(VARIANTS_DEFAULT);
+    if !(VARIANTS_MIN..=VARIANTS_MAX).contains(&variants) {
+        fail(
+            "variants_per_platform",
+            "out_of_range",
+            format!("Ask for {VARIANTS_MIN} to {VARIANTS_MAX} variants per platform."),
+        );
+    }
+
+    let mut kpis: Vec<Kpi> = Vec::new();
+    for kpi in &input.kpis {
+        let metric = kpi.metric.trim().to_ascii_lowercase();
+        if !KPI_METRICS.contains(&metric.as_str()) {
+            fail(
+                "kpis",
+                "unknown_metric",
+                format!(
+                    "Unknown KPI metric \"{}\"; choose from {}.",
+                    kpi.metric,
+                    KPI_METRICS.join(", ")
+                ),
+            );
+        } else if !(kpi.target.is_finite() && kpi.target > 0.0) {
+            fail(
+                "kpis",
+                "invalid_target",
+                format!("The {metric} target must be a number above 0."),
+            );
+        } else if kpis.iter().any(|k| k.metric == metric) {
+            fail(
+                "kpis",
+                "duplicate",
+                format!("There is already a {metric} target."),
+            );
+        } else if metric.ends_with("rate") || metric == "ctr" {
+            if kpi.target > 100.0 {
+                fail(
+                    "kpis",
+                    "invalid_target",
+                    format!("The {metric} target is a percentage: at most 100."),
+                );
+            } else {
+                kpis.push(Kpi {
+                    metric,
+                    target: kpi.target,
+                });
+            }
+        } else {
+            kpis.push(Kpi {
+                metric,
+                target: kpi.target,
+            });
+        }
+    }
+
     match goal {
         Some(goal) if errors.is_empty() => Ok(ValidCampaign {
             name: name.to_string(),
             prompt: prompt.to_string(),
             platforms,
             goal,
+            brand: BrandConstraints {
+                tone: tone.to_string(),
+                banned_words: banned,
+                length: input.brand.length,
+                media: input.brand.media,
+            },
+            kpis,
+            variants_per_platform: variants,
         }),
         _ => Err(errors),
     }
+}
+
+/// The status changes a user may make: draft → active ⇄ paused → completed,
+/// archiving from anywhere but active (pause first), and restoring an
+/// archived campaign as a draft.
+pub fn can_move(from: CampaignStatus, to: CampaignStatus) -> bool {
+    use CampaignStatus::*;
+    matches!(
+        (from, to),
+        (Draft, Active)
+            | (Active, Paused)
+            | (Paused, Active)
+            | (Active | Paused, Completed)
+            | (Draft | Paused | Completed, Archived)
+            | (Archived, Draft)
+    )
+}
+
+/// Checks a status change, explaining a refused one.
+pub fn check_move(from: CampaignStatus, to: CampaignStatus) -> Result<(), FieldError> {
+    if can_move(from, to) {
+        return Ok(());
+    }
+    let allowed: Vec<&str> = CampaignStatus::ALL
+        .into_iter()
+        .filter(|t| can_move(from, *t))
+        .map(CampaignStatus::as_str)
+        .collect();
+    Err(FieldError {
+        field: "status".into(),
+        code: "invalid_transition".into(),
+        message: format!(
+            "A {} campaign cannot become {}; it can become {}.",
+            from.as_str(),
+            to.as_str(),
+            allowed.join(" or ")
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -145,6 +320,7 @@ mod tests {
             prompt: prompt.into(),
             platforms: platforms.iter().map(|p| p.to_string()).collect(),
             goal: goal.into(),
+            ..Default::default()
         }
     }
 
@@ -168,6 +344,79 @@ mod tests {
         assert_eq!(v.prompt(), "Tell them");
         assert_eq!(v.platforms(), &[Platform::X, Platform::Youtube]);
         assert_eq!(v.goal(), Goal::Ctr);
+    }
+
+    #[test]
+    fn status_moves_only_along_valid_transitions() {
+        use CampaignStatus::*;
+        assert!(can_move(Draft, Active) && can_move(Active, Paused) && can_move(Paused, Active));
+        assert!(
+            can_move(Active, Completed)
+                && can_move(Completed, Archived)
+                && can_move(Archived, Draft)
+        );
+        for (from, to) in [
+            (Draft, Paused),
+            (Draft, Completed),
+            (Completed, Active),
+            (Active, Archived),
+            (Archived, Active),
+            (Active, Active),
+        ] {
+            assert!(!can_move(from, to), "{from:?} -> {to:?}");
+        }
+        let err = check_move(Completed, Active).expect_err("refused");
+        assert_eq!(err.code, "invalid_transition");
+        assert_eq!(
+            err.message,
+            "A completed campaign cannot become active; it can become archived."
+        );
+    }
+
+    #[test]
+    fn brand_constraints_kpis_and_variant_counts_are_checked() {
+        let mut i = input("ok", "", &["x"], "reach");
+        i.brand.banned_words = vec![
+            " cheap ".into(),
+            "CHEAP".into(),
+            "".into(),
+            "free money".into(),
+        ];
+        i.kpis = vec![Kpi {
+            metric: "CTR".into(),
+            target: 2.5,
+        }];
+        let v = validate(&i).expect("valid");
+        assert_eq!(v.brand().banned_words, ["cheap", "free money"]);
+        assert_eq!(v.variants_per_platform(), VARIANTS_DEFAULT);
+        assert_eq!(v.kpis()[0].metric, "ctr");
+
+        i.variants_per_platform = Some(6);
+        i.kpis = vec![
+            Kpi {
+                metric: "fame".into(),
+                target: 1.0,
+            },
+            Kpi {
+                metric: "ctr".into(),
+                target: 150.0,
+            },
+        ];
+        i.brand.tone = "t".repeat(TONE_MAX_CHARS + 1);
+        let codes: Vec<(String, String)> = validate(&i)
+            .expect_err("invalid")
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("tone".to_string(), "too_long".to_string()),
+                ("variants_per_platform".into(), "out_of_range".into()),
+                ("kpis".into(), "unknown_metric".into()),
+                ("kpis".into(), "invalid_target".into()),
+            ]
+        );
     }
 
     #[test]

@@ -17,6 +17,12 @@ pub enum Error {
     OAuth(crate::oauth::OAuthError),
     #[error("{0}")]
     Network(String),
+    #[error(transparent)]
+    Ai(#[from] crate::ai::AiError),
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
+    #[error("{0}")]
+    Media(String),
 }
 
 impl From<crate::oauth::OAuthError> for Error {
@@ -36,10 +42,14 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Validation(_) => codes::VALIDATION,
+            Error::Store(crate::store::StoreError::NotFound) => "not_found",
             Error::Store(_) | Error::DataDir(_) => codes::STORAGE,
             Error::Secrets(_) => codes::KEYCHAIN,
             Error::OAuth(e) => e.code(),
             Error::Network(_) => "network",
+            Error::Ai(e) => e.code(),
+            Error::Generate(e) => e.code(),
+            Error::Media(_) => "media",
         }
     }
 

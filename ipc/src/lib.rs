@@ -142,8 +142,27 @@ pub struct Campaign {
     pub platforms: Vec<Platform>,
     pub goal: Goal,
     pub status: CampaignStatus,
+    #[serde(default)]
+    pub brand: BrandConstraints,
+    #[serde(default)]
+    pub kpis: Vec<Kpi>,
+    /// How many variants to generate per platform (1-5).
+    #[serde(default = "default_variants")]
+    pub variants_per_platform: u8,
     /// RFC 3339, UTC.
     pub created_at: String,
+}
+
+fn default_variants() -> u8 {
+    2
+}
+
+/// A target for one metric, e.g. 5000 impressions or a 2% CTR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kpi {
+    /// impressions, likes, comments, shares, clicks, engagement_rate or ctr.
+    pub metric: String,
+    pub target: f64,
 }
 
 /// The form a user fills in to create a draft campaign.
@@ -155,6 +174,13 @@ pub struct NewCampaign {
     pub platforms: Vec<String>,
     /// Goal identifier; validated by the core.
     pub goal: String,
+    #[serde(default)]
+    pub brand: BrandConstraints,
+    #[serde(default)]
+    pub kpis: Vec<Kpi>,
+    /// 1-5; `None` means the default, 2.
+    #[serde(default)]
+    pub variants_per_platform: Option<u8>,
 }
 
 /// Where a connected account stands.
@@ -514,4 +540,82 @@ impl MediaPreference {
             MediaPreference::TextOnly => "text_only",
         }
     }
+}
+
+/// A platform-specific post variant of a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub id: String,
+    pub campaign_id: String,
+    pub platform: Platform,
+    /// YouTube's video title.
+    pub title: Option<String>,
+    pub body: String,
+    pub media: MediaRecommendation,
+    /// Media files attached from disk.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// "ai" or "manual".
+    pub source: String,
+    /// How it was asked for (AI variants): model, temperature, SHA-256 of the prompt.
+    pub model: Option<String>,
+    pub temperature: Option<f32>,
+    pub prompt_hash: Option<String>,
+    /// Set when generation could not make it follow the rules; cleared on edit.
+    pub flag_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A media file attached to a variant, as the app's content-addressed copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// SHA-256 of the bytes: the copy's name in the data directory.
+    pub sha256: String,
+    pub kind: MediaKind,
+    /// From the file's bytes, not its name: image/jpeg, image/png, image/gif,
+    /// image/webp, video/mp4, video/quicktime, video/webm.
+    pub mime: String,
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub duration_ms: Option<u64>,
+    /// The container (mp4, mov, webm) for video.
+    pub container: Option<String>,
+    /// The name the user picked, for display.
+    pub file_name: String,
+}
+
+/// A variant written or edited by hand.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VariantText {
+    pub title: Option<String>,
+    pub body: String,
+}
+
+/// A generation the user asked for, and where it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationJob {
+    pub id: String,
+    pub campaign_id: String,
+    /// `None`: every platform of the campaign.
+    pub platform: Option<Platform>,
+    pub variant_id: Option<String>,
+    /// queued, running, done, failed or cancelled.
+    pub status: String,
+    pub message: Option<String>,
+    pub attempts: u32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Settings → AI, as the UI shows it. Never holds the API key itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AiSettings {
+    pub base_url: String,
+    pub model: String,
+    pub temperature: f32,
+    pub has_api_key: bool,
+    /// Which values `AI_BASE_URL`, `AI_API_KEY`, `AI_MODEL` override.
+    pub from_env: Vec<String>,
 }

@@ -157,6 +157,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 prompt: args.prompt,
                 platforms: args.platforms,
                 goal: args.goal,
+                ..Default::default()
             };
             let campaign = app
                 .create_campaign(now, uuid::Uuid::new_v4(), Actor::Cli, &input)

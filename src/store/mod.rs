@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod campaigns;
 mod settings;
+mod variants;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -20,6 +21,7 @@ pub use accounts::{
 };
 pub use audit::{Actor, AuditRecord};
 pub use settings::PUBLISHING_PAUSED;
+pub use variants::{NewVariant, Provenance};
 
 /// Storage failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+    #[error("it no longer exists (deleted meanwhile?)")]
+    NotFound,
 }
 
 /// A handle on Reachloop's database. Cheap to clone.

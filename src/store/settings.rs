@@ -117,6 +117,70 @@ impl Store {
             .await
     }
 
+    /// Settings → AI: base URL, model, temperature (the key is in the keychain).
+    pub async fn ai_settings(
+        &self,
+    ) -> Result<(Option<String>, Option<String>, Option<f32>), StoreError> {
+        let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(String::from));
+        Ok((
+            text(self.setting("ai.base_url").await?),
+            text(self.setting("ai.model").await?),
+            self.setting("ai.temperature")
+                .await?
+                .and_then(|v| v.as_f64())
+                .map(|t| t as f32),
+        ))
+    }
+
+    pub async fn set_ai_settings(
+        &self,
+        now: DateTime<Utc>,
+        base_url: Option<&str>,
+        model: &str,
+        temperature: f32,
+    ) -> Result<(), StoreError> {
+        self.set_setting(
+            now,
+            Actor::User,
+            "ai.configured",
+            "ai.base_url",
+            json!(base_url),
+        )
+        .await?;
+        self.set_setting(now, Actor::User, "ai.configured", "ai.model", json!(model))
+            .await?;
+        self.set_setting(
+            now,
+            Actor::User,
+            "ai.configured",
+            "ai.temperature",
+            json!(temperature),
+        )
+        .await
+    }
+
+    /// The response format the AI endpoint last accepted, to start there.
+    pub async fn ai_format(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .setting("ai.format")
+            .await?
+            .and_then(|v| v.as_str().map(String::from)))
+    }
+
+    pub async fn set_ai_format(&self, now: DateTime<Utc>, format: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('ai.format', ?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(json!(format).to_string())
+        .bind(crate::time::to_db(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {
         let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(key)

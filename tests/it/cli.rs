@@ -45,6 +45,7 @@ async fn lists_campaigns_the_app_created_as_json() {
         prompt: "Tease the sale".into(),
         platforms: vec!["tiktok".into(), "youtube".into()],
         goal: "reach".into(),
+        ..Default::default()
     };
     let created = app
         .create_campaign(at(8, 30), uuid::Uuid::new_v4(), Actor::User, &input)

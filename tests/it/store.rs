@@ -13,6 +13,7 @@ fn new_campaign(name: &str) -> NewCampaign {
         prompt: "Launch the spring range".into(),
         platforms: vec!["x".into(), "instagram".into()],
         goal: "engagement".into(),
+        ..Default::default()
     }
 }
 

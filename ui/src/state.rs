@@ -107,6 +107,7 @@ impl CampaignForm {
                 .map(|p| p.as_str().to_string())
                 .collect(),
             goal: self.goal.as_str().to_string(),
+            ..Default::default()
         }
     }
 

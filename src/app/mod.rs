@@ -1,5 +1,11 @@
 //! The operations both shells (desktop and CLI) call: validation, storage and
-//! auditing composed, with time and identifiers passed in.
+//! auditing composed, with time and identifiers passed in. Accounts live
+//! here; the campaign builder (campaigns, variants, generation, Settings →
+//! AI) in `content.rs`.
+
+mod content;
+
+pub use content::{default_policy, AI_KEY_ENTRY, DEFAULT_TEMPERATURE};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +38,8 @@ pub struct App {
     pending_grants: Arc<Mutex<HashMap<String, FacebookGrant>>>,
     /// Connects waiting for a deep-link callback, by `state`.
     callback_waiters: Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>,
+    /// What each running generation job is doing, for the progress display.
+    job_progress: Arc<Mutex<HashMap<String, String>>>,
 }
 
 /// Where a platform's consent page sends the browser back to.
@@ -66,11 +74,16 @@ impl App {
             vault: Arc::default(),
             pending_grants: Arc::default(),
             callback_waiters: Arc::default(),
+            job_progress: Arc::default(),
         })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -1,0 +1,655 @@
+//! The campaign builder's operations: editing campaigns and their status,
+//! variants by hand, live rule checks, Settings → AI, and generation jobs
+//! (queued while the AI endpoint is unreachable, run when it answers).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reachloop_ipc::{
+    AiSettings, Campaign, CampaignStatus, FieldError, GenerationJob, NewCampaign, Platform,
+    PostCheck, Variant, VariantText,
+};
+use serde_json::json;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use super::App;
+use crate::ai::{self, AiConfig, AiError, Format, RetryPolicy};
+use crate::generate::{self, Brief, Progress};
+use crate::secrets::{KeyStore, OsKeychain};
+use crate::store::{Actor, NewVariant, Provenance};
+use crate::{campaigns, rules, Error};
+
+/// The keychain entry holding the AI endpoint's API key.
+pub const AI_KEY_ENTRY: &str = "ai-api-key";
+/// Default model temperature.
+pub const DEFAULT_TEMPERATURE: f32 = 0.8;
+
+fn env(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn field(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+impl App {
+    pub async fn campaign(&self, id: &str) -> Result<Campaign, Error> {
+        Ok(self
+            .store()
+            .campaign(id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?)
+    }
+
+    /// Saves an edited campaign. Invalid input writes nothing.
+    pub async fn update_campaign(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        actor: Actor,
+        input: &NewCampaign,
+    ) -> Result<Campaign, Error> {
+        let valid = campaigns::validate(input).map_err(Error::Validation)?;
+        Ok(self.store().update_campaign(now, id, actor, &valid).await?)
+    }
+
+    pub async fn duplicate_campaign(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        new_id: Uuid,
+        actor: Actor,
+    ) -> Result<Campaign, Error> {
+        Ok(self
+            .store()
+            .duplicate_campaign(now, id, new_id, actor)
+            .await?)
+    }
+
+    /// Moves a campaign along a valid transition, or explains why not.
+    pub async fn set_campaign_status(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        actor: Actor,
+        to: CampaignStatus,
+    ) -> Result<Campaign, Error> {
+        match self
+            .store()
+            .set_campaign_status(now, id, actor, to, |from| campaigns::can_move(from, to))
+            .await?
+        {
+            Ok(c) => Ok(c),
+            Err(from) => Err(Error::Validation(vec![
+                campaigns::check_move(from, to).expect_err("refused by the same rule")
+            ])),
+        }
+    }
+
+    pub async fn delete_campaign(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        actor: Actor,
+    ) -> Result<(), Error> {
+        Ok(self.store().delete_campaign(now, id, actor).await?)
+    }
+
+    pub async fn list_variants(&self, campaign_id: &str) -> Result<Vec<Variant>, Error> {
+        Ok(self.store().list_variants(campaign_id).await?)
+    }
+
+    /// Checks a post against its platform's rules and, with a campaign,
+    /// that campaign's banned words: the same function the generator, the
+    /// publisher and `reachloop-cli post check` use.
+    pub async fn check_post(
+        &self,
+        platform: Platform,
+        text: &VariantText,
+        campaign_id: Option<&str>,
+    ) -> Result<PostCheck, Error> {
+        let banned = match campaign_id {
+            Some(id) => self.campaign(id).await?.brand.banned_words,
+            None => Vec::new(),
+        };
+        Ok(rules::check(&rules::Post {
+            platform,
+            body: &text.body,
+            title: text.title.as_deref(),
+            banned: &banned,
+        }))
+    }
+
+    /// Adds a hand-written variant (works offline).
+    pub async fn add_variant(
+        &self,
+        now: DateTime<Utc>,
+        campaign_id: &str,
+        platform: Platform,
+        text: &VariantText,
+        actor: Actor,
+    ) -> Result<Variant, Error> {
+        let campaign = self.campaign(campaign_id).await?;
+        if !campaign.platforms.contains(&platform) {
+            return Err(Error::Validation(vec![field(
+                "platform",
+                "not_in_campaign",
+                format!("This campaign does not target {platform}; add the platform to the campaign first."),
+            )]));
+        }
+        let title = clean_title(platform, text.title.as_deref());
+        let media = default_media(platform);
+        let saved = self
+            .store()
+            .insert_variants(
+                now,
+                campaign_id,
+                actor,
+                &[NewVariant {
+                    platform,
+                    title: title.as_deref(),
+                    body: &text.body,
+                    media: &media,
+                    flag_reason: None,
+                }],
+                None,
+            )
+            .await?;
+        Ok(saved.into_iter().next().expect("one inserted"))
+    }
+
+    /// Saves an edited variant's text. A variant that breaks a rule is
+    /// still saved (it is a draft); the check travels with it to the UI and
+    /// the publisher refuses it until fixed.
+    pub async fn edit_variant(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        text: &VariantText,
+        actor: Actor,
+    ) -> Result<Variant, Error> {
+        let variant = self
+            .store()
+            .variant(id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?;
+        let title = clean_title(variant.platform, text.title.as_deref());
+        Ok(self
+            .store()
+            .edit_variant(now, id, actor, title.as_deref(), &text.body)
+            .await?)
+    }
+
+    pub async fn delete_variant(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        actor: Actor,
+    ) -> Result<(), Error> {
+        Ok(self.store().archive_variant(now, id, actor).await?)
+    }
+
+    /// Settings → AI without the key.
+    pub async fn ai_settings(&self, keys: &OsKeychain) -> Result<AiSettings, Error> {
+        let (base, model, temperature) = self.store().ai_settings().await?;
+        let mut from_env = Vec::new();
+        for var in ["AI_BASE_URL", "AI_API_KEY", "AI_MODEL"] {
+            if env(var).is_some() {
+                from_env.push(var.to_string());
+            }
+        }
+        let has_api_key = env("AI_API_KEY").is_some()
+            || matches!(keys.with_user(AI_KEY_ENTRY).load(), Ok(Some(_)));
+        Ok(AiSettings {
+            base_url: env("AI_BASE_URL").or(base).unwrap_or_default(),
+            model: env("AI_MODEL").or(model).unwrap_or_default(),
+            temperature: temperature.unwrap_or(DEFAULT_TEMPERATURE),
+            has_api_key,
+            from_env,
+        })
+    }
+
+    /// Saves Settings → AI. An empty base URL means "no endpoint" (drafting
+    /// by hand). `api_key`: `Some("")` removes the stored key, `None` keeps it.
+    pub async fn save_ai_settings(
+        &self,
+        now: DateTime<Utc>,
+        input: &AiSettings,
+        api_key: Option<&str>,
+        keys: &OsKeychain,
+    ) -> Result<AiSettings, Error> {
+        let mut problems = Vec::new();
+        let base = input.base_url.trim();
+        if !base.is_empty() {
+            if let Err(e) = ai::parse_base_url(base) {
+                problems.push(field("base_url", "invalid", e.to_string()));
+            }
+        }
+        let model = input.model.trim();
+        if !base.is_empty() && model.is_empty() {
+            problems.push(field(
+                "model",
+                "required",
+                "Name the model to use (Test connection lists them).",
+            ));
+        }
+        if model.chars().any(char::is_control) || model.len() > 200 {
+            problems.push(field(
+                "model",
+                "invalid",
+                "A model name is one line of at most 200 characters.",
+            ));
+        }
+        if !(input.temperature.is_finite() && (0.0..=2.0).contains(&input.temperature)) {
+            problems.push(field(
+                "temperature",
+                "out_of_range",
+                "Temperature goes from 0 to 2.",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(Error::Validation(problems));
+        }
+        match api_key.map(str::trim) {
+            Some("") => {
+                let _ = keys.with_user(AI_KEY_ENTRY).forget();
+            }
+            Some(key) => keys
+                .with_user(AI_KEY_ENTRY)
+                .save(key.as_bytes())
+                .map_err(crate::secrets::SecretsError::from)?,
+            None => {}
+        }
+        self.store()
+            .set_ai_settings(
+                now,
+                Some(base).filter(|b| !b.is_empty()),
+                model,
+                input.temperature,
+            )
+            .await?;
+        self.ai_settings(keys).await
+    }
+
+    /// Where the model is, from Settings and the keychain, each overridden
+    /// by `AI_BASE_URL`, `AI_API_KEY`, `AI_MODEL`.
+    pub async fn ai_config(&self, keys: &OsKeychain) -> Result<AiConfig, Error> {
+        let (base, model, temperature) = self.store().ai_settings().await?;
+        let Some(base) = env("AI_BASE_URL").or(base) else {
+            return Err(AiError::NotConfigured.into());
+        };
+        let base_url = ai::parse_base_url(&base)?;
+        let api_key = match env("AI_API_KEY") {
+            Some(k) => Some(Zeroizing::new(k)),
+            None => keys
+                .with_user(AI_KEY_ENTRY)
+                .load()
+                .map_err(crate::secrets::SecretsError::from)?
+                .map(|b| Zeroizing::new(String::from_utf8_lossy(&b).into_owned())),
+        };
+        let model = env("AI_MODEL").or(model).unwrap_or_default();
+        if model.is_empty() {
+            return Err(AiError::BadSetting(
+                "no model is set: choose one in Settings → AI (or AI_MODEL)".into(),
+            )
+            .into());
+        }
+        Ok(AiConfig {
+            base_url,
+            api_key,
+            model,
+            temperature: temperature.unwrap_or(DEFAULT_TEMPERATURE),
+        })
+    }
+
+    /// "Test connection": the models the endpoint offers, or the exact error.
+    pub async fn test_ai_connection(&self, keys: &OsKeychain) -> Result<Vec<String>, Error> {
+        let (base, _, _) = self.store().ai_settings().await?;
+        let Some(base) = env("AI_BASE_URL").or(base) else {
+            return Err(AiError::NotConfigured.into());
+        };
+        let mut config = match self.ai_config(keys).await {
+            Ok(c) => c,
+            // No model yet is fine for listing the models.
+            Err(Error::Ai(AiError::BadSetting(_))) => AiConfig {
+                base_url: ai::parse_base_url(&base)?,
+                api_key: None,
+                model: String::new(),
+                temperature: DEFAULT_TEMPERATURE,
+            },
+            Err(e) => return Err(e),
+        };
+        if config.api_key.is_none() {
+            config.api_key = env("AI_API_KEY").map(Zeroizing::new);
+        }
+        Ok(ai::list_models(self.http(), &config).await?)
+    }
+
+    /// Records a generation request. Run it with [`App::run_generation`].
+    pub async fn request_generation(
+        &self,
+        now: DateTime<Utc>,
+        campaign_id: &str,
+        platform: Option<Platform>,
+        variant_id: Option<&str>,
+    ) -> Result<GenerationJob, Error> {
+        let campaign = self.campaign(campaign_id).await?;
+        if let Some(p) = platform {
+            if !campaign.platforms.contains(&p) {
+                return Err(Error::Validation(vec![field(
+                    "platform",
+                    "not_in_campaign",
+                    format!("This campaign does not target {p}."),
+                )]));
+            }
+        }
+        if let Some(v) = variant_id {
+            let variant = self
+                .store()
+                .variant(v)
+                .await?
+                .ok_or(crate::store::StoreError::NotFound)?;
+            if variant.campaign_id != campaign_id {
+                return Err(crate::store::StoreError::NotFound.into());
+            }
+        }
+        Ok(self
+            .store()
+            .queue_generation(now, campaign_id, platform, variant_id)
+            .await?)
+    }
+
+    /// What a job is doing right now, or its stored state.
+    pub async fn generation_jobs(&self, campaign_id: &str) -> Result<Vec<GenerationJob>, Error> {
+        let mut jobs = self.store().recent_jobs(campaign_id, 10).await?;
+        let live = super::lock(&self.job_progress).clone();
+        for job in &mut jobs {
+            if job.status == "running" {
+                if let Some(p) = live.get(&job.id) {
+                    job.message = Some(p.clone());
+                }
+            }
+        }
+        Ok(jobs)
+    }
+
+    pub async fn cancel_generation(&self, now: DateTime<Utc>, job_id: &str) -> Result<(), Error> {
+        if let Some(job) = self.store().generation_job(job_id).await? {
+            if matches!(job.status.as_str(), "queued" | "running") {
+                self.store()
+                    .set_job_status(now, job_id, "cancelled", Some("Cancelled."), false)
+                    .await?;
+                super::lock(&self.job_progress).remove(job_id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a queued job: generates (or regenerates) and stores variants.
+    /// An unreachable or unconfigured endpoint leaves the job queued with
+    /// the reason; other failures mark it failed with the message.
+    pub async fn run_generation(
+        &self,
+        job_id: &str,
+        keys: &OsKeychain,
+        policy: RetryPolicy,
+    ) -> Result<GenerationJob, Error> {
+        let store = self.store();
+        let job = store
+            .generation_job(job_id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?;
+        if !matches!(job.status.as_str(), "queued" | "running") {
+            return Ok(job);
+        }
+        let config = match self.ai_config(keys).await {
+            Ok(c) => c,
+            Err(Error::Ai(e)) if e.is_offline() => {
+                store
+                    .set_job_status(
+                        Utc::now(),
+                        job_id,
+                        "queued",
+                        Some(&format!("Waiting: {e}")),
+                        false,
+                    )
+                    .await?;
+                return Ok(store
+                    .generation_job(job_id)
+                    .await?
+                    .ok_or(crate::store::StoreError::NotFound)?);
+            }
+            Err(e) => {
+                store
+                    .set_job_status(Utc::now(), job_id, "failed", Some(&e.to_string()), true)
+                    .await?;
+                return Err(e);
+            }
+        };
+        store
+            .set_job_status(Utc::now(), job_id, "running", Some("Starting…"), true)
+            .await?;
+        let result = self.generate_for_job(&job, &config, policy).await;
+        super::lock(&self.job_progress).remove(job_id);
+        // A cancel while running wins over the result.
+        let cancelled = store
+            .generation_job(job_id)
+            .await?
+            .is_some_and(|j| j.status == "cancelled");
+        match result {
+            _ if cancelled => {}
+            Ok(summary) => {
+                store
+                    .set_job_status(Utc::now(), job_id, "done", Some(&summary), false)
+                    .await?
+            }
+            Err(Error::Generate(generate::GenerateError::Ai(e))) if e.is_offline() => {
+                store
+                    .set_job_status(
+                        Utc::now(),
+                        job_id,
+                        "queued",
+                        Some(&format!("Waiting: {e}")),
+                        false,
+                    )
+                    .await?
+            }
+            Err(e) => {
+                store
+                    .set_job_status(Utc::now(), job_id, "failed", Some(&e.to_string()), false)
+                    .await?;
+                return Err(e);
+            }
+        }
+        Ok(store
+            .generation_job(job_id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?)
+    }
+
+    async fn generate_for_job(
+        &self,
+        job: &GenerationJob,
+        config: &AiConfig,
+        policy: RetryPolicy,
+    ) -> Result<String, Error> {
+        let campaign = self.campaign(&job.campaign_id).await?;
+        let existing_all = self.list_variants(&campaign.id).await?;
+        let target = match &job.variant_id {
+            Some(id) => Some(
+                existing_all
+                    .iter()
+                    .find(|v| &v.id == id)
+                    .cloned()
+                    .ok_or(crate::store::StoreError::NotFound)?,
+            ),
+            None => None,
+        };
+        let platforms: Vec<Platform> = match (&target, job.platform) {
+            (Some(v), _) => vec![v.platform],
+            (None, Some(p)) => vec![p],
+            (None, None) => campaign.platforms.clone(),
+        };
+        let start = match self.store().ai_format().await?.as_deref() {
+            Some("json_object") => Format::JsonObject,
+            Some("text") => Format::Text,
+            _ => Format::Schema,
+        };
+        let mut made = 0;
+        let mut flagged = 0;
+        for platform in platforms {
+            let existing: Vec<String> = existing_all
+                .iter()
+                .filter(|v| v.platform == platform && Some(&v.id) != target.as_ref().map(|t| &t.id))
+                .map(|v| v.body.clone())
+                .collect();
+            let count = if target.is_some() {
+                1
+            } else {
+                usize::from(campaign.variants_per_platform)
+            };
+            let brief = Brief {
+                campaign: &campaign.name,
+                prompt: &campaign.prompt,
+                goal: campaign.goal,
+                brand: &campaign.brand,
+                platform,
+                count,
+                existing: &existing,
+            };
+            let progress_map = Arc::clone(&self.job_progress);
+            let job_id = job.id.clone();
+            let label = platform.label();
+            let report = move |p: Progress| {
+                let text = match p {
+                    Progress::Asking { .. } => format!("Writing {count} {label} variant(s)…"),
+                    Progress::Repairing { round, broken, duplicates } => format!(
+                        "Fixing {label} variants (round {round}: {broken} broke a rule, {duplicates} repeated another)…"
+                    ),
+                };
+                super::lock(&progress_map).insert(job_id.clone(), text);
+            };
+            report(Progress::Asking { round: 0 });
+            let outcome = generate::generate(
+                self.http(),
+                config,
+                &brief,
+                start,
+                policy,
+                tokio::time::sleep,
+                &report,
+            )
+            .await?;
+            self.store()
+                .set_ai_format(Utc::now(), outcome.format.as_str())
+                .await?;
+            let provenance = Provenance {
+                model: &config.model,
+                temperature: config.temperature,
+                prompt_hash: &outcome.prompt_hash,
+                details: json!({
+                    "format": outcome.format.as_str(),
+                    "requests": outcome.requests,
+                    "repairs": outcome.repairs,
+                    "duplicates_rejected": outcome.duplicates_rejected,
+                    "job": job.id,
+                }),
+            };
+            let new: Vec<NewVariant<'_>> = outcome
+                .variants
+                .iter()
+                .map(|g| NewVariant {
+                    platform,
+                    title: g.draft.title.as_deref(),
+                    body: &g.draft.body,
+                    media: &g.draft.media,
+                    flag_reason: g.flagged.as_deref(),
+                })
+                .collect();
+            flagged += new.iter().filter(|n| n.flag_reason.is_some()).count();
+            match &target {
+                Some(t) => {
+                    if let Some(n) = new.first() {
+                        self.store()
+                            .replace_variant(Utc::now(), &t.id, Actor::User, n, &provenance)
+                            .await?;
+                        made += 1;
+                    }
+                }
+                None => {
+                    made += self
+                        .store()
+                        .insert_variants(
+                            Utc::now(),
+                            &campaign.id,
+                            Actor::User,
+                            &new,
+                            Some(&provenance),
+                        )
+                        .await?
+                        .len();
+                }
+            }
+        }
+        Ok(if flagged > 0 {
+            format!("{made} variant(s) written; {flagged} still break a rule and need you.")
+        } else {
+            format!("{made} variant(s) written.")
+        })
+    }
+
+    /// Runs every queued job once (the shell calls this when the endpoint
+    /// may be back). Returns the jobs that ran to an end.
+    pub async fn run_queued_generations(
+        &self,
+        keys: &OsKeychain,
+        policy: RetryPolicy,
+    ) -> Result<Vec<GenerationJob>, Error> {
+        let mut finished = Vec::new();
+        for job in self.store().open_jobs(None).await? {
+            if job.status != "queued" {
+                continue;
+            }
+            match self.run_generation(&job.id, keys, policy).await {
+                Ok(j) if j.status == "queued" => break, // still offline: try later
+                Ok(j) => finished.push(j),
+                Err(e) => tracing::warn!(job = %job.id, "queued generation failed: {e}"),
+            }
+        }
+        Ok(finished)
+    }
+}
+
+/// YouTube keeps a title; other platforms have none.
+fn clean_title(platform: Platform, title: Option<&str>) -> Option<String> {
+    (platform == Platform::Youtube).then(|| title.unwrap_or("").trim().to_string())
+}
+
+fn default_media(platform: Platform) -> reachloop_ipc::MediaRecommendation {
+    use reachloop_ipc::{MediaKind, MediaRecommendation};
+    let (kind, ratio) = match platform {
+        Platform::Youtube | Platform::Tiktok => (MediaKind::Video, Some("9:16")),
+        Platform::Instagram => (MediaKind::Image, Some("4:5")),
+        _ => (MediaKind::None, None),
+    };
+    MediaRecommendation {
+        kind,
+        aspect_ratio: ratio.map(String::from),
+        duration_seconds: None,
+        notes: None,
+    }
+}
+
+/// How long a generation may keep retrying before the UI shows it failed.
+pub fn default_policy() -> RetryPolicy {
+    RetryPolicy {
+        timeout: Duration::from_secs(120),
+        ..RetryPolicy::default()
+    }
+}

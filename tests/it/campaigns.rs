@@ -1,0 +1,511 @@
+//! The campaign builder through `App`: editing, duplicating, status moves,
+//! deleting; hand-written variants with live checks; generation jobs against
+//! the fake AI server, queued while it is unreachable.
+
+use std::time::Duration;
+
+use reachloop::ai::RetryPolicy;
+use reachloop::store::Actor;
+use reachloop::App;
+use reachloop_fakes::ai::{FakeAi, Reply};
+use reachloop_ipc::{
+    AiSettings, BrandConstraints, CampaignStatus, Kpi, NewCampaign, Platform, VariantText,
+};
+
+use crate::{at, data_dir, TestKeychain};
+
+fn input(name: &str, platforms: &[&str]) -> NewCampaign {
+    NewCampaign {
+        name: name.into(),
+        prompt: "Our new sourdough, baked daily".into(),
+        platforms: platforms.iter().map(|p| p.to_string()).collect(),
+        goal: "engagement".into(),
+        brand: BrandConstraints {
+            tone: "warm".into(),
+            banned_words: vec!["cheap".into()],
+            ..BrandConstraints::default()
+        },
+        kpis: vec![Kpi {
+            metric: "likes".into(),
+            target: 200.0,
+        }],
+        variants_per_platform: Some(2),
+    }
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 2,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        timeout: Duration::from_secs(2),
+    }
+}
+
+async fn actions(app: &App) -> Vec<String> {
+    app.recent_audit(200)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+#[tokio::test]
+async fn campaigns_are_edited_duplicated_moved_and_deleted() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let c = app
+        .create_campaign(
+            at(9, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &input("Spring", &["x", "instagram"]),
+        )
+        .await
+        .expect("create");
+    assert_eq!(c.brand.banned_words, ["cheap"]);
+    assert_eq!((c.variants_per_platform, c.kpis.len()), (2, 1));
+
+    let mut edit = input("Spring sale", &["x", "tiktok"]);
+    edit.variants_per_platform = Some(4);
+    let edited = app
+        .update_campaign(at(9, 1), &c.id, Actor::User, &edit)
+        .await
+        .expect("edit");
+    assert_eq!(edited.name, "Spring sale");
+    assert_eq!(edited.platforms, [Platform::X, Platform::Tiktok]);
+    assert_eq!(edited.variants_per_platform, 4);
+    edit.name = String::new();
+    let err = app
+        .update_campaign(at(9, 2), &c.id, Actor::User, &edit)
+        .await
+        .expect_err("empty name");
+    assert_eq!(err.fields()[0].field, "name");
+    assert_eq!(
+        app.campaign(&c.id).await.expect("still").name,
+        "Spring sale"
+    );
+
+    // Status: only valid moves.
+    let err = app
+        .set_campaign_status(at(9, 3), &c.id, Actor::User, CampaignStatus::Completed)
+        .await
+        .expect_err("draft cannot complete");
+    assert_eq!(err.fields()[0].code, "invalid_transition");
+    for to in [
+        CampaignStatus::Active,
+        CampaignStatus::Paused,
+        CampaignStatus::Active,
+        CampaignStatus::Completed,
+        CampaignStatus::Archived,
+    ] {
+        let moved = app
+            .set_campaign_status(at(9, 4), &c.id, Actor::User, to)
+            .await
+            .unwrap_or_else(|e| panic!("to {to:?}: {e}"));
+        assert_eq!(moved.status, to);
+    }
+
+    // Duplicate copies settings and variants into a new draft.
+    app.set_campaign_status(at(9, 5), &c.id, Actor::User, CampaignStatus::Draft)
+        .await
+        .expect("restore");
+    app.add_variant(
+        at(9, 6),
+        &c.id,
+        Platform::X,
+        &VariantText {
+            title: None,
+            body: "Hello".into(),
+        },
+        Actor::User,
+    )
+    .await
+    .expect("variant");
+    let copy = app
+        .duplicate_campaign(at(9, 7), &c.id, uuid::Uuid::new_v4(), Actor::User)
+        .await
+        .expect("duplicate");
+    assert_eq!(copy.name, "Spring sale (copy)");
+    assert_eq!(
+        (copy.status, copy.variants_per_platform),
+        (CampaignStatus::Draft, 4)
+    );
+    assert_eq!(
+        app.list_variants(&copy.id).await.expect("variants").len(),
+        1
+    );
+
+    app.delete_campaign(at(9, 8), &c.id, Actor::User)
+        .await
+        .expect("delete");
+    assert_eq!(
+        app.campaign(&c.id).await.expect_err("gone").code(),
+        "not_found"
+    );
+    assert_eq!(
+        app.list_variants(&copy.id)
+            .await
+            .expect("copy keeps its own")
+            .len(),
+        1
+    );
+    let acts = actions(&app).await;
+    for a in [
+        "campaign.updated",
+        "campaign.status_changed",
+        "campaign.duplicated",
+        "campaign.deleted",
+        "variant.added",
+    ] {
+        assert!(acts.iter().any(|x| x == a), "{a} in {acts:?}");
+    }
+}
+
+#[tokio::test]
+async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let c = app
+        .create_campaign(
+            at(9, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &input("Spring", &["x", "youtube"]),
+        )
+        .await
+        .expect("create");
+    let err = app
+        .add_variant(
+            at(9, 1),
+            &c.id,
+            Platform::Tiktok,
+            &VariantText::default(),
+            Actor::User,
+        )
+        .await
+        .expect_err("not a campaign platform");
+    assert_eq!(err.fields()[0].code, "not_in_campaign");
+
+    let v = app
+        .add_variant(
+            at(9, 1),
+            &c.id,
+            Platform::X,
+            &VariantText {
+                title: Some("ignored".into()),
+                body: "Fresh bread".into(),
+            },
+            Actor::User,
+        )
+        .await
+        .expect("add");
+    assert_eq!((v.source.as_str(), v.title.as_deref()), ("manual", None));
+
+    let broken = VariantText {
+        title: None,
+        body: format!("So CHEAP! {}", "a".repeat(280)),
+    };
+    let check = app
+        .check_post(Platform::X, &broken, Some(&c.id))
+        .await
+        .expect("check");
+    let codes: Vec<&str> = check.problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["too_long", "banned_word"]);
+    let saved = app
+        .edit_variant(at(9, 2), &v.id, &broken, Actor::User)
+        .await
+        .expect("a draft may break rules");
+    assert_eq!(saved.body, broken.body);
+
+    let yt = app
+        .add_variant(
+            at(9, 3),
+            &c.id,
+            Platform::Youtube,
+            &VariantText {
+                title: Some("  Launch  ".into()),
+                body: "Watch".into(),
+            },
+            Actor::User,
+        )
+        .await
+        .expect("youtube");
+    assert_eq!(yt.title.as_deref(), Some("Launch"));
+
+    app.delete_variant(at(9, 4), &v.id, Actor::User)
+        .await
+        .expect("delete");
+    let left = app.list_variants(&c.id).await.expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        app.edit_variant(at(9, 5), &v.id, &broken, Actor::User)
+            .await
+            .expect_err("deleted")
+            .code(),
+        "not_found"
+    );
+}
+
+async fn configure(app: &App, keys: &TestKeychain, base: &str) {
+    app.save_ai_settings(
+        at(8, 30),
+        &AiSettings {
+            base_url: base.into(),
+            model: "fake-model".into(),
+            temperature: 0.6,
+            ..AiSettings::default()
+        },
+        None,
+        &keys.0,
+    )
+    .await
+    .unwrap_or_else(|e| {
+        panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}")
+    });
+}
+
+#[tokio::test]
+async fn generation_stores_variants_with_how_they_were_asked_for() {
+    let fake = FakeAi::start().await;
+    let dir = data_dir();
+    let keys = TestKeychain::new("generate");
+    let app = App::open(dir.path()).await.expect("open");
+    configure(&app, &keys, &fake.base).await;
+    let c = app
+        .create_campaign(
+            at(9, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &input("Spring", &["x", "youtube"]),
+        )
+        .await
+        .expect("create");
+
+    fake.script([Reply::Banned("cheap".into())]);
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    assert_eq!(job.status, "queued");
+    let done = app
+        .run_generation(&job.id, &keys.0, policy())
+        .await
+        .expect("run");
+    assert_eq!(done.status, "done", "{done:?}");
+    assert_eq!(done.message.as_deref(), Some("4 variant(s) written."));
+    let variants = app.list_variants(&c.id).await.expect("variants");
+    assert_eq!(variants.len(), 4);
+    for v in &variants {
+        assert_eq!(
+            (v.source.as_str(), v.model.as_deref(), v.temperature),
+            ("ai", Some("fake-model"), Some(0.6))
+        );
+        assert_eq!(v.prompt_hash.as_ref().map(String::len), Some(64));
+        assert!(!v.body.to_lowercase().contains("cheap"));
+    }
+    assert!(variants
+        .iter()
+        .filter(|v| v.platform == Platform::Youtube)
+        .all(|v| v.title.is_some()));
+    let audit = app.recent_audit(50).await.expect("audit");
+    let generated: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "variants.generated")
+        .collect();
+    assert_eq!(generated.len(), 2, "one entry per platform");
+    assert!(generated
+        .iter()
+        .all(|e| e.details.contains("prompt_hash") && e.details.contains("fake-model")));
+    assert!(
+        generated
+            .iter()
+            .any(|e| e.details.contains("\"repairs\":1")),
+        "{generated:?}"
+    );
+
+    // Regenerate one variant in place.
+    let target = variants
+        .iter()
+        .find(|v| v.platform == Platform::X)
+        .expect("x");
+    let job = app
+        .request_generation(at(9, 5), &c.id, None, Some(&target.id))
+        .await
+        .expect("queue one");
+    app.run_generation(&job.id, &keys.0, policy())
+        .await
+        .expect("run one");
+    let after = app.list_variants(&c.id).await.expect("variants");
+    assert_eq!(after.len(), 4);
+    let replaced = after.iter().find(|v| v.id == target.id).expect("same id");
+    assert_ne!(replaced.body, target.body);
+    assert!(actions(&app)
+        .await
+        .iter()
+        .any(|a| a == "variant.regenerated"));
+
+    // A refusal fails the job with the model's words.
+    fake.script([Reply::Refusal]);
+    let job = app
+        .request_generation(at(9, 6), &c.id, Some(Platform::X), None)
+        .await
+        .expect("queue");
+    let err = app
+        .run_generation(&job.id, &keys.0, policy())
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code(), "ai_refused");
+    let failed = app.generation_jobs(&c.id).await.expect("jobs");
+    assert_eq!(failed[0].status, "failed");
+    assert!(failed[0]
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("can't help")));
+}
+
+#[tokio::test]
+async fn generation_waits_offline_and_runs_when_the_endpoint_answers() {
+    let dir = data_dir();
+    let keys = TestKeychain::new("offline");
+    let app = App::open(dir.path()).await.expect("open");
+    let c = app
+        .create_campaign(
+            at(9, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &input("Offline", &["tiktok"]),
+        )
+        .await
+        .expect("create");
+
+    // Nothing configured: the request is kept, waiting.
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    let waiting = app
+        .run_generation(&job.id, &keys.0, policy())
+        .await
+        .expect("kept");
+    assert_eq!(waiting.status, "queued");
+    assert!(
+        waiting
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("no AI endpoint is configured")),
+        "{waiting:?}"
+    );
+
+    // Configured but unreachable: still waiting, with the reason.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    configure(&app, &keys, &format!("http://127.0.0.1:{port}")).await;
+    let waiting = app
+        .run_generation(&job.id, &keys.0, policy())
+        .await
+        .expect("kept");
+    assert_eq!(waiting.status, "queued");
+    assert!(
+        waiting
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("cannot reach the AI endpoint")),
+        "{waiting:?}"
+    );
+    assert!(app.list_variants(&c.id).await.expect("none").is_empty());
+
+    // A restart keeps the queue.
+    app.store().clone().close().await;
+    let app = App::open(dir.path()).await.expect("reopen");
+    let fake = FakeAi::start().await;
+    configure(&app, &keys, &fake.base).await;
+    let finished = app
+        .run_queued_generations(&keys.0, policy())
+        .await
+        .expect("run queue");
+    assert_eq!(finished.len(), 1);
+    assert_eq!(finished[0].status, "done");
+    assert_eq!(app.list_variants(&c.id).await.expect("made").len(), 2);
+}
+
+#[tokio::test]
+async fn ai_settings_are_validated_and_the_key_stays_in_the_keychain() {
+    let dir = data_dir();
+    let keys = TestKeychain::new("ai-settings");
+    let app = App::open(dir.path()).await.expect("open");
+    let err = app
+        .save_ai_settings(
+            at(9, 0),
+            &AiSettings {
+                base_url: "localhost:11434".into(),
+                model: "".into(),
+                temperature: 3.0,
+                ..AiSettings::default()
+            },
+            None,
+            &keys.0,
+        )
+        .await
+        .expect_err("bad settings");
+    let fields: Vec<&str> = err.fields().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["base_url", "model", "temperature"]);
+
+    let fake = FakeAi::start().await;
+    fake.with(|b| b.api_key = Some("sk-test-0123456789".into()));
+    let saved = app
+        .save_ai_settings(
+            at(9, 1),
+            &AiSettings {
+                base_url: fake.base.clone(),
+                model: "fake-model".into(),
+                temperature: 0.4,
+                ..AiSettings::default()
+            },
+            Some("sk-test-0123456789"),
+            &keys.0,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("needs a Secret Service: {e}"));
+    assert!(saved.has_api_key);
+    assert_eq!(
+        app.test_ai_connection(&keys.0).await.expect("models"),
+        ["fake-model", "fake-model-small"]
+    );
+    let shown = serde_json::to_string(&saved).expect("json");
+    assert!(
+        !shown.contains("sk-test"),
+        "the key never goes back to the UI"
+    );
+    app.store().clone().close().await;
+    let db = std::fs::read(crate::db_path(dir.path())).expect("db");
+    assert!(
+        !db.windows(10).any(|w| w == b"sk-test-01"),
+        "the key is not in the database"
+    );
+
+    // Removing the key: the endpoint now refuses, with its own message.
+    let app = App::open(dir.path()).await.expect("reopen");
+    app.save_ai_settings(
+        at(9, 2),
+        &AiSettings {
+            base_url: fake.base.clone(),
+            model: "fake-model".into(),
+            temperature: 0.4,
+            ..AiSettings::default()
+        },
+        Some(""),
+        &keys.0,
+    )
+    .await
+    .expect("remove key");
+    let err = app.test_ai_connection(&keys.0).await.expect_err("no key");
+    assert!(
+        err.to_string().contains("Incorrect API key provided"),
+        "{err}"
+    );
+}
