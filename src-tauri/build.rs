@@ -16,6 +16,22 @@ const COMMANDS: &[&str] = &[
     "disconnect_account",
     "list_platform_apps",
     "save_platform_app",
+    "get_campaign",
+    "update_campaign",
+    "duplicate_campaign",
+    "set_campaign_status",
+    "delete_campaign",
+    "list_variants",
+    "add_variant",
+    "edit_variant",
+    "delete_variant",
+    "check_post",
+    "generate_variants",
+    "cancel_generation",
+    "generation_jobs",
+    "ai_settings",
+    "save_ai_settings",
+    "test_ai_connection",
 ];
 
 fn main() {

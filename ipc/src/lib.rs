@@ -149,6 +149,9 @@ pub struct Campaign {
     /// How many variants to generate per platform (1-5).
     #[serde(default = "default_variants")]
     pub variants_per_platform: u8,
+    /// The statuses this campaign may move to now (the core's rule).
+    #[serde(default)]
+    pub next_statuses: Vec<CampaignStatus>,
     /// RFC 3339, UTC.
     pub created_at: String,
 }

@@ -99,6 +99,7 @@ pub fn builder_with<R: Runtime>(
                     app.handle().clone(),
                     core.clone(),
                 ));
+                tauri::async_runtime::spawn(run_queued_generations_forever(core.clone()));
             }
             Ok(())
         })
@@ -137,6 +138,32 @@ async fn refresh_tokens_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reac
                 }
             }
             Err(e) => tracing::warn!("token refresh round failed: {e}"),
+        }
+    }
+}
+
+/// Generations asked for while the AI endpoint was unreachable run when it
+/// answers again: checked every 30 s while the app runs. Jobs a crash left
+/// running are queued again first.
+async fn run_queued_generations_forever(core: reachloop::App) {
+    let keys = reachloop::secrets::OsKeychain::from_env();
+    match core.store().requeue_running_jobs(chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "requeued generations interrupted by a restart"),
+        Err(e) => tracing::warn!("cannot requeue interrupted generations: {e}"),
+    }
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match core
+            .run_queued_generations(&keys, reachloop::app::default_policy())
+            .await
+        {
+            Ok(done) if !done.is_empty() => {
+                tracing::info!(jobs = done.len(), "queued generations ran")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("queued generations: {e}"),
         }
     }
 }

@@ -536,3 +536,155 @@ async fn connect_facebook_pages_through_the_relay_and_a_deep_link() {
     shots.shot(&client, "21-facebook-pages-connected").await;
     client.close().await.expect("quit the app");
 }
+
+/// The variants of the open campaign: (platform column, text) per card.
+async fn variant_texts(client: &Client) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for column in client
+        .find_all(Locator::Css(".variant-column"))
+        .await
+        .expect("columns")
+    {
+        let platform = column.attr("id").await.expect("id").unwrap_or_default();
+        for area in column
+            .find_all(Locator::Css(".variant-card[data-id] textarea"))
+            .await
+            .expect("cards")
+        {
+            let text = area.prop("value").await.expect("value").unwrap_or_default();
+            out.push((platform.clone(), text));
+        }
+    }
+    out
+}
+
+/// Create a campaign in the real window, generate variants against the fake
+/// AI server, edit one until it breaks X's length rule and the banned list,
+/// see the live check say so, save it, and find it saved after reopening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
+    let fake = reachloop_fakes::ai::FakeAi::start().await;
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let env = [
+        ("AI_BASE_URL", fake.base.clone()),
+        ("AI_MODEL", "fake-model".to_string()),
+    ];
+    let driver = start_driver(data.path(), &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+
+    find(&client, "#campaign-name")
+        .await
+        .send_keys("Sourdough week")
+        .await
+        .expect("type name");
+    click(&client, "#platform-x").await;
+    click(&client, "#platform-youtube").await;
+    find(&client, "#campaign-banned_words")
+        .await
+        .send_keys("cheap")
+        .await
+        .expect("type banned");
+    click(&client, "#campaign-submit").await;
+    wait_for_listed(&client, "Sourdough week").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#page-campaign #generate"))
+        .await
+        .expect("the campaign opens");
+    shots.shot(&client, "30-campaign-open").await;
+
+    click(&client, "#generate").await;
+    let deadline = Instant::now() + WAIT;
+    let texts = loop {
+        let texts = variant_texts(&client).await;
+        if texts.len() >= 4 || Instant::now() > deadline {
+            break texts;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(texts.len(), 4, "two variants per platform: {texts:?}");
+    assert_eq!(
+        texts.iter().filter(|(p, _)| p == "variants-x").count(),
+        2,
+        "{texts:?}"
+    );
+    assert!(texts.iter().all(|(_, t)| !t.is_empty()));
+    let asked = fake.requests();
+    assert_eq!(asked.len(), 2, "one request per platform");
+    assert_eq!(asked[0]["response_format"]["type"], "json_schema");
+    let result = find(&client, "#generation-result")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(result.contains("4 variant(s) written"), "{result}");
+    shots.shot(&client, "31-variants-generated").await;
+
+    // Break the rules: over 280 weighted characters, with a banned word.
+    let area = find(&client, "#variants-x .variant-card[data-id] textarea").await;
+    area.clear().await.expect("clear");
+    let broken = format!("So cheap! {}", "a".repeat(280));
+    area.send_keys(&broken).await.expect("type");
+    let card = find(&client, "#variants-x .variant-card[data-id]").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = card.text().await.expect("card text");
+        if text.contains("X allows 280") && text.contains("on the brand's banned list") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the live check did not flag it: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let counter = card
+        .find(Locator::Css(".counter.over"))
+        .await
+        .expect("the counter shows over the limit")
+        .text()
+        .await
+        .expect("text");
+    assert!(counter.starts_with("290 / 280"), "{counter}");
+    let mark = card
+        .find(Locator::Css("mark.banned"))
+        .await
+        .expect("the banned word is marked")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(mark, "cheap");
+    shots.shot(&client, "32-variant-breaks-rules").await;
+
+    card.find(Locator::Css(".save-variant"))
+        .await
+        .expect("save button")
+        .click()
+        .await
+        .expect("save");
+    // Saved: reopen the campaign and find the text as typed.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    click(&client, "#campaign-back").await;
+    wait_for_listed(&client, "Sourdough week").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let texts = variant_texts(&client).await;
+        if texts.iter().any(|(p, t)| p == "variants-x" && *t == broken) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edit was not saved: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    shots.shot(&client, "33-variant-saved").await;
+    client.close().await.expect("quit the app");
+}

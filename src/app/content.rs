@@ -405,7 +405,7 @@ impl App {
             .generation_job(job_id)
             .await?
             .ok_or(crate::store::StoreError::NotFound)?;
-        if !matches!(job.status.as_str(), "queued" | "running") {
+        if job.status != "queued" {
             return Ok(job);
         }
         let config = match self.ai_config(keys).await {
@@ -432,9 +432,13 @@ impl App {
                 return Err(e);
             }
         };
-        store
-            .set_job_status(Utc::now(), job_id, "running", Some("Starting…"), true)
-            .await?;
+        if !store.claim_job(Utc::now(), job_id).await? {
+            // Another runner took it first, or it was cancelled.
+            return Ok(store
+                .generation_job(job_id)
+                .await?
+                .ok_or(crate::store::StoreError::NotFound)?);
+        }
         let result = self.generate_for_job(&job, &config, policy).await;
         super::lock(&self.job_progress).remove(job_id);
         // A cancel while running wins over the result.

@@ -62,6 +62,10 @@ impl TryFrom<Row> for Campaign {
             brand: stored.brand,
             kpis: stored.kpis,
             variants_per_platform: u8::try_from(r.variants_per_platform).unwrap_or(2),
+            next_statuses: CampaignStatus::ALL
+                .into_iter()
+                .filter(|to| crate::campaigns::can_move(status, *to))
+                .collect(),
             created_at: r.created_at,
         })
     }

@@ -199,7 +199,7 @@ impl Store {
     /// A campaign's live variants, by platform then age.
     pub async fn list_variants(&self, campaign_id: &str) -> Result<Vec<Variant>, StoreError> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "{SELECT} WHERE campaign_id = ? AND archived = 0 ORDER BY provider_id, created_at, id"
+            "{SELECT} WHERE campaign_id = ? AND archived = 0 ORDER BY provider_id, created_at, rowid"
         ))
         .bind(campaign_id)
         .fetch_all(&self.pool)
@@ -454,6 +454,22 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Takes a queued job for running; false when another runner has it
+    /// (or it was cancelled meanwhile).
+    pub async fn claim_job(&self, now: DateTime<Utc>, id: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE generation_jobs SET status = 'running', message = 'Starting…',
+                 attempts = attempts + 1, updated_at = ?
+             WHERE id = ? AND status = 'queued'",
+        )
+        .bind(time::to_db(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Jobs of a campaign that are not finished, oldest first.

@@ -1,8 +1,8 @@
 //! One typed wrapper per shell command. The only module that calls `invoke`.
 
 use reachloop_ipc::{
-    codes, Account, AppStatus, AuditEntry, Campaign, ConnectOutcome, ErrorDto, NewCampaign,
-    PageSelection, PlatformApp,
+    codes, Account, AiSettings, AppStatus, AuditEntry, Campaign, ConnectOutcome, ErrorDto,
+    GenerationJob, NewCampaign, PageSelection, PlatformApp, PostCheck, Variant, VariantText,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -148,4 +148,173 @@ pub async fn save_platform_app(
         },
     )
     .await
+}
+
+pub async fn get_campaign(id: &str) -> Result<Campaign, ErrorDto> {
+    call("get_campaign", &IdArgs { id }).await
+}
+
+#[derive(Serialize)]
+struct UpdateArgs<'a> {
+    id: &'a str,
+    input: &'a NewCampaign,
+}
+
+pub async fn update_campaign(id: &str, input: &NewCampaign) -> Result<Campaign, ErrorDto> {
+    call("update_campaign", &UpdateArgs { id, input }).await
+}
+
+pub async fn duplicate_campaign(id: &str) -> Result<Campaign, ErrorDto> {
+    call("duplicate_campaign", &IdArgs { id }).await
+}
+
+#[derive(Serialize)]
+struct StatusArgs<'a> {
+    id: &'a str,
+    status: &'a str,
+}
+
+pub async fn set_campaign_status(id: &str, status: &str) -> Result<Campaign, ErrorDto> {
+    call("set_campaign_status", &StatusArgs { id, status }).await
+}
+
+/// Deletes a campaign; answers with the remaining list.
+pub async fn delete_campaign(id: &str) -> Result<Vec<Campaign>, ErrorDto> {
+    call("delete_campaign", &IdArgs { id }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CampaignArgs<'a> {
+    campaign_id: &'a str,
+}
+
+pub async fn list_variants(campaign_id: &str) -> Result<Vec<Variant>, ErrorDto> {
+    call("list_variants", &CampaignArgs { campaign_id }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AddVariantArgs<'a> {
+    campaign_id: &'a str,
+    platform: &'a str,
+    text: &'a VariantText,
+}
+
+pub async fn add_variant(
+    campaign_id: &str,
+    platform: &str,
+    text: &VariantText,
+) -> Result<Variant, ErrorDto> {
+    call(
+        "add_variant",
+        &AddVariantArgs {
+            campaign_id,
+            platform,
+            text,
+        },
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct EditVariantArgs<'a> {
+    id: &'a str,
+    text: &'a VariantText,
+}
+
+pub async fn edit_variant(id: &str, text: &VariantText) -> Result<Variant, ErrorDto> {
+    call("edit_variant", &EditVariantArgs { id, text }).await
+}
+
+pub async fn delete_variant(id: &str) -> Result<(), ErrorDto> {
+    call("delete_variant", &IdArgs { id }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckArgs<'a> {
+    platform: &'a str,
+    text: &'a VariantText,
+    campaign_id: Option<&'a str>,
+}
+
+/// The platform's rules (and the campaign's banned words) applied to `text`.
+pub async fn check_post(
+    platform: &str,
+    text: &VariantText,
+    campaign_id: Option<&str>,
+) -> Result<PostCheck, ErrorDto> {
+    call(
+        "check_post",
+        &CheckArgs {
+            platform,
+            text,
+            campaign_id,
+        },
+    )
+    .await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerateArgs<'a> {
+    campaign_id: &'a str,
+    platform: Option<&'a str>,
+    variant_id: Option<&'a str>,
+}
+
+/// Starts generating (every platform, one platform, or one variant again).
+pub async fn generate_variants(
+    campaign_id: &str,
+    platform: Option<&str>,
+    variant_id: Option<&str>,
+) -> Result<GenerationJob, ErrorDto> {
+    call(
+        "generate_variants",
+        &GenerateArgs {
+            campaign_id,
+            platform,
+            variant_id,
+        },
+    )
+    .await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobArgs<'a> {
+    job_id: &'a str,
+}
+
+pub async fn cancel_generation(job_id: &str) -> Result<(), ErrorDto> {
+    call("cancel_generation", &JobArgs { job_id }).await
+}
+
+pub async fn generation_jobs(campaign_id: &str) -> Result<Vec<GenerationJob>, ErrorDto> {
+    call("generation_jobs", &CampaignArgs { campaign_id }).await
+}
+
+pub async fn ai_settings() -> Result<AiSettings, ErrorDto> {
+    call("ai_settings", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveAiArgs<'a> {
+    settings: &'a AiSettings,
+    api_key: Option<&'a str>,
+}
+
+/// Saves Settings → AI; the key (when given) goes to the OS keychain.
+pub async fn save_ai_settings(
+    settings: &AiSettings,
+    api_key: Option<&str>,
+) -> Result<AiSettings, ErrorDto> {
+    call("save_ai_settings", &SaveAiArgs { settings, api_key }).await
+}
+
+/// The models the endpoint offers, or its exact error.
+pub async fn test_ai_connection() -> Result<Vec<String>, ErrorDto> {
+    call("test_ai_connection", &NoArgs {}).await
 }

@@ -3,7 +3,10 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use reachloop_ipc::{ErrorDto, FieldError, Goal, NewCampaign, Platform};
+use reachloop_ipc::{
+    BrandConstraints, Campaign, ErrorDto, FieldError, Goal, Kpi, LengthPreference, MediaPreference,
+    NewCampaign, Platform,
+};
 use yew::Reducible;
 
 /// The pages in the navigation, in order.
@@ -62,6 +65,14 @@ pub struct CampaignForm {
     pub prompt: String,
     pub platforms: BTreeSet<Platform>,
     pub goal: Goal,
+    pub tone: String,
+    /// Banned words as typed: one per line or comma-separated.
+    pub banned: String,
+    pub length: LengthPreference,
+    pub media: MediaPreference,
+    pub variants: u8,
+    /// KPI rows as typed: (metric, target).
+    pub kpis: Vec<(String, String)>,
     pub errors: Vec<FieldError>,
     /// An error not tied to a field (storage, internal).
     pub failure: Option<String>,
@@ -77,6 +88,12 @@ impl Default for CampaignForm {
             prompt: String::new(),
             platforms: BTreeSet::new(),
             goal: Goal::Reach,
+            tone: String::new(),
+            banned: String::new(),
+            length: LengthPreference::Any,
+            media: MediaPreference::Any,
+            variants: 2,
+            kpis: Vec::new(),
             errors: Vec::new(),
             failure: None,
             submitting: false,
@@ -90,6 +107,15 @@ pub enum FormAction {
     SetPrompt(String),
     TogglePlatform(Platform),
     SetGoal(Goal),
+    SetTone(String),
+    SetBanned(String),
+    SetLength(LengthPreference),
+    SetMedia(MediaPreference),
+    SetVariants(u8),
+    AddKpi,
+    SetKpiMetric(usize, String),
+    SetKpiTarget(usize, String),
+    RemoveKpi(usize),
     Submit,
     Failed(ErrorDto),
     Saved,
@@ -107,7 +133,44 @@ impl CampaignForm {
                 .map(|p| p.as_str().to_string())
                 .collect(),
             goal: self.goal.as_str().to_string(),
-            ..Default::default()
+            brand: BrandConstraints {
+                tone: self.tone.clone(),
+                banned_words: split_banned(&self.banned),
+                length: self.length,
+                media: self.media,
+            },
+            kpis: self
+                .kpis
+                .iter()
+                .filter(|(_, t)| !t.trim().is_empty())
+                .map(|(metric, target)| Kpi {
+                    metric: metric.clone(),
+                    // Not a number: the core explains ("must be a number above 0").
+                    target: target.trim().parse().unwrap_or(-1.0),
+                })
+                .collect(),
+            variants_per_platform: Some(self.variants),
+        }
+    }
+
+    /// The form filled in from a saved campaign, for editing.
+    pub fn from_campaign(c: &Campaign) -> CampaignForm {
+        CampaignForm {
+            name: c.name.clone(),
+            prompt: c.prompt.clone(),
+            platforms: c.platforms.iter().copied().collect(),
+            goal: c.goal,
+            tone: c.brand.tone.clone(),
+            banned: c.brand.banned_words.join("\n"),
+            length: c.brand.length,
+            media: c.brand.media,
+            variants: c.variants_per_platform,
+            kpis: c
+                .kpis
+                .iter()
+                .map(|k| (k.metric.clone(), k.target.to_string()))
+                .collect(),
+            ..CampaignForm::default()
         }
     }
 
@@ -148,6 +211,45 @@ impl Reducible for CampaignForm {
                 next.goal = g;
                 next.clear("goal");
             }
+            FormAction::SetTone(v) => {
+                next.tone = v;
+                next.clear("tone");
+            }
+            FormAction::SetBanned(v) => {
+                next.banned = v;
+                next.clear("banned_words");
+            }
+            FormAction::SetLength(v) => next.length = v,
+            FormAction::SetMedia(v) => next.media = v,
+            FormAction::SetVariants(v) => {
+                next.variants = v;
+                next.clear("variants_per_platform");
+            }
+            FormAction::AddKpi => {
+                let unused = KPI_METRICS
+                    .iter()
+                    .find(|m| !next.kpis.iter().any(|(k, _)| k == *m))
+                    .unwrap_or(&KPI_METRICS[0]);
+                next.kpis.push((unused.to_string(), String::new()));
+            }
+            FormAction::SetKpiMetric(i, m) => {
+                if let Some(row) = next.kpis.get_mut(i) {
+                    row.0 = m;
+                }
+                next.clear("kpis");
+            }
+            FormAction::SetKpiTarget(i, t) => {
+                if let Some(row) = next.kpis.get_mut(i) {
+                    row.1 = t;
+                }
+                next.clear("kpis");
+            }
+            FormAction::RemoveKpi(i) => {
+                if i < next.kpis.len() {
+                    next.kpis.remove(i);
+                }
+                next.clear("kpis");
+            }
             FormAction::Submit => {
                 next.submitting = true;
                 next.failure = None;
@@ -170,6 +272,47 @@ impl Reducible for CampaignForm {
         }
         Rc::new(next)
     }
+}
+
+/// The metrics a KPI row offers (the core has the same list and decides).
+pub const KPI_METRICS: [&str; 7] = [
+    "impressions",
+    "likes",
+    "comments",
+    "shares",
+    "clicks",
+    "engagement_rate",
+    "ctr",
+];
+
+/// Banned words typed one per line or separated by commas.
+pub fn split_banned(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Splits `text` into (piece, highlighted) runs by character `spans`
+/// (start, end), for marking banned words. Overlapping or out-of-range
+/// spans are clamped, never a panic.
+pub fn highlight(text: &str, spans: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut marks = vec![false; chars.len()];
+    for &(start, end) in spans {
+        for m in marks.iter_mut().take(end.min(chars.len())).skip(start) {
+            *m = true;
+        }
+    }
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    for (c, m) in chars.into_iter().zip(marks) {
+        match runs.last_mut() {
+            Some((s, mark)) if *mark == m => s.push(c),
+            _ => runs.push((c.to_string(), m)),
+        }
+    }
+    runs
 }
 
 /// "in 1 h 35 min", "in 3 days", "expired": how long until `expires_ms`
@@ -283,6 +426,58 @@ mod tests {
             "the goal choice is kept for the next campaign"
         );
         assert!(form.failure.is_none() && !form.submitting);
+    }
+
+    #[test]
+    fn brand_fields_and_kpis_reach_the_input() {
+        let form = apply(
+            CampaignForm::default(),
+            vec![
+                FormAction::SetBanned("cheap, free money\n\n  deal ".into()),
+                FormAction::SetVariants(4),
+                FormAction::AddKpi,
+                FormAction::SetKpiTarget(0, "5000".into()),
+                FormAction::AddKpi,
+                FormAction::SetKpiMetric(1, "ctr".into()),
+                FormAction::SetKpiTarget(1, "lots".into()),
+                FormAction::AddKpi,
+            ],
+        );
+        let input = form.to_input();
+        assert_eq!(input.brand.banned_words, ["cheap", "free money", "deal"]);
+        assert_eq!(input.variants_per_platform, Some(4));
+        assert_eq!(input.kpis.len(), 2, "an empty row is left out");
+        assert_eq!(
+            (input.kpis[0].metric.as_str(), input.kpis[0].target),
+            ("impressions", 5000.0)
+        );
+        assert_eq!(
+            input.kpis[1].target, -1.0,
+            "not a number: the core explains"
+        );
+        let form = apply(
+            form,
+            vec![FormAction::RemoveKpi(0), FormAction::RemoveKpi(9)],
+        );
+        assert_eq!(form.kpis.len(), 2);
+    }
+
+    #[test]
+    fn highlights_split_text_into_marked_runs() {
+        assert_eq!(
+            highlight("so cheap!", &[(3, 8)]),
+            vec![
+                ("so ".to_string(), false),
+                ("cheap".to_string(), true),
+                ("!".to_string(), false)
+            ]
+        );
+        assert_eq!(
+            highlight("é日本", &[(1, 99)]),
+            vec![("é".to_string(), false), ("日本".to_string(), true)]
+        );
+        assert_eq!(highlight("", &[(0, 3)]), Vec::<(String, bool)>::new());
+        assert_eq!(highlight("ab", &[(5, 1)]), vec![("ab".to_string(), false)]);
     }
 
     #[test]

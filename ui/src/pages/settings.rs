@@ -1,6 +1,6 @@
 //! App settings: publishing pause, version and where the data lives.
 
-use reachloop_ipc::{AppStatus, PlatformApp};
+use reachloop_ipc::{AiSettings, AppStatus, PlatformApp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -51,6 +51,7 @@ pub fn settings_page() -> Html {
                     </label>
                     <p class="hint">{ "While paused, nothing is posted; scheduled posts wait until you resume." }</p>
                 </div>
+                <AiForm />
                 <PlatformApps />
                 <dl class="facts">
                     <dt>{ "Version" }</dt><dd>{ &s.version }</dd>
@@ -193,6 +194,180 @@ fn app_form(props: &AppFormProps) -> Html {
             if let Some(e) = &*error { <p class="field-error" role="alert">{ e }</p> }
             if *saved { <p class="hint" role="status">{ "Saved." }</p> }
             <button type="submit" class="secondary" disabled={app.from_env}>{ "Save" }</button>
+        </form>
+    }
+}
+
+/// Settings → AI: the OpenAI-compatible endpoint, the model, the
+/// temperature and the API key (kept in the OS keychain), with Test
+/// connection showing the models offered or the exact error.
+#[function_component(AiForm)]
+fn ai_form() -> Html {
+    let settings = use_state(|| None::<AiSettings>);
+    let base = use_state(String::new);
+    let model = use_state(String::new);
+    let temperature = use_state(|| "0.8".to_string());
+    let key_ref = use_node_ref();
+    let errors = use_state(Vec::<reachloop_ipc::FieldError>::new);
+    let note = use_state(|| None::<Result<String, String>>);
+    let models = use_state(Vec::<String>::new);
+    {
+        let (settings, base, model, temperature) = (
+            settings.clone(),
+            base.clone(),
+            model.clone(),
+            temperature.clone(),
+        );
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(s) = services::ai_settings().await {
+                    base.set(s.base_url.clone());
+                    model.set(s.model.clone());
+                    temperature.set(s.temperature.to_string());
+                    settings.set(Some(s));
+                }
+            });
+        });
+    }
+    let input = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let onsubmit = {
+        let (settings, base, model, temperature, key_ref, errors, note) = (
+            settings.clone(),
+            base.clone(),
+            model.clone(),
+            temperature.clone(),
+            key_ref.clone(),
+            errors.clone(),
+            note.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let input = AiSettings {
+                base_url: (*base).clone(),
+                model: (*model).clone(),
+                // Not a number: the core explains the range.
+                temperature: temperature.trim().parse().unwrap_or(-1.0),
+                ..AiSettings::default()
+            };
+            let key_input = key_ref.cast::<HtmlInputElement>();
+            let key = key_input
+                .as_ref()
+                .map(|i| i.value())
+                .filter(|k| !k.is_empty());
+            let (settings, errors, note) = (settings.clone(), errors.clone(), note.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::save_ai_settings(&input, key.as_deref()).await {
+                    Ok(s) => {
+                        if let Some(i) = key_input {
+                            i.set_value("");
+                        }
+                        errors.set(Vec::new());
+                        note.set(Some(Ok("Saved.".into())));
+                        settings.set(Some(s));
+                    }
+                    Err(e) if !e.fields.is_empty() => errors.set(e.fields),
+                    Err(e) => note.set(Some(Err(e.message))),
+                }
+            });
+        })
+    };
+    let test = {
+        let (note, models) = (note.clone(), models.clone());
+        Callback::from(move |_| {
+            let (note, models) = (note.clone(), models.clone());
+            note.set(Some(Ok("Testing…".into())));
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::test_ai_connection().await {
+                    Ok(list) => {
+                        note.set(Some(Ok(if list.is_empty() {
+                            "Connected; the endpoint lists no models.".to_string()
+                        } else {
+                            format!("Connected. Models: {}", list.join(", "))
+                        })));
+                        models.set(list);
+                    }
+                    Err(e) => note.set(Some(Err(e.message))),
+                }
+            });
+        })
+    };
+    let forget_key = {
+        let (settings, note) = (settings.clone(), note.clone());
+        Callback::from(move |_| {
+            let Some(current) = (*settings).clone() else {
+                return;
+            };
+            let (settings, note) = (settings.clone(), note.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::save_ai_settings(&current, Some("")).await {
+                    Ok(s) => {
+                        note.set(Some(Ok("API key removed from the keychain.".into())));
+                        settings.set(Some(s));
+                    }
+                    Err(e) => note.set(Some(Err(e.message))),
+                }
+            });
+        })
+    };
+    let error_for = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| html! { <p class="field-error" role="alert">{ &e.message }</p> })
+            .unwrap_or_default()
+    };
+    let from_env = settings
+        .as_ref()
+        .map(|s| s.from_env.clone())
+        .unwrap_or_default();
+    let has_key = settings.as_ref().is_some_and(|s| s.has_api_key);
+    html! {
+        <form class="card" id="ai-settings" {onsubmit}>
+            <h2>{ "AI" }</h2>
+            <p class="hint">{ "Any OpenAI-compatible endpoint: Ollama (http://127.0.0.1:11434), vLLM, llama.cpp server or a hosted service. Leave the address empty to write variants by hand; generations asked for while the endpoint is unreachable wait and run when it answers." }</p>
+            if !from_env.is_empty() {
+                <p class="hint">{ format!("Set by the environment (overrides these): {}", from_env.join(", ")) }</p>
+            }
+            <div class="field">
+                <label for="ai-base-url">{ "Endpoint address" }</label>
+                <input type="url" id="ai-base-url" value={(*base).clone()} oninput={input(&base)} placeholder="http://127.0.0.1:11434" autocomplete="off" />
+                { error_for("base_url") }
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="ai-model">{ "Model" }</label>
+                    <input type="text" id="ai-model" list="ai-models" value={(*model).clone()} oninput={input(&model)} autocomplete="off" />
+                    <datalist id="ai-models">{ for models.iter().map(|m| html! { <option value={m.clone()} /> }) }</datalist>
+                    { error_for("model") }
+                </div>
+                <div class="field">
+                    <label for="ai-temperature">{ "Temperature (0-2)" }</label>
+                    <input type="text" inputmode="decimal" id="ai-temperature" value={(*temperature).clone()} oninput={input(&temperature)} />
+                    { error_for("temperature") }
+                </div>
+            </div>
+            <div class="field">
+                <label for="ai-api-key">{ "API key" }</label>
+                <input type="password" id="ai-api-key" ref={key_ref} autocomplete="off"
+                    placeholder={if has_key { "saved in the keychain; type to replace" } else { "none (local servers need none)" }} />
+                if has_key {
+                    <button type="button" class="link" id="ai-forget-key" onclick={forget_key}>{ "Remove the saved key" }</button>
+                }
+            </div>
+            { match &*note {
+                Some(Ok(m)) => html! { <p class="hint" id="ai-note" role="status">{ m }</p> },
+                Some(Err(m)) => html! { <p class="error" id="ai-note" role="alert">{ m }</p> },
+                None => html! {},
+            } }
+            <div class="actions">
+                <button type="submit" class="secondary" id="ai-save">{ "Save" }</button>
+                <button type="button" class="secondary" id="ai-test" onclick={test}>{ "Test connection" }</button>
+            </div>
         </form>
     }
 }
