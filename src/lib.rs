@@ -8,6 +8,7 @@ pub mod app;
 pub mod campaigns;
 pub mod error;
 pub mod generate;
+pub mod media;
 pub mod oauth;
 pub mod paths;
 pub mod rules;

@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use reachloop_ipc::{Platform, PostCheck, PostProblem};
+use reachloop_ipc::{Attachment, MediaKind, Platform, PostCheck, PostProblem};
 use twitter_text_config::Configuration;
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
@@ -224,6 +224,199 @@ fn plain_weighted_length(text: &str) -> usize {
         })
         .sum::<usize>()
         / scale
+}
+
+const MB: u64 = 1024 * 1024;
+
+/// Checks a variant's attached media against its platform's rules
+/// (reference/platforms/*.md): which kinds and how many, sizes, durations,
+/// picture sizes and aspect ratios. Problems are on the field `media`.
+pub fn check_media(platform: Platform, media: &[Attachment]) -> Vec<PostProblem> {
+    let mut problems = Vec::new();
+    let mut add =
+        |code: &str, message: String| problems.push(problem(code, "media", message, None));
+    let count = |k: MediaKind| media.iter().filter(|m| m.kind == k).count();
+    let (images, videos, gifs) = (
+        count(MediaKind::Image),
+        count(MediaKind::Video),
+        count(MediaKind::Gif),
+    );
+    let secs = |m: &Attachment| m.duration_ms.map(|d| d as f64 / 1000.0);
+    let name = |m: &Attachment| m.file_name.clone();
+    match platform {
+        Platform::X => {
+            if videos + gifs > 0 && media.len() > 1 {
+                add(
+                    "mixed_media",
+                    "X takes up to 4 images, or 1 video, or 1 GIF per post, not a mix.".into(),
+                );
+            } else if images > 4 {
+                add(
+                    "too_many_media",
+                    format!("X takes up to 4 images per post; this has {images}."),
+                );
+            }
+            for m in media {
+                let limit = match m.kind {
+                    MediaKind::Gif => 15 * MB,
+                    MediaKind::Video => 512 * MB,
+                    _ => 5 * MB,
+                };
+                if m.bytes > limit {
+                    add(
+                        "media_too_large",
+                        format!(
+                            "{} is {}; X takes {} at most for this kind.",
+                            name(m),
+                            size(m.bytes),
+                            size(limit)
+                        ),
+                    );
+                }
+                if let Some(s) = secs(m).filter(|_| m.kind == MediaKind::Video) {
+                    if !(0.5..=140.0).contains(&s) {
+                        add(
+                            "media_duration",
+                            format!("{} runs {s:.1} s; X takes videos of 0.5 to 140 s.", name(m)),
+                        );
+                    }
+                }
+            }
+        }
+        Platform::Youtube | Platform::Tiktok => {
+            let label = platform.label();
+            if videos == 0 {
+                add(
+                    "video_required",
+                    format!("{label} posts need a video; attach one."),
+                );
+            }
+            if media.len() > 1 || images + gifs > 0 {
+                add(
+                    "too_many_media",
+                    format!("{label} posts are one video and nothing else."),
+                );
+            }
+            if platform == Platform::Tiktok {
+                for m in media.iter().filter(|m| m.kind == MediaKind::Video) {
+                    if let Some(s) = secs(m) {
+                        if !(3.0..=600.0).contains(&s) {
+                            add(
+                                "media_duration",
+                                format!(
+                                    "{} runs {s:.1} s; TikTok takes videos of 3 s to 10 min.",
+                                    name(m)
+                                ),
+                            );
+                        }
+                    }
+                    if let (Some(w), Some(h)) = (m.width, m.height) {
+                        if !(360..=4096).contains(&w) || !(360..=4096).contains(&h) {
+                            add(
+                                "media_dimensions",
+                                format!(
+                                    "{} is {w}x{h}; TikTok takes 360 to 4096 pixels a side.",
+                                    name(m)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Platform::Instagram => {
+            if media.is_empty() {
+                add(
+                    "media_required",
+                    "Instagram posts need an image or a video; attach one.".into(),
+                );
+            } else if media.len() > 10 {
+                add(
+                    "too_many_media",
+                    "An Instagram carousel holds at most 10 items.".into(),
+                );
+            }
+            if gifs > 0 {
+                add(
+                    "unsupported_media",
+                    "Instagram does not take GIFs; use a JPEG image or a video.".into(),
+                );
+            }
+            for m in media {
+                match m.kind {
+                    MediaKind::Image => {
+                        if m.mime != "image/jpeg" {
+                            add(
+                                "unsupported_media",
+                                format!(
+                                    "{} is {}; Instagram publishing takes JPEG images.",
+                                    name(m),
+                                    m.mime
+                                ),
+                            );
+                        }
+                        if m.bytes > 8 * MB {
+                            add(
+                                "media_too_large",
+                                format!(
+                                    "{} is {}; Instagram takes images up to 8 MB.",
+                                    name(m),
+                                    size(m.bytes)
+                                ),
+                            );
+                        }
+                        if let (Some(w), Some(h)) = (m.width, m.height) {
+                            let ratio = f64::from(w) / f64::from(h.max(1));
+                            if !(0.8..=1.91).contains(&ratio) {
+                                add("aspect_ratio", format!("{} is {w}x{h} ({ratio:.2}:1); Instagram takes 4:5 to 1.91:1.", name(m)));
+                            }
+                        }
+                    }
+                    MediaKind::Video => {
+                        if m.bytes > 300 * MB {
+                            add(
+                                "media_too_large",
+                                format!(
+                                    "{} is {}; Instagram takes videos up to 300 MB.",
+                                    name(m),
+                                    size(m.bytes)
+                                ),
+                            );
+                        }
+                        if let Some(s) = secs(m) {
+                            if !(3.0..=900.0).contains(&s) {
+                                add(
+                                    "media_duration",
+                                    format!(
+                                        "{} runs {s:.1} s; Instagram takes reels of 3 s to 15 min.",
+                                        name(m)
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Platform::Facebook | Platform::Sandbox => {
+            if videos > 1 || (videos == 1 && media.len() > 1) {
+                add(
+                    "mixed_media",
+                    "A Facebook post takes one video, or images.".into(),
+                );
+            }
+        }
+    }
+    problems
+}
+
+fn size(bytes: u64) -> String {
+    if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 fn problem(code: &str, field: &str, message: String, span: Option<(usize, usize)>) -> PostProblem {
@@ -484,6 +677,121 @@ mod tests {
             banned: &[],
         });
         assert!(fb.valid, "{:?}", fb.problems);
+    }
+
+    fn media(
+        kind: MediaKind,
+        mime: &str,
+        bytes: u64,
+        dims: (u32, u32),
+        ms: Option<u64>,
+    ) -> Attachment {
+        Attachment {
+            sha256: "0".repeat(64),
+            kind,
+            mime: mime.into(),
+            bytes,
+            width: Some(dims.0),
+            height: Some(dims.1),
+            duration_ms: ms,
+            container: None,
+            file_name: "f".into(),
+        }
+    }
+
+    #[test]
+    fn media_follows_each_platforms_rules() {
+        let jpg = media(MediaKind::Image, "image/jpeg", 200_000, (1080, 1350), None);
+        let png = media(MediaKind::Image, "image/png", 200_000, (1080, 1080), None);
+        let video = media(
+            MediaKind::Video,
+            "video/mp4",
+            5 * MB,
+            (1080, 1920),
+            Some(30_000),
+        );
+        let gif = media(MediaKind::Gif, "image/gif", 2 * MB, (480, 270), None);
+        let codes = |p: Platform, m: &[Attachment]| -> Vec<String> {
+            check_media(p, m).into_iter().map(|p| p.code).collect()
+        };
+        assert!(codes(
+            Platform::X,
+            &[jpg.clone(), jpg.clone(), jpg.clone(), jpg.clone()]
+        )
+        .is_empty());
+        assert_eq!(
+            codes(Platform::X, &vec![jpg.clone(); 5]),
+            ["too_many_media"]
+        );
+        assert_eq!(
+            codes(Platform::X, &[video.clone(), jpg.clone()]),
+            ["mixed_media"]
+        );
+        assert!(codes(Platform::X, &[gif.clone()]).is_empty());
+        assert_eq!(
+            codes(
+                Platform::X,
+                &[media(MediaKind::Image, "image/png", 6 * MB, (10, 10), None)]
+            ),
+            ["media_too_large"]
+        );
+        assert_eq!(
+            codes(
+                Platform::X,
+                &[media(
+                    MediaKind::Video,
+                    "video/mp4",
+                    MB,
+                    (720, 720),
+                    Some(200_000)
+                )]
+            ),
+            ["media_duration"]
+        );
+        assert!(
+            codes(Platform::X, &[]).is_empty(),
+            "text-only posts are fine on X"
+        );
+
+        assert_eq!(codes(Platform::Youtube, &[]), ["video_required"]);
+        assert!(codes(Platform::Youtube, &[video.clone()]).is_empty());
+        assert_eq!(
+            codes(Platform::Tiktok, &[jpg.clone()]),
+            ["video_required", "too_many_media"]
+        );
+        assert_eq!(
+            codes(
+                Platform::Tiktok,
+                &[media(
+                    MediaKind::Video,
+                    "video/mp4",
+                    MB,
+                    (320, 240),
+                    Some(2_000)
+                )]
+            ),
+            ["media_duration", "media_dimensions"]
+        );
+
+        assert_eq!(codes(Platform::Instagram, &[]), ["media_required"]);
+        assert!(codes(Platform::Instagram, &[jpg.clone()]).is_empty());
+        assert!(codes(Platform::Instagram, &[video]).is_empty());
+        assert_eq!(codes(Platform::Instagram, &[png]), ["unsupported_media"]);
+        assert_eq!(codes(Platform::Instagram, &[gif]), ["unsupported_media"]);
+        assert_eq!(
+            codes(
+                Platform::Instagram,
+                &[media(
+                    MediaKind::Image,
+                    "image/jpeg",
+                    MB,
+                    (1080, 1920),
+                    None
+                )]
+            ),
+            ["aspect_ratio"]
+        );
+        assert!(check_media(Platform::Instagram, &[jpg])[..].is_empty());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::ai::{self, AiConfig, AiError, Format, RetryPolicy};
 use crate::generate::{self, Brief, Progress};
 use crate::secrets::{KeyStore, OsKeychain};
 use crate::store::{Actor, NewVariant, Provenance};
-use crate::{campaigns, rules, Error};
+use crate::{campaigns, media, rules, Error};
 
 /// The keychain entry holding the AI endpoint's API key.
 pub const AI_KEY_ENTRY: &str = "ai-api-key";
@@ -107,23 +107,164 @@ impl App {
 
     /// Checks a post against its platform's rules and, with a campaign,
     /// that campaign's banned words: the same function the generator, the
-    /// publisher and `reachloop-cli post check` use.
+    /// publisher and `reachloop-cli post check` use. With a variant, its
+    /// attached media are checked too.
     pub async fn check_post(
         &self,
         platform: Platform,
         text: &VariantText,
         campaign_id: Option<&str>,
+        variant_id: Option<&str>,
     ) -> Result<PostCheck, Error> {
         let banned = match campaign_id {
             Some(id) => self.campaign(id).await?.brand.banned_words,
             None => Vec::new(),
         };
-        Ok(rules::check(&rules::Post {
+        let mut check = rules::check(&rules::Post {
             platform,
             body: &text.body,
             title: text.title.as_deref(),
             banned: &banned,
-        }))
+        });
+        if let Some(id) = variant_id {
+            if let Some(v) = self.store().variant(id).await? {
+                check
+                    .problems
+                    .extend(rules::check_media(platform, &v.attachments));
+                check.valid = check.problems.is_empty();
+            }
+        }
+        Ok(check)
+    }
+
+    /// Where attached media are kept.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        self.data_dir().join("media")
+    }
+
+    /// Attaches the file at `path` to a variant: the app keeps its own
+    /// content-addressed copy; the file's real type, size, dimensions and
+    /// (video) duration come from its bytes.
+    pub async fn attach_media(
+        &self,
+        now: DateTime<Utc>,
+        variant_id: &str,
+        path: &std::path::Path,
+        actor: Actor,
+    ) -> Result<Variant, Error> {
+        let variant = self
+            .store()
+            .variant(variant_id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "the file".into());
+        let dir = self.media_dir();
+        let source = path.to_path_buf();
+        let attachment = tokio::task::spawn_blocking(move || media::import(&dir, &source, &name))
+            .await
+            .map_err(|e| Error::Media(format!("reading the file stopped: {e}")))?
+            .map_err(|e| Error::Media(e.to_string()))?;
+        let mut attachments = variant.attachments.clone();
+        if !attachments.iter().any(|a| a.sha256 == attachment.sha256) {
+            attachments.push(attachment);
+        }
+        Ok(self
+            .store()
+            .set_attachments(
+                now,
+                variant_id,
+                actor,
+                &attachments,
+                "variant.media_attached",
+            )
+            .await?)
+    }
+
+    /// Attaches dropped bytes (drag and drop hands the window bytes, not a path).
+    pub async fn attach_media_bytes(
+        &self,
+        now: DateTime<Utc>,
+        variant_id: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        actor: Actor,
+    ) -> Result<Variant, Error> {
+        let dir = self.media_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::Media(format!("cannot create {}: {e}", dir.display())))?;
+        let name: String = std::path::Path::new(file_name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "dropped file".into());
+        let temp = tempfile::Builder::new()
+            .prefix(".drop-")
+            .tempdir_in(&dir)
+            .map_err(|e| Error::Media(format!("cannot stage the dropped file: {e}")))?;
+        let path = temp.path().join(&name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| Error::Media(format!("cannot stage the dropped file: {e}")))?;
+        self.attach_media(now, variant_id, &path, actor).await
+    }
+
+    /// Removes one attachment from a variant (the stored copy stays for
+    /// other variants that use it).
+    pub async fn detach_media(
+        &self,
+        now: DateTime<Utc>,
+        variant_id: &str,
+        sha256: &str,
+        actor: Actor,
+    ) -> Result<Variant, Error> {
+        let variant = self
+            .store()
+            .variant(variant_id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?;
+        let attachments: Vec<_> = variant
+            .attachments
+            .into_iter()
+            .filter(|a| a.sha256 != sha256)
+            .collect();
+        Ok(self
+            .store()
+            .set_attachments(
+                now,
+                variant_id,
+                actor,
+                &attachments,
+                "variant.media_detached",
+            )
+            .await?)
+    }
+
+    /// A `data:` URL of a stored image, for the grid's thumbnail; `None`
+    /// for video (no decoder here) or an image over 10 MB.
+    pub fn media_preview(&self, sha256: &str, mime: &str) -> Result<Option<String>, Error> {
+        use base64::Engine;
+        if !sha256.chars().all(|c| c.is_ascii_hexdigit()) || sha256.len() != 64 {
+            return Err(Error::Media("not a media reference".into()));
+        }
+        if !mime.starts_with("image/") {
+            return Ok(None);
+        }
+        let path = media::stored_path(&self.media_dir(), sha256, media::extension_of(mime));
+        let meta = std::fs::metadata(&path).map_err(|e| {
+            Error::Media(format!(
+                "the stored copy is missing ({e}); attach the file again"
+            ))
+        })?;
+        if meta.len() > 10 * 1024 * 1024 {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Error::Media(format!("cannot read the stored copy: {e}")))?;
+        Ok(Some(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )))
     }
 
     /// Adds a hand-written variant (works offline).

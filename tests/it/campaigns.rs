@@ -208,7 +208,7 @@ async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
         body: format!("So CHEAP! {}", "a".repeat(280)),
     };
     let check = app
-        .check_post(Platform::X, &broken, Some(&c.id))
+        .check_post(Platform::X, &broken, Some(&c.id), None)
         .await
         .expect("check");
     let codes: Vec<&str> = check.problems.iter().map(|p| p.code.as_str()).collect();

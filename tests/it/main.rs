@@ -4,6 +4,7 @@
 mod campaigns;
 mod cli;
 mod generate;
+mod media;
 mod meta;
 mod oauth;
 mod relay;
