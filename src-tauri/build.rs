@@ -32,6 +32,10 @@ const COMMANDS: &[&str] = &[
     "ai_settings",
     "save_ai_settings",
     "test_ai_connection",
+    "pick_media",
+    "attach_dropped_media",
+    "detach_media",
+    "media_preview",
 ];
 
 fn main() {

@@ -35,7 +35,9 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main_window(app)
         }))
-        .plugin(tauri_plugin_deep_link::init());
+        .plugin(tauri_plugin_deep_link::init())
+        // File dialogs, opened from Rust only (the window has no dialog permission).
+        .plugin(tauri_plugin_dialog::init());
     let options = ShellOptions {
         tray: true,
         deep_links: true,

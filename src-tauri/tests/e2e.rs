@@ -686,5 +686,58 @@ async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     shots.shot(&client, "33-variant-saved").await;
+
+    // YouTube needs a video: the check says so until one is attached.
+    let yt = find(&client, "#variants-youtube .variant-card[data-id]").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = yt.text().await.expect("card text");
+        if text.contains("YouTube posts need a video") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no media check: {text}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
+    // Drop an image on the second X variant (the webview gets the bytes,
+    // as from a file manager): its thumbnail appears, read from the bytes.
+    const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+    let dropped = client
+        .execute(
+            "const [b64, name] = arguments;
+             const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+             const dt = new DataTransfer();
+             dt.items.add(new File([bytes], name));
+             const cards = document.querySelectorAll('#variants-x .variant-card[data-id]');
+             const target = cards[cards.length - 1];
+             target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+             return target.getAttribute('data-id');",
+            vec![json!(PNG_1X1), json!("pixel.png")],
+        )
+        .await
+        .expect("drop a file");
+    let target = dropped.as_str().expect("the card's id").to_string();
+    let css = format!(".variant-card[data-id='{target}'] .attachment img.thumb");
+    let thumb = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&css))
+        .await
+        .expect("a thumbnail appears");
+    let src = thumb.attr("src").await.expect("src").unwrap_or_default();
+    assert!(src.starts_with("data:image/png;base64,"), "{src}");
+    let caption = find(
+        &client,
+        &format!(".variant-card[data-id='{target}'] .attachment figcaption"),
+    )
+    .await
+    .text()
+    .await
+    .expect("caption");
+    assert!(
+        caption.contains("pixel.png") && caption.contains("image/png") && caption.contains("1x1"),
+        "{caption}"
+    );
+    shots.shot(&client, "34-media-dropped").await;
     client.close().await.expect("quit the app");
 }

@@ -12,6 +12,35 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// `invoke` with a binary body and request headers.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn invoke_with(cmd: &str, body: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Sends `body` as the raw request body, with `headers`.
+async fn call_raw<R: DeserializeOwned>(
+    cmd: &str,
+    body: js_sys::Uint8Array,
+    headers: &[(&str, String)],
+) -> Result<R, ErrorDto> {
+    let header_map = js_sys::Object::new();
+    for (k, v) in headers {
+        js_sys::Reflect::set(&header_map, &JsValue::from_str(k), &JsValue::from_str(v))
+            .map_err(|_| internal("cannot set a request header".into()))?;
+    }
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &JsValue::from_str("headers"), &header_map)
+        .map_err(|_| internal("cannot set the request headers".into()))?;
+    match invoke_with(cmd, body.into(), options.into()).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| internal(format!("unexpected answer from {cmd}: {e}"))),
+        Err(err) => Err(
+            serde_wasm_bindgen::from_value::<ErrorDto>(err.clone()).unwrap_or_else(|_| {
+                internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
+            }),
+        ),
+    }
 }
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, ErrorDto> {
@@ -237,13 +266,16 @@ struct CheckArgs<'a> {
     platform: &'a str,
     text: &'a VariantText,
     campaign_id: Option<&'a str>,
+    variant_id: Option<&'a str>,
 }
 
-/// The platform's rules (and the campaign's banned words) applied to `text`.
+/// The platform's rules (and the campaign's banned words, and the variant's
+/// media) applied to `text`.
 pub async fn check_post(
     platform: &str,
     text: &VariantText,
     campaign_id: Option<&str>,
+    variant_id: Option<&str>,
 ) -> Result<PostCheck, ErrorDto> {
     call(
         "check_post",
@@ -251,6 +283,7 @@ pub async fn check_post(
             platform,
             text,
             campaign_id,
+            variant_id,
         },
     )
     .await
@@ -317,4 +350,55 @@ pub async fn save_ai_settings(
 /// The models the endpoint offers, or its exact error.
 pub async fn test_ai_connection() -> Result<Vec<String>, ErrorDto> {
     call("test_ai_connection", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VariantArgs<'a> {
+    variant_id: &'a str,
+}
+
+/// Opens the system file dialog for the variant's media.
+pub async fn pick_media(variant_id: &str) -> Result<Variant, ErrorDto> {
+    call("pick_media", &VariantArgs { variant_id }).await
+}
+
+/// Attaches a file dropped on the variant: its bytes go as the body.
+pub async fn attach_dropped_media(
+    variant_id: &str,
+    file_name: &str,
+    bytes: js_sys::Uint8Array,
+) -> Result<Variant, ErrorDto> {
+    let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
+    call_raw(
+        "attach_dropped_media",
+        bytes,
+        &[
+            ("x-variant-id", encode(variant_id)),
+            ("x-file-name", encode(file_name)),
+        ],
+    )
+    .await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DetachArgs<'a> {
+    variant_id: &'a str,
+    sha256: &'a str,
+}
+
+pub async fn detach_media(variant_id: &str, sha256: &str) -> Result<Variant, ErrorDto> {
+    call("detach_media", &DetachArgs { variant_id, sha256 }).await
+}
+
+#[derive(Serialize)]
+struct PreviewArgs<'a> {
+    sha256: &'a str,
+    mime: &'a str,
+}
+
+/// A `data:` URL thumbnail of an attached image; `None` for video.
+pub async fn media_preview(sha256: &str, mime: &str) -> Result<Option<String>, ErrorDto> {
+    call("media_preview", &PreviewArgs { sha256, mime }).await
 }

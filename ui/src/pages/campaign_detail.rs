@@ -389,26 +389,39 @@ pub fn variant_card(props: &CardProps) -> Html {
             }
         });
     }
-    // The live check, after typing pauses.
+    // The live check, after typing pauses (and when the media change).
     {
         let (check, campaign_id, pending) =
             (check.clone(), props.campaign_id.clone(), pending.clone());
-        use_effect_with(((*body).clone(), (*title).clone()), move |(b, t)| {
-            let text = VariantText {
-                title: (platform == Platform::Youtube).then(|| t.clone()),
-                body: b.clone(),
-            };
-            let timeout = Timeout::new(CHECK_DELAY_MS, move || {
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(c) =
-                        services::check_post(platform.as_str(), &text, Some(&campaign_id)).await
-                    {
-                        check.set(Some(c));
-                    }
+        let variant_id = original.as_ref().map(|v| v.id.clone());
+        let media_key: Vec<String> = original
+            .as_ref()
+            .map(|v| v.attachments.iter().map(|a| a.sha256.clone()).collect())
+            .unwrap_or_default();
+        use_effect_with(
+            ((*body).clone(), (*title).clone(), media_key),
+            move |(b, t, _)| {
+                let text = VariantText {
+                    title: (platform == Platform::Youtube).then(|| t.clone()),
+                    body: b.clone(),
+                };
+                let timeout = Timeout::new(CHECK_DELAY_MS, move || {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Ok(c) = services::check_post(
+                            platform.as_str(),
+                            &text,
+                            Some(&campaign_id),
+                            variant_id.as_deref(),
+                        )
+                        .await
+                        {
+                            check.set(Some(c));
+                        }
+                    });
                 });
-            });
-            *pending.borrow_mut() = Some(timeout);
-        });
+                *pending.borrow_mut() = Some(timeout);
+            },
+        );
     }
 
     let dirty = match &original {
@@ -556,7 +569,9 @@ pub fn variant_card(props: &CardProps) -> Html {
 
     html! {
         <form class={classes!("card", "variant-card", (!problems.is_empty()).then_some("has-problems"))}
-            data-id={original.as_ref().map(|v| v.id.clone())} onsubmit={save}>
+            data-id={original.as_ref().map(|v| v.id.clone())} onsubmit={save}
+            ondragover={Callback::from(|e: DragEvent| e.prevent_default())}
+            ondrop={on_drop(original.as_ref().map(|v| v.id.clone()), &error, &props.on_changed)}>
             if platform == Platform::Youtube {
                 <label for={format!("variant-title-{key}")}>{ "Title" }</label>
                 <input type="text" class="variant-title" id={format!("variant-title-{key}")} value={(*title).clone()} oninput={on_title} />
@@ -583,6 +598,7 @@ pub fn variant_card(props: &CardProps) -> Html {
                 <p class="warning flagged" role="note">{ reason }</p>
             }
             if !media.is_empty() { <p class="muted media">{ media }</p> }
+            { media_section(original.as_ref(), &error, &props.on_changed) }
             if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
             <div class="actions">
                 <button type="submit" class="secondary save-variant" disabled={!dirty || *saving}>
@@ -615,4 +631,145 @@ fn media_line(v: &Variant) -> String {
         parts.push(n.clone());
     }
     parts.join(" · ")
+}
+
+/// Dropped files: their bytes go to the core, which reads what they are.
+fn on_drop(
+    variant_id: Option<String>,
+    error: &UseStateHandle<Option<String>>,
+    on_changed: &Callback<()>,
+) -> Callback<DragEvent> {
+    let (error, on_changed) = (error.clone(), on_changed.clone());
+    Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        let Some(variant_id) = variant_id.clone() else {
+            error.set(Some(
+                "Save the variant first, then drop media on it.".into(),
+            ));
+            return;
+        };
+        let Some(files) = e.data_transfer().and_then(|d| d.files()) else {
+            return;
+        };
+        let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        let (error, on_changed) = (error.clone(), on_changed.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            for file in files {
+                let name = file.name();
+                let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        error.set(Some(format!("Cannot read {name}.")));
+                        return;
+                    }
+                };
+                let bytes = js_sys::Uint8Array::new(&buffer);
+                if let Err(e) = services::attach_dropped_media(&variant_id, &name, bytes).await {
+                    error.set(Some(e.message));
+                    on_changed.emit(());
+                    return;
+                }
+            }
+            error.set(None);
+            on_changed.emit(());
+        });
+    })
+}
+
+/// The attached media with thumbnails, Attach and Remove.
+fn media_section(
+    variant: Option<&Variant>,
+    error: &UseStateHandle<Option<String>>,
+    on_changed: &Callback<()>,
+) -> Html {
+    let Some(variant) = variant else {
+        return html! { <p class="hint">{ "Save this variant to attach media." }</p> };
+    };
+    let pick = {
+        let (id, error, on_changed) = (variant.id.clone(), error.clone(), on_changed.clone());
+        Callback::from(move |_| {
+            let (id, error, on_changed) = (id.clone(), error.clone(), on_changed.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::pick_media(&id).await {
+                    Ok(_) => error.set(None),
+                    Err(e) => error.set(Some(e.message)),
+                }
+                on_changed.emit(());
+            });
+        })
+    };
+    html! {
+        <div class="attachments">
+            { for variant.attachments.iter().map(|a| {
+                let remove = {
+                    let (id, sha, error, on_changed) = (variant.id.clone(), a.sha256.clone(), error.clone(), on_changed.clone());
+                    Callback::from(move |_| {
+                        let (id, sha, error, on_changed) = (id.clone(), sha.clone(), error.clone(), on_changed.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            match services::detach_media(&id, &sha).await {
+                                Ok(_) => on_changed.emit(()),
+                                Err(e) => error.set(Some(e.message)),
+                            }
+                        });
+                    })
+                };
+                html! {
+                    <figure class="attachment" key={a.sha256.clone()} data-mime={a.mime.clone()}>
+                        <Thumb sha256={a.sha256.clone()} mime={a.mime.clone()} label={attachment_label(a)} />
+                        <figcaption>
+                            { attachment_label(a) }
+                            <button type="button" class="link remove-media" onclick={remove} aria-label={format!("Remove {}", a.file_name)}>{ "Remove" }</button>
+                        </figcaption>
+                    </figure>
+                }
+            }) }
+            <button type="button" class="link attach-media" onclick={pick}>{ "Attach images or video…" }</button>
+            <span class="hint">{ " or drop files here" }</span>
+        </div>
+    }
+}
+
+fn attachment_label(a: &reachloop_ipc::Attachment) -> String {
+    let mut parts = vec![a.file_name.clone(), a.mime.clone()];
+    if let (Some(w), Some(h)) = (a.width, a.height) {
+        parts.push(format!("{w}x{h}"));
+    }
+    if let Some(ms) = a.duration_ms {
+        parts.push(format!("{}:{:02}", ms / 60_000, (ms / 1000) % 60));
+    }
+    parts.push(if a.bytes >= 1024 * 1024 {
+        format!("{:.1} MB", a.bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", a.bytes.div_ceil(1024))
+    });
+    parts.join(" · ")
+}
+
+#[derive(Properties, PartialEq)]
+struct ThumbProps {
+    sha256: String,
+    mime: String,
+    label: String,
+}
+
+/// An image's thumbnail, or a video tile.
+#[function_component(Thumb)]
+fn thumb(props: &ThumbProps) -> Html {
+    let src = use_state(|| None::<String>);
+    {
+        let (src, sha, mime) = (src.clone(), props.sha256.clone(), props.mime.clone());
+        use_effect_with(props.sha256.clone(), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(Some(url)) = services::media_preview(&sha, &mime).await {
+                    src.set(Some(url));
+                }
+            });
+        });
+    }
+    match &*src {
+        Some(url) => html! { <img class="thumb" src={url.clone()} alt={props.label.clone()} /> },
+        None => {
+            html! { <div class="thumb video-tile" role="img" aria-label={props.label.clone()}>{ "▶" }</div> }
+        }
+    }
 }
