@@ -727,7 +727,7 @@ mod tests {
             codes(Platform::X, &[video.clone(), jpg.clone()]),
             ["mixed_media"]
         );
-        assert!(codes(Platform::X, &[gif.clone()]).is_empty());
+        assert!(codes(Platform::X, std::slice::from_ref(&gif)).is_empty());
         assert_eq!(
             codes(
                 Platform::X,
@@ -754,9 +754,9 @@ mod tests {
         );
 
         assert_eq!(codes(Platform::Youtube, &[]), ["video_required"]);
-        assert!(codes(Platform::Youtube, &[video.clone()]).is_empty());
+        assert!(codes(Platform::Youtube, std::slice::from_ref(&video)).is_empty());
         assert_eq!(
-            codes(Platform::Tiktok, &[jpg.clone()]),
+            codes(Platform::Tiktok, std::slice::from_ref(&jpg)),
             ["video_required", "too_many_media"]
         );
         assert_eq!(
@@ -774,7 +774,7 @@ mod tests {
         );
 
         assert_eq!(codes(Platform::Instagram, &[]), ["media_required"]);
-        assert!(codes(Platform::Instagram, &[jpg.clone()]).is_empty());
+        assert!(codes(Platform::Instagram, std::slice::from_ref(&jpg)).is_empty());
         assert!(codes(Platform::Instagram, &[video]).is_empty());
         assert_eq!(codes(Platform::Instagram, &[png]), ["unsupported_media"]);
         assert_eq!(codes(Platform::Instagram, &[gif]), ["unsupported_media"]);

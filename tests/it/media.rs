@@ -115,7 +115,15 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 #[test]
 fn files_are_read_for_what_they_are_not_what_they_are_called() {
     let dir = data_dir();
-    let cases: Vec<(&str, Vec<u8>, MediaKind, &str, (u32, u32), Option<u64>)> = vec![
+    type Case = (
+        &'static str,
+        Vec<u8>,
+        MediaKind,
+        &'static str,
+        (u32, u32),
+        Option<u64>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "photo.jpg",
             jpeg(1080, 1350),
