@@ -15,6 +15,8 @@ pub enum Purpose {
 
 /// What Tauri needs to build and show a window on Linux.
 const BUILD_PACKAGES: &[&str] = &[
+    // twitter-text depends on cxx, whose build compiles a little C++.
+    "g++",
     "pkg-config",
     "libssl-dev",
     "libwebkit2gtk-4.1-dev",
