@@ -509,3 +509,69 @@ async fn ai_settings_are_validated_and_the_key_stays_in_the_keychain() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_cancelled_or_interrupted_generation_is_not_run_twice() {
+    let fake = FakeAi::start().await;
+    let dir = data_dir();
+    let keys = TestKeychain::new("cancel");
+    let app = App::open(dir.path()).await.expect("open");
+    configure(&app, &keys, &fake.base).await;
+    let c = app
+        .create_campaign(
+            at(9, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &input("Cancel", &["x"]),
+        )
+        .await
+        .expect("create");
+
+    // Cancelled before it ran: running it does nothing.
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    app.cancel_generation(at(9, 2), &job.id)
+        .await
+        .expect("cancel");
+    let after = app
+        .run_generation(&job.id, &keys.0, policy())
+        .await
+        .expect("run");
+    assert_eq!(after.status, "cancelled");
+    assert!(fake.requests().is_empty(), "no request for a cancelled job");
+    assert!(app.list_variants(&c.id).await.expect("none").is_empty());
+
+    // A job a crash left running is queued again and runs once.
+    let job = app
+        .request_generation(at(9, 3), &c.id, None, None)
+        .await
+        .expect("queue");
+    assert!(app
+        .store()
+        .claim_job(at(9, 4), &job.id)
+        .await
+        .expect("claim"));
+    assert!(
+        !app.store()
+            .claim_job(at(9, 4), &job.id)
+            .await
+            .expect("claim again"),
+        "one runner only"
+    );
+    assert_eq!(
+        app.store()
+            .requeue_running_jobs(at(9, 5))
+            .await
+            .expect("requeue"),
+        1
+    );
+    let done = app
+        .run_queued_generations(&keys.0, policy())
+        .await
+        .expect("run queue");
+    assert_eq!(done.len(), 1);
+    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(app.list_variants(&c.id).await.expect("made").len(), 2);
+}
