@@ -18,16 +18,8 @@ pub const BANNED_MAX_CHARS: usize = 80;
 pub const VARIANTS_MIN: u8 = 1;
 pub const VARIANTS_MAX: u8 = 5;
 pub const VARIANTS_DEFAULT: u8 = 2;
-/// The metrics a KPI may target.
-pub const KPI_METRICS: [&str; 7] = [
-    "impressions",
-    "likes",
-    "comments",
-    "shares",
-    "clicks",
-    "engagement_rate",
-    "ctr",
-];
+/// The metrics a KPI may target (shared with the UI through `ipc`).
+pub use reachloop_ipc::KPI_METRICS;
 
 /// A new campaign that passed validation: the only way to build one is
 /// [`validate`], so storage never sees unchecked input.

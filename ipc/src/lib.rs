@@ -160,6 +160,17 @@ fn default_variants() -> u8 {
     2
 }
 
+/// The metrics a KPI may target; `engagement_rate` and `ctr` are percentages.
+pub const KPI_METRICS: [&str; 7] = [
+    "impressions",
+    "likes",
+    "comments",
+    "shares",
+    "clicks",
+    "engagement_rate",
+    "ctr",
+];
+
 /// A target for one metric, e.g. 5000 impressions or a 2% CTR.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kpi {

@@ -39,6 +39,23 @@ fn field(field: &str, code: &str, message: impl Into<String>) -> FieldError {
 }
 
 impl App {
+    /// A live variant, or `not_found`.
+    pub async fn variant(&self, id: &str) -> Result<Variant, Error> {
+        Ok(self
+            .store()
+            .variant(id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?)
+    }
+
+    async fn job(&self, id: &str) -> Result<GenerationJob, Error> {
+        Ok(self
+            .store()
+            .generation_job(id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?)
+    }
+
     pub async fn campaign(&self, id: &str) -> Result<Campaign, Error> {
         Ok(self
             .store()
@@ -152,11 +169,7 @@ impl App {
         path: &std::path::Path,
         actor: Actor,
     ) -> Result<Variant, Error> {
-        let variant = self
-            .store()
-            .variant(variant_id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+        let variant = self.variant(variant_id).await?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -218,11 +231,7 @@ impl App {
         sha256: &str,
         actor: Actor,
     ) -> Result<Variant, Error> {
-        let variant = self
-            .store()
-            .variant(variant_id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+        let variant = self.variant(variant_id).await?;
         let attachments: Vec<_> = variant
             .attachments
             .into_iter()
@@ -315,11 +324,7 @@ impl App {
         text: &VariantText,
         actor: Actor,
     ) -> Result<Variant, Error> {
-        let variant = self
-            .store()
-            .variant(id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+        let variant = self.variant(id).await?;
         let title = clean_title(variant.platform, text.title.as_deref());
         Ok(self
             .store()
@@ -491,11 +496,7 @@ impl App {
             }
         }
         if let Some(v) = variant_id {
-            let variant = self
-                .store()
-                .variant(v)
-                .await?
-                .ok_or(crate::store::StoreError::NotFound)?;
+            let variant = self.variant(v).await?;
             if variant.campaign_id != campaign_id {
                 return Err(crate::store::StoreError::NotFound.into());
             }
@@ -542,10 +543,7 @@ impl App {
         policy: RetryPolicy,
     ) -> Result<GenerationJob, Error> {
         let store = self.store();
-        let job = store
-            .generation_job(job_id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+        let job = self.job(job_id).await?;
         if job.status != "queued" {
             return Ok(job);
         }
@@ -561,10 +559,7 @@ impl App {
                         false,
                     )
                     .await?;
-                return Ok(store
-                    .generation_job(job_id)
-                    .await?
-                    .ok_or(crate::store::StoreError::NotFound)?);
+                return self.job(job_id).await;
             }
             Err(e) => {
                 store
@@ -575,10 +570,7 @@ impl App {
         };
         if !store.claim_job(Utc::now(), job_id).await? {
             // Another runner took it first, or it was cancelled.
-            return Ok(store
-                .generation_job(job_id)
-                .await?
-                .ok_or(crate::store::StoreError::NotFound)?);
+            return self.job(job_id).await;
         }
         let result = self.generate_for_job(&job, &config, policy).await;
         super::lock(&self.job_progress).remove(job_id);
@@ -612,10 +604,7 @@ impl App {
                 return Err(e);
             }
         }
-        Ok(store
-            .generation_job(job_id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound)?)
+        self.job(job_id).await
     }
 
     async fn generate_for_job(

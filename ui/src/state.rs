@@ -274,16 +274,8 @@ impl Reducible for CampaignForm {
     }
 }
 
-/// The metrics a KPI row offers (the core has the same list and decides).
-pub const KPI_METRICS: [&str; 7] = [
-    "impressions",
-    "likes",
-    "comments",
-    "shares",
-    "clicks",
-    "engagement_rate",
-    "ctr",
-];
+/// The metrics a KPI row offers (the core checks against the same list).
+pub use reachloop_ipc::KPI_METRICS;
 
 /// Banned words typed one per line or separated by commas.
 pub fn split_banned(text: &str) -> Vec<String> {
