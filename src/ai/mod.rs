@@ -44,7 +44,7 @@ pub enum AiError {
     BadSetting(String),
     #[error("cannot reach the AI endpoint: {0}")]
     Unreachable(String),
-    #[error("the AI endpoint did not answer within {} s", .0.as_secs())]
+    #[error("the AI endpoint did not answer within {:.1} s", .0.as_secs_f32())]
     TimedOut(Duration),
     #[error("the AI endpoint is rate limiting requests{}", .retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default())]
     RateLimited { retry_after: Option<Duration> },

@@ -21,6 +21,9 @@ use crate::secrets::{KeyStore, OsKeychain};
 use crate::store::{Actor, NewVariant, Provenance};
 use crate::{campaigns, media, rules, Error};
 
+/// Runs of a job that may time out before it is marked failed.
+pub const MAX_TIMED_OUT_RUNS: u32 = 5;
+
 /// The keychain entry holding the AI endpoint's API key.
 pub const AI_KEY_ENTRY: &str = "ai-api-key";
 /// Default model temperature.
@@ -586,7 +589,13 @@ impl App {
                     .set_job_status(Utc::now(), job_id, "done", Some(&summary), false)
                     .await?
             }
-            Err(Error::Generate(generate::GenerateError::Ai(e))) if e.is_offline() => {
+            // A server that answers but never in time is not "offline"
+            // forever: after a few tries the job fails with the reason.
+            Err(Error::Generate(generate::GenerateError::Ai(e)))
+                if e.is_offline()
+                    && !(matches!(e, AiError::TimedOut(_))
+                        && job.attempts + 1 >= MAX_TIMED_OUT_RUNS) =>
+            {
                 store
                     .set_job_status(
                         Utc::now(),

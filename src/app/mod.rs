@@ -5,7 +5,7 @@
 
 mod content;
 
-pub use content::{default_policy, AI_KEY_ENTRY, DEFAULT_TEMPERATURE};
+pub use content::{default_policy, AI_KEY_ENTRY, DEFAULT_TEMPERATURE, MAX_TIMED_OUT_RUNS};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -575,3 +575,56 @@ async fn a_cancelled_or_interrupted_generation_is_not_run_twice() {
     assert_eq!(fake.requests().len(), 1);
     assert_eq!(app.list_variants(&c.id).await.expect("made").len(), 2);
 }
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_in_time_fails_the_job_after_a_few_runs() {
+    let fake = FakeAi::start().await;
+    let dir = data_dir();
+    let keys = TestKeychain::new("slow");
+    let app = App::open(dir.path()).await.expect("open");
+    configure(&app, &keys, &fake.base).await;
+    let c = app
+        .create_campaign(
+            at(9, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &input("Slow", &["x"]),
+        )
+        .await
+        .expect("create");
+    let quick = RetryPolicy {
+        attempts: 1,
+        timeout: Duration::from_millis(100),
+        ..policy()
+    };
+    let runs = reachloop::app::MAX_TIMED_OUT_RUNS;
+    fake.script((0..runs).map(|_| Reply::Hang(Duration::from_secs(2))));
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    for run in 1..runs {
+        let waiting = app
+            .run_generation(&job.id, &keys.0, quick)
+            .await
+            .expect("kept");
+        assert_eq!(waiting.status, "queued", "run {run}");
+        assert!(
+            waiting
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("did not answer within 0.1 s")),
+            "{waiting:?}"
+        );
+    }
+    let err = app
+        .run_generation(&job.id, &keys.0, quick)
+        .await
+        .expect_err("gave up");
+    assert_eq!(err.code(), "ai_timeout");
+    let jobs = app.generation_jobs(&c.id).await.expect("jobs");
+    assert_eq!(
+        (jobs[0].status.as_str(), jobs[0].attempts),
+        ("failed", runs)
+    );
+}
