@@ -11,6 +11,7 @@
 //! Screenshots of each step go to `$REACHLOOP_E2E_ARTIFACTS` (`target/e2e/`).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +28,12 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    /// Stops tauri-driver, WebKitWebDriver and the app together (they share
+    /// a process group), also when a test panics: a leftover app would take
+    /// the next test's launch over (single instance) and hang it.
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -59,6 +65,7 @@ fn start_driver(data_dir: &std::path::Path, env: &[(&str, String)]) -> Driver {
         )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
+        .process_group(0)
         .spawn()
         .expect("start tauri-driver (install it with `cargo xtask test`)");
     let driver = Driver { child, port };
@@ -300,6 +307,38 @@ async fn create_a_campaign_restart_and_find_it_again() {
         "{text}"
     );
     shots.shot(&client, "05-activity").await;
+
+    // Settings follows a pause made elsewhere (the tray calls the same
+    // core operation; here the command is invoked behind the page's back).
+    click(&client, "#nav-settings").await;
+    let paused = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#publishing-paused"))
+        .await
+        .expect("settings");
+    assert!(!paused.is_selected().await.expect("state"));
+    client
+        .execute(
+            "return window.__TAURI__.core.invoke('set_publishing_paused', { paused: true }).then(() => true);",
+            vec![],
+        )
+        .await
+        .expect("pause behind the page's back");
+    let deadline = Instant::now() + WAIT;
+    while !find(&client, "#publishing-paused")
+        .await
+        .is_selected()
+        .await
+        .expect("state")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "Settings did not follow the pause"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shots.shot(&client, "06-settings-follows-pause").await;
     client.close().await.expect("quit the app");
 }
 

@@ -105,14 +105,16 @@ fn test_all() -> Result<()> {
         },
     )?;
     step("end-to-end tests through the real window", || {
+        // A stuck journey (a window that never appears) must not eat the
+        // CI's time: the whole step gets 20 minutes (it takes about one).
         let mut cmd = headless::wrap(
-            Path::new(&cargo_bin),
+            Path::new("timeout"),
             headless::Session {
                 display: true,
                 keyring: true,
             },
         );
-        cmd.args([
+        cmd.args(["--kill-after=15", "1200"]).arg(&cargo_bin).args([
             "test",
             "-p",
             "reachloop-desktop",

@@ -6,6 +6,9 @@ use yew::prelude::*;
 
 use crate::services;
 
+/// How often the page re-reads the app status (the tray changes it too).
+const STATUS_POLL_MS: u32 = 2_000;
+
 #[function_component(SettingsPage)]
 pub fn settings_page() -> Html {
     let status = use_state(|| None::<AppStatus>);
@@ -19,6 +22,24 @@ pub fn settings_page() -> Html {
                     Err(e) => error.set(Some(e.message)),
                 }
             });
+        });
+    }
+    // The tray can pause or resume publishing while this page is open:
+    // re-read the status every few seconds so the checkbox follows it.
+    {
+        let status = status.clone();
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(STATUS_POLL_MS, move || {
+                let status = status.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(s) = services::app_status().await {
+                        if status.as_ref() != Some(&s) {
+                            status.set(Some(s));
+                        }
+                    }
+                });
+            });
+            move || drop(interval)
         });
     }
     let toggle = {
