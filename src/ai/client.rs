@@ -236,12 +236,8 @@ where
         }
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) if e.is_timeout() => {
-                last = AiError::TimedOut(policy.timeout);
-                continue;
-            }
             Err(e) => {
-                last = network_error(e);
+                last = transport_error(e, policy.timeout);
                 continue;
             }
         };
@@ -249,12 +245,8 @@ where
         let retry_after = retry_after(response.headers());
         let text = match response.text().await {
             Ok(t) => t,
-            Err(e) if e.is_timeout() => {
-                last = AiError::TimedOut(policy.timeout);
-                continue;
-            }
             Err(e) => {
-                last = network_error(e);
+                last = transport_error(e, policy.timeout);
                 continue;
             }
         };
@@ -288,6 +280,15 @@ fn read_completion(json: &Value, format: Format) -> Result<Completion, AiError> 
         format,
         truncated: choice["finish_reason"].as_str() == Some("length"),
     })
+}
+
+/// A failed send or read within a completion request (retried).
+fn transport_error(e: reqwest::Error, timeout: Duration) -> AiError {
+    if e.is_timeout() {
+        AiError::TimedOut(timeout)
+    } else {
+        network_error(e)
+    }
 }
 
 fn network_error(e: reqwest::Error) -> AiError {

@@ -51,6 +51,20 @@ impl App {
             .ok_or(crate::store::StoreError::NotFound)?)
     }
 
+    /// Leaves a job queued with why it waits (no endpoint, unreachable).
+    async fn keep_waiting(&self, job_id: &str, why: &AiError) -> Result<(), Error> {
+        Ok(self
+            .store()
+            .set_job_status(
+                Utc::now(),
+                job_id,
+                "queued",
+                Some(&format!("Waiting: {why}")),
+                false,
+            )
+            .await?)
+    }
+
     async fn job(&self, id: &str) -> Result<GenerationJob, Error> {
         Ok(self
             .store()
@@ -553,15 +567,7 @@ impl App {
         let config = match self.ai_config(keys).await {
             Ok(c) => c,
             Err(Error::Ai(e)) if e.is_offline() => {
-                store
-                    .set_job_status(
-                        Utc::now(),
-                        job_id,
-                        "queued",
-                        Some(&format!("Waiting: {e}")),
-                        false,
-                    )
-                    .await?;
+                self.keep_waiting(job_id, &e).await?;
                 return self.job(job_id).await;
             }
             Err(e) => {
@@ -596,15 +602,7 @@ impl App {
                     && !(matches!(e, AiError::TimedOut(_))
                         && job.attempts + 1 >= MAX_TIMED_OUT_RUNS) =>
             {
-                store
-                    .set_job_status(
-                        Utc::now(),
-                        job_id,
-                        "queued",
-                        Some(&format!("Waiting: {e}")),
-                        false,
-                    )
-                    .await?
+                self.keep_waiting(job_id, &e).await?
             }
             Err(e) => {
                 store

@@ -177,15 +177,20 @@ impl App {
         Ok(vault)
     }
 
+    /// The relay page set for `platform`: `REACHLOOP_<PLATFORM>_RELAY_URL`,
+    /// else Settings.
+    async fn relay_url(&self, platform: Platform) -> Result<Option<String>, Error> {
+        Ok(match oauth::relay::relay_from_env(platform) {
+            Some(r) => Some(r),
+            None => self.store.oauth_relay_url(platform).await?,
+        })
+    }
+
     /// Where `platform`'s sign-in comes back: through the relay page when
     /// one is set (`REACHLOOP_<PLATFORM>_RELAY_URL` or Settings), else a
     /// loopback listener.
     pub async fn redirect_via(&self, platform: Platform) -> Result<RedirectVia, Error> {
-        let relay = match oauth::relay::relay_from_env(platform) {
-            Some(r) => Some(r),
-            None => self.store.oauth_relay_url(platform).await?,
-        };
-        if let Some(relay) = relay {
+        if let Some(relay) = self.relay_url(platform).await? {
             let base = oauth::relay::parse_relay(&relay).map_err(|e| {
                 Error::OAuth(OAuthError::BadSelection(format!(
                     "{platform}: {e} ({relay:?})"
@@ -549,10 +554,7 @@ impl App {
                 }
                 Ok(RedirectVia::Loopback(port)) => oauth::loopback_redirect_uri(platform, port),
             };
-            let relay_url = match oauth::relay::relay_from_env(platform) {
-                Some(r) => Some(r),
-                None => self.store.oauth_relay_url(platform).await?,
-            };
+            let relay_url = self.relay_url(platform).await?;
             apps.push(reachloop_ipc::PlatformApp {
                 platform,
                 client_id: env

@@ -98,6 +98,17 @@ pub struct Provenance<'a> {
     pub details: serde_json::Value,
 }
 
+impl Provenance<'_> {
+    /// Adds the extra audit details to `details`.
+    fn add_details(&self, details: &mut serde_json::Value) {
+        if let Some(extra) = self.details.as_object() {
+            for (k, v) in extra {
+                details[k] = v.clone();
+            }
+        }
+    }
+}
+
 async fn fetch(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<Variant, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = ?"))
         .bind(id)
@@ -175,10 +186,8 @@ impl Store {
         details["count"] = json!(variants.len());
         details["platforms"] = json!(platforms);
         details["variant_ids"] = json!(ids);
-        if let Some(extra) = provenance.and_then(|p| p.details.as_object()) {
-            for (k, v) in extra {
-                details[k] = v.clone();
-            }
+        if let Some(p) = provenance {
+            p.add_details(&mut details);
         }
         let record = AuditRecord {
             actor,
@@ -288,11 +297,7 @@ impl Store {
             "temperature": provenance.temperature,
             "prompt_hash": provenance.prompt_hash,
         });
-        if let Some(extra) = provenance.details.as_object() {
-            for (k, v) in extra {
-                details[k] = v.clone();
-            }
-        }
+        provenance.add_details(&mut details);
         let record = AuditRecord {
             actor,
             action: "variant.regenerated",
