@@ -33,6 +33,18 @@ fn input(name: &str, platforms: &[&str]) -> NewCampaign {
     }
 }
 
+/// A draft campaign made with [`input`] at 09:00.
+async fn create(app: &App, name: &str, platforms: &[&str]) -> reachloop_ipc::Campaign {
+    app.create_campaign(
+        at(9, 0),
+        uuid::Uuid::new_v4(),
+        Actor::User,
+        &input(name, platforms),
+    )
+    .await
+    .expect("create")
+}
+
 fn policy() -> RetryPolicy {
     RetryPolicy {
         attempts: 2,
@@ -55,15 +67,7 @@ async fn actions(app: &App) -> Vec<String> {
 async fn campaigns_are_edited_duplicated_moved_and_deleted() {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
-    let c = app
-        .create_campaign(
-            at(9, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &input("Spring", &["x", "instagram"]),
-        )
-        .await
-        .expect("create");
+    let c = create(&app, "Spring", &["x", "instagram"]).await;
     assert_eq!(c.brand.banned_words, ["cheap"]);
     assert_eq!((c.variants_per_platform, c.kpis.len()), (2, 1));
 
@@ -167,15 +171,7 @@ async fn campaigns_are_edited_duplicated_moved_and_deleted() {
 async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
-    let c = app
-        .create_campaign(
-            at(9, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &input("Spring", &["x", "youtube"]),
-        )
-        .await
-        .expect("create");
+    let c = create(&app, "Spring", &["x", "youtube"]).await;
     let err = app
         .add_variant(
             at(9, 1),
@@ -273,15 +269,7 @@ async fn generation_stores_variants_with_how_they_were_asked_for() {
     let keys = TestKeychain::new("generate");
     let app = App::open(dir.path()).await.expect("open");
     configure(&app, &keys, &fake.base).await;
-    let c = app
-        .create_campaign(
-            at(9, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &input("Spring", &["x", "youtube"]),
-        )
-        .await
-        .expect("create");
+    let c = create(&app, "Spring", &["x", "youtube"]).await;
 
     fake.script([Reply::Banned("cheap".into())]);
     let job = app
@@ -370,15 +358,7 @@ async fn generation_waits_offline_and_runs_when_the_endpoint_answers() {
     let dir = data_dir();
     let keys = TestKeychain::new("offline");
     let app = App::open(dir.path()).await.expect("open");
-    let c = app
-        .create_campaign(
-            at(9, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &input("Offline", &["tiktok"]),
-        )
-        .await
-        .expect("create");
+    let c = create(&app, "Offline", &["tiktok"]).await;
 
     // Nothing configured: the request is kept, waiting.
     let job = app
@@ -517,15 +497,7 @@ async fn a_cancelled_or_interrupted_generation_is_not_run_twice() {
     let keys = TestKeychain::new("cancel");
     let app = App::open(dir.path()).await.expect("open");
     configure(&app, &keys, &fake.base).await;
-    let c = app
-        .create_campaign(
-            at(9, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &input("Cancel", &["x"]),
-        )
-        .await
-        .expect("create");
+    let c = create(&app, "Cancel", &["x"]).await;
 
     // Cancelled before it ran: running it does nothing.
     let job = app
@@ -583,15 +555,7 @@ async fn an_endpoint_that_never_answers_in_time_fails_the_job_after_a_few_runs()
     let keys = TestKeychain::new("slow");
     let app = App::open(dir.path()).await.expect("open");
     configure(&app, &keys, &fake.base).await;
-    let c = app
-        .create_campaign(
-            at(9, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &input("Slow", &["x"]),
-        )
-        .await
-        .expect("create");
+    let c = create(&app, "Slow", &["x"]).await;
     let quick = RetryPolicy {
         attempts: 1,
         timeout: Duration::from_millis(100),

@@ -49,3 +49,52 @@ impl Drop for TestKeychain {
         let _ = self.0.delete();
     }
 }
+
+/// A data directory with an app whose vault is unlocked in a keychain of
+/// the test's own.
+pub async fn unlocked_app(
+    name: &str,
+) -> (
+    tempfile::TempDir,
+    TestKeychain,
+    reachloop::App,
+    reachloop::secrets::Vault,
+) {
+    let dir = data_dir();
+    let keys = TestKeychain::new(name);
+    let app = reachloop::App::open(dir.path()).await.expect("open");
+    let vault = app
+        .unlock_vault(at(8, 0), &keys.0, &mut rand::rngs::OsRng)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}")
+        });
+    (dir, keys, app, vault)
+}
+
+/// An HTTP client that, like the app's, never follows redirects.
+pub fn no_redirect_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client")
+}
+
+/// Plays the browser: opens a consent page and returns where it redirects.
+pub async fn follow_consent(browser: &reqwest::Client, begun: &reachloop::oauth::Begun) -> String {
+    let response = browser
+        .get(begun.authorize_url.clone())
+        .send()
+        .await
+        .expect("consent page");
+    assert!(
+        response.status().is_redirection(),
+        "consent answered {}",
+        response.status()
+    );
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string()
+}

@@ -29,26 +29,14 @@ struct World {
 }
 
 async fn world(name: &str, platform: Platform) -> World {
-    let dir = data_dir();
-    let keys = TestKeychain::new(name);
-    let app = App::open(dir.path()).await.expect("open");
-    let vault = app
-        .unlock_vault(at(8, 0), &keys.0, &mut OsRng)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}")
-        });
+    let (dir, keys, app, vault) = crate::unlocked_app(name).await;
     World {
         db: crate::db_path(dir.path()),
         _dir: dir,
         _keys: keys,
         app,
         vault,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(2))
-            .build()
-            .expect("client"),
+        http: crate::no_redirect_client(),
         fake: match platform {
             Platform::Facebook => FakeMeta::facebook().await,
             Platform::Instagram => FakeMeta::instagram().await,
@@ -86,17 +74,7 @@ impl World {
 
     /// Plays the browser on the consent page; returns where it redirects.
     async fn consent(&self, begun: &oauth::Begun) -> String {
-        let response = self
-            .http
-            .get(begun.authorize_url.clone())
-            .send()
-            .await
-            .expect("consent page");
-        assert!(response.status().is_redirection(), "{}", response.status());
-        response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_string()
+        crate::follow_consent(&self.http, begun).await
     }
 
     async fn complete(&self, callback: &str, minute: u32) -> Result<Connected, OAuthError> {

@@ -33,30 +33,15 @@ async fn world(name: &str) -> World {
 }
 
 async fn world_for(name: &str, platform: Platform) -> World {
-    let dir = data_dir();
-    let keys = TestKeychain::new(name);
-    let app = App::open(dir.path()).await.expect("open");
-    let vault = app
-        .unlock_vault(at(8, 0), &keys.0, &mut OsRng)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("this test needs a Secret Service; run it through `cargo xtask test`: {e}")
-        });
-    let no_redirects = || {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(2))
-            .build()
-            .expect("client")
-    };
+    let (dir, keys, app, vault) = crate::unlocked_app(name).await;
     World {
         db: crate::db_path(dir.path()),
         _dir: dir,
         _keys: keys,
         app,
         vault,
-        http: no_redirects(),
-        browser: no_redirects(),
+        http: crate::no_redirect_client(),
+        browser: crate::no_redirect_client(),
         fake: match platform {
             Platform::X => FakeOAuth::x().await,
             Platform::Youtube => FakeOAuth::youtube().await,
@@ -99,21 +84,7 @@ impl World {
 
     /// Plays the browser: opens the consent page and returns where it redirects.
     async fn consent(&self, begun: &oauth::Begun) -> String {
-        let response = self
-            .browser
-            .get(begun.authorize_url.clone())
-            .send()
-            .await
-            .expect("consent page");
-        assert!(
-            response.status().is_redirection(),
-            "consent answered {}",
-            response.status()
-        );
-        response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_string()
+        crate::follow_consent(&self.browser, begun).await
     }
 
     async fn complete(
