@@ -59,6 +59,26 @@ impl ValidCampaign {
     }
 }
 
+/// At most three of `items`, each quoted safely and cut short, then how
+/// many more there were: a message never repeats a flood of input.
+fn quoted_list(items: &[String]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for i in items {
+        if !seen.contains(&i.as_str()) {
+            seen.push(i);
+        }
+    }
+    let shown: Vec<String> = seen
+        .iter()
+        .take(3)
+        .map(|u| format!("\"{}\"", crate::text::echo(u, 30)))
+        .collect();
+    match seen.len() {
+        n if n > 3 => format!("{} and {} more", shown.join(", "), n - 3),
+        _ => shown.join(", "),
+    }
+}
+
 /// Checks every field and reports every problem at once, each tied to its
 /// field, so a form can show them beside the inputs.
 pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
@@ -71,21 +91,30 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
         })
     };
 
-    let name = input.name.trim();
-    if name.is_empty() {
-        fail("name", "required", "Give the campaign a name.".into());
-    } else if name.chars().count() > NAME_MAX_CHARS {
-        fail(
+    let cleaned = crate::text::clean_name(&input.name);
+    let name = cleaned.as_deref().unwrap_or_default();
+    match &cleaned {
+        Err(_) if input.name.trim().is_empty() => {
+            fail("name", "required", "Give the campaign a name.".into())
+        }
+        Err(crate::text::NameProblem::Empty) => fail(
+            "name",
+            "required",
+            "Give the campaign a name: this one has only invisible characters.".into(),
+        ),
+        Err(crate::text::NameProblem::BadCharacter) => fail(
+            "name",
+            "invalid_character",
+            "The name cannot contain line breaks, control characters or text-direction \
+             overrides."
+                .into(),
+        ),
+        Ok(name) if name.chars().count() > NAME_MAX_CHARS => fail(
             "name",
             "too_long",
             format!("Keep the name to {NAME_MAX_CHARS} characters or fewer."),
-        );
-    } else if name.chars().any(char::is_control) {
-        fail(
-            "name",
-            "invalid_character",
-            "The name cannot contain control characters.".into(),
-        );
+        ),
+        Ok(_) => {}
     }
 
     let prompt = input.prompt.trim();
@@ -100,7 +129,7 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
     let mut platforms = Vec::new();
     let mut unknown = Vec::new();
     for raw in &input.platforms {
-        match Platform::parse(raw.trim()) {
+        match Platform::parse(&raw.trim().to_lowercase()) {
             Some(p) => platforms.push(p),
             None => unknown.push(raw.clone()),
         }
@@ -113,11 +142,7 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
             "unknown_platform",
             format!(
                 "Unknown platform {}; choose from {}.",
-                unknown
-                    .iter()
-                    .map(|u| format!("\"{u}\""))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                quoted_list(&unknown),
                 Platform::ALL.map(Platform::as_str).join(", ")
             ),
         );
@@ -129,14 +154,14 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
         );
     }
 
-    let goal = Goal::parse(input.goal.trim());
+    let goal = Goal::parse(&input.goal.trim().to_lowercase());
     if goal.is_none() {
         let message = if input.goal.trim().is_empty() {
             "Pick a goal: reach, engagement or CTR.".to_string()
         } else {
             format!(
-                "Unknown goal \"{}\"; choose reach, engagement or ctr.",
-                input.goal
+                "Unknown goal \"{}\"; choose reach, engagement or CTR.",
+                crate::text::echo(input.goal.trim(), 30)
             )
         };
         fail(
@@ -170,7 +195,7 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
                 "too_long",
                 format!(
                     "\u{201c}{}…\u{201d} is longer than {BANNED_MAX_CHARS} characters.",
-                    word.chars().take(20).collect::<String>()
+                    crate::text::echo(&word.chars().take(20).collect::<String>(), 20)
                 ),
             );
             continue;
@@ -208,7 +233,7 @@ pub fn validate(input: &NewCampaign) -> Result<ValidCampaign, Vec<FieldError>> {
                 "unknown_metric",
                 format!(
                     "Unknown KPI metric \"{}\"; choose from {}.",
-                    kpi.metric,
+                    crate::text::echo(kpi.metric.trim(), 30),
                     KPI_METRICS.join(", ")
                 ),
             );

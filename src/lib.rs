@@ -5,6 +5,7 @@
 
 pub mod ai;
 pub mod app;
+pub mod background;
 pub mod campaigns;
 pub mod error;
 pub mod generate;
@@ -14,6 +15,7 @@ pub mod paths;
 pub mod rules;
 pub mod secrets;
 pub mod store;
+pub mod text;
 pub mod time;
 
 pub use app::App;

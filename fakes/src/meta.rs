@@ -104,6 +104,9 @@ pub struct Behaviour {
     /// Answer the next token-endpoint requests with this status and body.
     pub fail_next: Vec<(StatusCode, &'static str)>,
     pub token_requests: usize,
+    /// Token requests that carried a secret (client secret, code, token) in
+    /// the URL's query string instead of a form body.
+    pub secrets_in_query: usize,
     pub refresh_requests: usize,
     /// How many times the grant was revoked with `DELETE /me/permissions`.
     pub revocations: usize,
@@ -146,6 +149,7 @@ impl FakeMeta {
                 min_refresh_age: Duration::ZERO,
                 fail_next: Vec::new(),
                 token_requests: 0,
+                secrets_in_query: 0,
                 refresh_requests: 0,
                 revocations: 0,
                 issued_tokens: Vec::new(),
@@ -157,7 +161,10 @@ impl FakeMeta {
         let router = match kind {
             Kind::Facebook => Router::new()
                 .route("/{version}/dialog/oauth", get(authorize))
-                .route("/{version}/oauth/access_token", get(fb_token))
+                .route(
+                    "/{version}/oauth/access_token",
+                    get(fb_token_get).post(fb_token_post),
+                )
                 .route("/{version}/me", get(fb_me))
                 .route("/{version}/me/accounts", get(fb_accounts))
                 .route(
@@ -384,13 +391,44 @@ const SHORT_LIVED: Duration = Duration::from_secs(5400);
 const LONG_LIVED_FB: u64 = 5_183_944;
 const LONG_LIVED_IG: u64 = 5_184_000;
 
-async fn fb_token(
+/// Meta's token endpoint takes its parameters in the query string (as
+/// documented) or as a POST form body.
+async fn fb_token_get(
     State(fake): Shared,
     Path(_version): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    fb_token(fake, q, true)
+}
+
+async fn fb_token_post(
+    State(fake): Shared,
+    Path(_version): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let mut params = f;
+    let in_query = !q.is_empty();
+    params.extend(q);
+    fb_token(fake, params, in_query)
+}
+
+/// Parameters that carry a secret: in a URL they end up in proxy and
+/// server logs.
+const SECRET_PARAMS: &[&str] = &[
+    "client_secret",
+    "code",
+    "code_verifier",
+    "fb_exchange_token",
+    "access_token",
+];
+
+fn fb_token(fake: Arc<Fake>, q: HashMap<String, String>, from_query: bool) -> Response {
     let mut b = fake.behaviour.lock().expect("fake state");
     b.token_requests += 1;
+    if from_query && SECRET_PARAMS.iter().any(|p| q.contains_key(*p)) {
+        b.secrets_in_query += 1;
+    }
     if !b.fail_next.is_empty() {
         let (status, body) = b.fail_next.remove(0);
         return (status, body).into_response();

@@ -180,6 +180,11 @@ pub struct Behaviour {
     pub stale_refresh_uses: usize,
     /// Tokens revoked through the revoke endpoint.
     pub revoked: Vec<String>,
+    /// Send this as `expires_in` instead of the dialect's lifetime.
+    pub expires_in_override: Option<Value>,
+    /// Answer revocations with this status and a body that echoes the
+    /// token it was sent (as a careless server might).
+    pub revoke_fails_with: Option<StatusCode>,
     /// Every token handed out, so tests can look for them where they must not be.
     pub issued_tokens: Vec<String>,
     codes: HashMap<String, IssuedCode>,
@@ -214,6 +219,8 @@ impl FakeOAuth {
                 delay: Duration::ZERO,
                 stale_refresh_uses: 0,
                 revoked: Vec::new(),
+                revoke_fails_with: None,
+                expires_in_override: None,
                 issued_tokens: Vec::new(),
                 codes: HashMap::new(),
                 access_tokens: HashSet::new(),
@@ -423,6 +430,9 @@ fn issue_tokens(d: &Dialect, b: &mut Behaviour, with_refresh: bool) -> Response 
     if let (Value::Object(extra), Value::Object(map)) = ((d.extra_token_fields)(d), &mut body) {
         map.extend(extra);
     }
+    if let Some(v) = &b.expires_in_override {
+        body["expires_in"] = v.clone();
+    }
     if with_refresh && !b.omit_refresh_token {
         b.issued_tokens.push(refresh.clone());
         b.refresh_tokens.insert(refresh.clone());
@@ -453,6 +463,14 @@ async fn revoke(
             "Missing required parameter [token].",
         ));
     };
+    if let Some(status) = b.revoke_fails_with {
+        let body = json!({
+            "error": "server_error",
+            "error_description": format!("could not revoke {token}, try again"),
+            "token": token,
+        });
+        return (status, Json(body)).into_response();
+    }
     b.refresh_tokens.remove(&token);
     b.access_tokens.remove(&token);
     b.revoked.push(token);

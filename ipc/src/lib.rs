@@ -632,4 +632,8 @@ pub struct AiSettings {
     pub has_api_key: bool,
     /// Which values `AI_BASE_URL`, `AI_API_KEY`, `AI_MODEL` override.
     pub from_env: Vec<String>,
+    /// Something the save did that the user should know, e.g. that the
+    /// stored API key was removed because the address moved to another host.
+    #[serde(default)]
+    pub notice: Option<String>,
 }

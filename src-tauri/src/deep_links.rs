@@ -3,6 +3,7 @@
 //! second Reachloop with the link; single-instance hands it to this one.
 //! Links are never logged: they carry an authorization code.
 
+use reachloop::app::Delivered;
 use reachloop_ipc::ConnectOutcome;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -34,7 +35,6 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn take<R: Runtime>(app: &AppHandle<R>, url: String) {
-    crate::show_main_window(app);
     let shell = app.state::<Shell>();
     let Ok(core) = shell.core().cloned() else {
         return;
@@ -42,15 +42,21 @@ fn take<R: Runtime>(app: &AppHandle<R>, url: String) {
     let keys = shell.keys().clone();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        match core.deliver_callback(&url, &keys).await {
+        let delivered = core.deliver_callback(&url, &keys).await;
+        if !matches!(delivered, Ok(Delivered::Ignored)) {
+            crate::show_main_window(&app);
+        }
+        match delivered {
             // A connect was waiting for this link and finishes in the window.
-            Ok(None) => tracing::info!("sign-in answer handed to the waiting connect"),
-            Ok(Some(ConnectOutcome::Connected { account })) => crate::notify(
+            Ok(Delivered::ToWaiter) => tracing::info!("sign-in answer handed to the waiting connect"),
+            // Answers no sign-in in progress: dropped quietly.
+            Ok(Delivered::Ignored) => tracing::info!("ignored a sign-in link that answers no sign-in in progress"),
+            Ok(Delivered::Finished(ConnectOutcome::Connected { account })) => crate::notify(
                 &app,
                 "Account connected",
                 &format!("{} {} is connected.", account.platform, account.handle),
             ),
-            Ok(Some(ConnectOutcome::ChoosePages { .. })) => crate::notify(
+            Ok(Delivered::Finished(ConnectOutcome::ChoosePages { .. })) => crate::notify(
                 &app,
                 "Pick your Facebook Pages",
                 "The sign-in finished after Reachloop restarted. Click Connect Facebook Pages again to pick Pages.",

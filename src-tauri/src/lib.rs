@@ -42,15 +42,24 @@ pub fn run() -> ExitCode {
         tray: true,
         deep_links: true,
     };
-    let result = builder_with(builder, core, options).run(tauri::generate_context!());
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    let app = match builder_with(builder, core, options).build(tauri::generate_context!()) {
+        Ok(app) => app,
         Err(e) => {
             tracing::error!("Reachloop stopped: {e}");
             eprintln!("Reachloop stopped: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    app.run(|handle, event| {
+        // A clean exit leaves the database file complete on its own (the
+        // WAL checkpointed into it), so copying it is a backup.
+        if let tauri::RunEvent::Exit = event {
+            if let Ok(core) = handle.state::<Shell>().core() {
+                tauri::async_runtime::block_on(core.store().clone().close());
+            }
+        }
+    });
+    ExitCode::SUCCESS
 }
 
 fn open_core() -> Result<reachloop::App, reachloop::Error> {

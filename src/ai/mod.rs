@@ -83,22 +83,57 @@ impl AiError {
     }
 }
 
-/// Checks a base URL typed by the user: http(s), no query or fragment.
+/// Checks a base URL typed by the user: https, or plain http only to this
+/// computer (a key or a prompt must not cross a network in the clear); no
+/// user name, query or fragment.
 pub fn parse_base_url(raw: &str) -> Result<Url, AiError> {
     let raw = raw.trim();
+    let example = "for example http://127.0.0.1:11434 for Ollama, or https://api.example.com";
     let url = Url::parse(raw)
-        .map_err(|e| AiError::BadSetting(format!("the AI base URL is not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
+        .ok()
+        .filter(|u| u.has_host())
+        .ok_or_else(|| {
+            AiError::BadSetting(format!("The AI address is not a web address: {example}."))
+        })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(AiError::BadSetting(
+                "Use https:// for an AI endpoint on another computer: plain http:// would send \
+                 the API key and your prompts unencrypted. Plain http:// is only for this \
+                 computer (127.0.0.1, localhost)."
+                    .into(),
+            ))
+        }
+        _ => {
+            return Err(AiError::BadSetting(format!(
+                "The AI address must start with https:// (or http:// on this computer): {example}."
+            )))
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
         return Err(AiError::BadSetting(
-            "the AI base URL must start with http:// or https://".into(),
+            "Leave the user name and password out of the AI address; put an API key in the key field."
+                .into(),
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(AiError::BadSetting(
-            "the AI base URL must not have a query or fragment".into(),
+            "The AI address must not have a query (?…) or fragment (#…).".into(),
         ));
     }
     Ok(url)
+}
+
+/// Whether `url` names this computer: 127.0.0.0/8, ::1 or localhost.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 /// `{base}/v1{path}`, whether or not the base already ends in `/v1`.
@@ -135,6 +170,14 @@ mod tests {
             "https://llm.example/openai/v1/models"
         );
         assert!(parse_base_url("ftp://x").is_err());
+        assert!(parse_base_url("not a url").is_err());
+        // Plain http only to this computer.
+        assert!(parse_base_url("http://llm.example:8000").is_err());
+        assert!(parse_base_url("http://192.168.1.5:11434").is_err());
+        assert!(parse_base_url("http://127.0.0.2:8000").is_ok());
+        assert!(parse_base_url("http://[::1]:8000").is_ok());
+        assert!(parse_base_url("http://LOCALHOST:8000").is_ok());
+        assert!(parse_base_url("https://user:pw@llm.example").is_err());
         assert!(parse_base_url("localhost:11434").is_err());
         assert!(parse_base_url("http://x/?key=1").is_err());
     }

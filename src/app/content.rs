@@ -375,6 +375,7 @@ impl App {
             temperature: temperature.unwrap_or(DEFAULT_TEMPERATURE),
             has_api_key,
             from_env,
+            notice: None,
         })
     }
 
@@ -419,14 +420,33 @@ impl App {
         if !problems.is_empty() {
             return Err(Error::Validation(problems));
         }
+        // A key was given for the old address's host: never send it to
+        // another one. Unless a new key comes with the change, drop it.
+        let (stored_base, _, _) = self.store().ai_settings().await?;
+        let moved = stored_base
+            .as_deref()
+            .is_some_and(|old| !same_origin(old, base));
+        let entry = keys.with_user(AI_KEY_ENTRY);
+        let had_key = matches!(entry.load(), Ok(Some(_)));
+        let mut notice = None;
+        let mut key_dropped = false;
         match api_key.map(str::trim) {
             Some("") => {
-                let _ = keys.with_user(AI_KEY_ENTRY).forget();
+                let _ = entry.forget();
             }
-            Some(key) => keys
-                .with_user(AI_KEY_ENTRY)
+            Some(key) => entry
                 .save(key.as_bytes())
                 .map_err(crate::secrets::SecretsError::from)?,
+            None if moved && had_key => {
+                entry.forget().map_err(crate::secrets::SecretsError::from)?;
+                key_dropped = true;
+                notice = Some(
+                    "The saved API key was removed: it belonged to the previous address, and \
+                     Reachloop never sends a key to another host. Enter the key for the new \
+                     address if it needs one."
+                        .to_string(),
+                );
+            }
             None => {}
         }
         self.store()
@@ -435,9 +455,12 @@ impl App {
                 Some(base).filter(|b| !b.is_empty()),
                 model,
                 input.temperature,
+                key_dropped,
             )
             .await?;
-        self.ai_settings(keys).await
+        let mut saved = self.ai_settings(keys).await?;
+        saved.notice = notice;
+        Ok(saved)
     }
 
     /// Where the model is, from Settings and the keychain, each overridden
@@ -757,9 +780,28 @@ impl App {
             if job.status != "queued" {
                 continue;
             }
-            match self.run_generation(&job.id, keys, policy).await {
+            // One job's error or panic is logged and marks that job; the
+            // others still run.
+            match crate::background::isolate(self.run_generation(&job.id, keys, policy)).await {
                 Ok(j) if j.status == "queued" => break, // still offline: try later
                 Ok(j) => finished.push(j),
+                Err(crate::background::ItemFailure::Panicked(m)) => {
+                    tracing::error!(job = %job.id, "queued generation panicked: {m}");
+                    super::lock(&self.job_progress).remove(&job.id);
+                    if let Err(e) = self
+                        .store()
+                        .set_job_status(
+                            Utc::now(),
+                            &job.id,
+                            "failed",
+                            Some("Reachloop hit an internal error while writing these variants; try Generate again."),
+                            false,
+                        )
+                        .await
+                    {
+                        tracing::warn!(job = %job.id, "cannot mark the failed generation: {e}");
+                    }
+                }
                 Err(e) => tracing::warn!(job = %job.id, "queued generation failed: {e}"),
             }
         }
@@ -792,5 +834,14 @@ pub fn default_policy() -> RetryPolicy {
     RetryPolicy {
         timeout: Duration::from_secs(120),
         ..RetryPolicy::default()
+    }
+}
+
+/// Whether two AI addresses are the same scheme, host and port (an empty or
+/// unreadable address matches nothing).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
     }
 }

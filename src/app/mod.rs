@@ -40,6 +40,21 @@ pub struct App {
     callback_waiters: Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>,
     /// What each running generation job is doing, for the progress display.
     job_progress: Arc<Mutex<HashMap<String, String>>>,
+    /// Platforms pointed at other servers than their own (local fakes).
+    endpoint_overrides: Arc<Mutex<HashMap<reachloop_ipc::Platform, oauth::Endpoints>>>,
+    /// When a stray sign-in link was last audited (at most one a minute).
+    ignored_link_audited: Arc<Mutex<Option<DateTime<Utc>>>>,
+}
+
+/// What became of a sign-in link handed to [`App::deliver_callback`].
+#[derive(Debug)]
+pub enum Delivered {
+    /// A connect in the window was waiting for it and finishes there.
+    ToWaiter,
+    /// It answers no sign-in in progress; dropped quietly.
+    Ignored,
+    /// It finished a sign-in nobody was waiting for (e.g. after a restart).
+    Finished(ConnectOutcome),
 }
 
 /// Where a platform's consent page sends the browser back to.
@@ -75,6 +90,8 @@ impl App {
             pending_grants: Arc::default(),
             callback_waiters: Arc::default(),
             job_progress: Arc::default(),
+            ignored_link_audited: Arc::default(),
+            endpoint_overrides: Arc::default(),
         })
     }
 
@@ -294,18 +311,24 @@ impl App {
     /// (`reachloop://oauth/<platform>/callback?…`). A connect waiting for it
     /// finishes (and this returns `None`); otherwise, e.g. after a restart,
     /// the sign-in is finished here. Either way the state is checked once.
-    pub async fn deliver_callback(
-        &self,
-        raw: &str,
-        keys: &OsKeychain,
-    ) -> Result<Option<ConnectOutcome>, Error> {
+    pub async fn deliver_callback(&self, raw: &str, keys: &OsKeychain) -> Result<Delivered, Error> {
         let callback = oauth::parse_callback(raw).map_err(OAuthError::from)?;
-        if let Some(state) = callback.state.as_deref() {
-            if let Some(waiter) = lock(&self.callback_waiters).remove(state) {
-                if waiter.send(raw.to_string()).is_ok() {
-                    return Ok(None);
-                }
+        let Some(state) = callback.state.as_deref() else {
+            return Ok(self.ignore_link(raw).await);
+        };
+        if let Some(waiter) = lock(&self.callback_waiters).remove(state) {
+            if waiter.send(raw.to_string()).is_ok() {
+                return Ok(Delivered::ToWaiter);
             }
+        }
+        // A link for no sign-in Reachloop started (any web page can open a
+        // reachloop:// link) is dropped before the keychain is touched.
+        if !self
+            .store
+            .oauth_session_pending(chrono::Utc::now(), state)
+            .await?
+        {
+            return Ok(self.ignore_link(raw).await);
         }
         let config = match callback.platform {
             Some(p) => self.platform_config(p, keys).await.ok(),
@@ -322,7 +345,41 @@ impl App {
             &mut rand::rngs::OsRng,
         )
         .await?;
-        Ok(Some(self.outcome(connected)))
+        Ok(Delivered::Finished(self.outcome(connected)))
+    }
+
+    /// A sign-in link that answers nothing: one audit line a minute at most.
+    async fn ignore_link(&self, raw: &str) -> Delivered {
+        let now = chrono::Utc::now();
+        let due = {
+            let mut last = lock(&self.ignored_link_audited);
+            let due = last.is_none_or(|t| now - t >= chrono::Duration::minutes(1));
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if due {
+            let platform = oauth::parse_callback(raw)
+                .ok()
+                .and_then(|c| c.platform)
+                .map(|p| p.as_str());
+            let record = crate::store::AuditRecord {
+                actor: crate::store::Actor::System,
+                action: "oauth.link_ignored",
+                entity_type: "account",
+                entity_id: None,
+                details: serde_json::json!({
+                    "platform": platform,
+                    "why": "it answers no sign-in in progress",
+                    "rate_limited": "at most one such entry a minute",
+                }),
+            };
+            if let Err(e) = self.store.audit(now, &record).await {
+                tracing::warn!("cannot audit an ignored sign-in link: {e}");
+            }
+        }
+        Delivered::Ignored
     }
 
     fn outcome(&self, connected: Connected) -> ConnectOutcome {
@@ -411,40 +468,95 @@ impl App {
         }
         let vault = self.vault(keys).await?;
         let mut outcomes = Vec::new();
+        // Each account on its own: one broken account (an error, even a
+        // panic) is logged and marked for a later retry, and the round goes on.
         for id in due {
-            let Some(target) = self.store.refresh_target(&id).await? else {
-                continue;
-            };
-            let outcome = match self.platform_config(target.platform, keys).await {
-                Ok(config) => {
-                    oauth::refresh_account(
-                        &self.store,
-                        &vault,
-                        &self.http,
-                        &self.refresh_locks,
-                        &config,
-                        &id,
-                        now,
-                        &mut rand::rngs::OsRng,
-                    )
-                    .await?
-                }
-                // The app's credentials are missing: nothing to refresh with yet.
-                Err(Error::OAuth(e)) => RefreshOutcome::Skipped(if e.code() == "not_configured" {
-                    "not configured"
-                } else {
-                    "unsupported"
-                }),
-                Err(e) => return Err(e),
-            };
+            let outcome =
+                match crate::background::isolate(self.refresh_one(keys, &vault, &id, now)).await {
+                    Ok(Some(outcome)) => outcome,
+                    Ok(None) => continue,
+                    Err(failure) => {
+                        if let crate::background::ItemFailure::Panicked(m) = &failure {
+                            tracing::error!(account = %id, "token refresh panicked: {m}");
+                        } else {
+                            tracing::warn!(account = %id, "token refresh failed: {failure}");
+                        }
+                        let reason = format!(
+                            "Renewing the sign-in failed: {failure}. Reachloop will try again."
+                        );
+                        let failures = self
+                            .store
+                            .refresh_target(&id)
+                            .await
+                            .ok()
+                            .flatten()
+                            .map_or(0, |t| t.refresh_failures);
+                        let at = now + oauth::schedule::retry_after(failures, 0.5);
+                        if let Err(e) = self
+                            .store
+                            .record_refresh_failure(now, &id, &reason, at)
+                            .await
+                        {
+                            tracing::warn!(account = %id, "cannot mark the failed refresh: {e}");
+                        }
+                        RefreshOutcome::RetryLater { at, reason }
+                    }
+                };
             outcomes.push((id, outcome));
         }
         Ok(outcomes)
     }
 
+    /// One account's renewal; `None` when the account is gone.
+    async fn refresh_one(
+        &self,
+        keys: &OsKeychain,
+        vault: &crate::secrets::Vault,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RefreshOutcome>, Error> {
+        let Some(target) = self.store.refresh_target(id).await? else {
+            return Ok(None);
+        };
+        let outcome = match self.platform_config(target.platform, keys).await {
+            Ok(config) => {
+                oauth::refresh_account(
+                    &self.store,
+                    vault,
+                    &self.http,
+                    &self.refresh_locks,
+                    &config,
+                    id,
+                    now,
+                    &mut rand::rngs::OsRng,
+                )
+                .await?
+            }
+            // The app's credentials are missing: nothing to refresh with yet.
+            Err(Error::OAuth(e)) => RefreshOutcome::Skipped(if e.code() == "not_configured" {
+                "not configured"
+            } else {
+                "unsupported"
+            }),
+            Err(e) => return Err(e),
+        };
+        Ok(Some(outcome))
+    }
+
     /// Where `platform`'s servers are and which app Reachloop is there:
     /// Settings (client id) and the keychain (client secret), each overridden
     /// by `OAUTH_<PLATFORM>_CLIENT_ID` / `..._CLIENT_SECRET`.
+    /// Sends every request for `platform` to `endpoints` instead of the
+    /// platform's servers (or `REACHLOOP_<PLATFORM>_*_BASE`): tests point a
+    /// platform at a local fake this way without touching the environment.
+    pub fn point_platform_at(
+        &self,
+        platform: reachloop_ipc::Platform,
+        endpoints: oauth::Endpoints,
+    ) {
+        lock(&self.endpoint_overrides).insert(platform, endpoints);
+    }
+
     pub async fn platform_config(
         &self,
         platform: reachloop_ipc::Platform,
@@ -466,8 +578,13 @@ impl App {
         let credentials =
             oauth::resolve_credentials(Credentials::from_env(platform), stored_id, secret)
                 .ok_or(oauth::OAuthError::MissingClientId(platform))?;
+        let overridden = lock(&self.endpoint_overrides).get(&platform).cloned();
+        let endpoints = match overridden {
+            Some(e) => e,
+            None => oauth::Endpoints::from_env(profile).map_err(oauth::OAuthError::from)?,
+        };
         Ok(PlatformConfig {
-            endpoints: oauth::Endpoints::from_env(profile).map_err(oauth::OAuthError::from)?,
+            endpoints,
             credentials,
         })
     }

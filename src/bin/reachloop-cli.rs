@@ -38,6 +38,13 @@ enum Command {
     /// Check post text against a platform's rules.
     #[command(subcommand)]
     Post(PostCommand),
+    /// Write a consistent copy of the database to FILE (a new file), even
+    /// while the app is running. Media files live in the data directory's
+    /// media/ folder; the data key lives in the OS keychain.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,7 +90,7 @@ struct CreateArgs {
     /// A target platform (x, youtube, facebook, instagram, tiktok, sandbox); repeat for more.
     #[arg(long = "platform", required = true)]
     platforms: Vec<String>,
-    /// reach, engagement or ctr.
+    /// reach, engagement or CTR (any case).
     #[arg(long)]
     goal: String,
     #[arg(long)]
@@ -125,7 +132,12 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // A validation error lists its problems once, one per line.
+            if e.fields().is_empty() {
+                eprintln!("error: {e}");
+            } else {
+                eprintln!("error: nothing was changed; fix these and try again:");
+            }
             for field in e.fields() {
                 eprintln!("  {}: {} [{}]", field.field, field.message, field.code);
             }
@@ -140,9 +152,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
         None => paths::data_dir()?,
     };
     let app = App::open(&data_dir).await?;
+    let result = run_on(&app, cli.command).await;
+    // Also after an error: a clean close checkpoints the WAL.
+    app.store().clone().close().await;
+    result
+}
+
+async fn run_on(app: &App, command: Command) -> Result<(), Error> {
     let now = chrono::Utc::now();
     let mut out = std::io::stdout().lock();
-    match cli.command {
+    match command {
+        Command::Backup { file } => {
+            app.store().backup_to(&file).await?;
+            let _ = writeln!(out, "backed up the database to {}", file.display());
+        }
         Command::Campaigns(CampaignsCommand::List { json }) => {
             let campaigns = app.list_campaigns().await?;
             if json {
@@ -199,25 +222,36 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
         }
     }
-    app.store().clone().close().await;
     Ok(())
 }
 
+/// The most `post check` reads from stdin: far above the longest post any
+/// platform takes (Facebook's 63,206 characters are at most 253 KB).
+const POST_INPUT_MAX: usize = 1024 * 1024;
+
 fn post_check(args: &CheckArgs) -> ExitCode {
     let usage = ExitCode::from(2);
-    let platform = match reachloop_ipc::Platform::parse(args.platform.trim()) {
+    let platform = match reachloop_ipc::Platform::parse(&args.platform.trim().to_lowercase()) {
         Some(p) if p != reachloop_ipc::Platform::Sandbox => p,
         _ => {
             eprintln!(
-                "error: unknown platform {:?}; use x, youtube, instagram, tiktok or facebook",
-                args.platform
+                "error: unknown platform \"{}\"; use x, youtube, instagram, tiktok or facebook",
+                reachloop::text::echo(&args.platform, 30)
             );
             return usage;
         }
     };
     let mut bytes = Vec::new();
-    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+    let mut input = std::io::Read::take(std::io::stdin().lock(), POST_INPUT_MAX as u64 + 1);
+    if let Err(e) = std::io::Read::read_to_end(&mut input, &mut bytes) {
         eprintln!("error: cannot read the post from stdin: {e}");
+        return usage;
+    }
+    if bytes.len() > POST_INPUT_MAX {
+        eprintln!(
+            "error: the post is longer than {} KiB; no platform takes a post that long, so it was not checked",
+            POST_INPUT_MAX / 1024
+        );
         return usage;
     }
     let body = match String::from_utf8(bytes) {

@@ -18,7 +18,10 @@ pub enum Revocation {
     Revoked,
     /// The platform has no revoke endpoint; the user can remove the app there.
     NotOffered,
-    /// Revoking failed; the tokens were deleted here anyway.
+    /// Revoking failed; the tokens were deleted here anyway. The text says so
+    /// in words, with the HTTP status and the platform's parsed `error` code
+    /// at most (never its raw body, which may echo the token), and where the
+    /// user can remove Reachloop's access by hand.
     Failed(String),
     /// There was no token left to revoke.
     NothingToRevoke,
@@ -62,13 +65,10 @@ pub async fn disconnect(
                             Zeroizing::new(open_token(vault, &sealed, account_id, "grant")?);
                         match super::meta::facebook_revoke(http, config, &token).await {
                             Ok(()) => Revocation::Revoked,
-                            Err(e) => Revocation::Failed(e),
+                            Err(why) => failed(p, &why),
                         }
                     }
-                    None => Revocation::Failed(
-                        "Facebook's app settings are missing, so access could not be revoked there"
-                            .into(),
-                    ),
+                    None => failed(p, "its app settings in Reachloop are missing"),
                 },
                 _ => Revocation::NothingToRevoke,
             }
@@ -87,7 +87,10 @@ pub async fn disconnect(
             };
             match token {
                 None => Revocation::NothingToRevoke,
-                Some((token, hint)) => revoke(http, p, config, &token, hint).await,
+                Some((token, hint)) => {
+                    let token = Zeroizing::new(token);
+                    revoke(http, p, config, &token, hint).await
+                }
             }
         }
         _ => Revocation::NotOffered,
@@ -112,6 +115,21 @@ pub async fn disconnect(
         .mark_disconnected(now, account_id, revoked, note.as_deref())
         .await?;
     Ok(revocation)
+}
+
+/// What the user reads when revoking failed: the local tokens are gone, the
+/// platform did not confirm, `why` (status and error code only), and where
+/// to remove Reachloop's access there.
+fn failed(profile: &super::Profile, why: &str) -> Revocation {
+    Revocation::Failed(format!(
+        "Reachloop deleted its tokens for this account, but {} did not confirm that it \
+         revoked Reachloop's access ({why}). To be sure, remove Reachloop at {}.",
+        profile.platform, profile.manage_access_at
+    ))
+}
+
+fn secret_of(creds: &super::Credentials) -> &str {
+    creds.client_secret.as_deref().map_or("", |s| s.as_str())
 }
 
 /// RFC 7009 revocation. Written out rather than through the `oauth2` crate,
@@ -145,16 +163,23 @@ async fn revoke(
     match request.form(&form).send().await {
         Ok(r) if r.status().is_success() => Revocation::Revoked,
         Ok(r) => {
-            let status = r.status();
-            let body = r.text().await.unwrap_or_default();
-            let detail: String = body.chars().take(200).collect();
-            Revocation::Failed(format!(
-                "{platform} did not confirm revoking access (HTTP {status}): {detail}"
-            ))
+            let status = r.status().as_u16();
+            // Only the parsed error code, checked against what was sent.
+            let body: Option<serde_json::Value> = r.json().await.ok();
+            let code = body.as_ref().and_then(|b| {
+                let e = b["error"]
+                    .as_str()
+                    .or_else(|| b["error"]["code"].as_str())?;
+                super::server_words(e, &[token, secret_of(creds)])
+            });
+            let why = match code {
+                Some(code) => format!("HTTP {status}, {code}"),
+                None => format!("HTTP {status}"),
+            };
+            let _ = platform;
+            failed(profile, &why)
         }
-        Err(e) => Revocation::Failed(format!(
-            "{platform} did not confirm revoking access: {}",
-            e.without_url()
-        )),
+        Err(e) if e.is_timeout() => failed(profile, "it did not answer in time"),
+        Err(_) => failed(profile, "it could not be reached"),
     }
 }

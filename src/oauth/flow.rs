@@ -384,7 +384,9 @@ async fn save(
                 scopes: &tokens.scopes,
                 access_token_enc: &access_enc,
                 refresh_token_enc: refresh_enc.as_deref(),
-                token_expires_at: tokens.expires_in.map(|d| now + d),
+                token_expires_at: tokens
+                    .expires_in
+                    .map(|d| super::schedule::expires_at(now, d)),
                 refresh_expires_at: None,
                 next_refresh_at,
                 auth_flavor,
@@ -446,7 +448,7 @@ pub(super) fn tokens_from(
             .filter(|r| !r.is_empty()),
         expires_in: response
             .expires_in()
-            .and_then(|d| chrono::Duration::from_std(d).ok()),
+            .and_then(super::schedule::lifetime_from_std),
         scopes: response
             .scopes()
             .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
@@ -489,21 +491,45 @@ pub(super) fn token_error(platform: Platform, e: TokenError) -> OAuthError {
     match e {
         RequestTokenError::ServerResponse(r) => OAuthError::TokenRejected {
             platform,
-            error: r.error().as_ref().to_string(),
-            description: r.error_description().cloned(),
+            error: super::server_words(r.error().as_ref(), &[])
+                .unwrap_or_else(|| "an unreadable error".into()),
+            description: r
+                .error_description()
+                .and_then(|d| super::server_words(d, &[])),
         },
         RequestTokenError::Request(e) => OAuthError::Network {
             platform,
             message: e.to_string(),
         },
+        // serde's messages quote the values they could not read (a token,
+        // say): keep only where in the answer it went wrong.
         RequestTokenError::Parse(e, _) => OAuthError::BadResponse {
             platform,
-            message: e.to_string(),
+            message: parse_failure(&e),
         },
         RequestTokenError::Other(m) => OAuthError::BadResponse {
             platform,
             message: m,
         },
+    }
+}
+
+/// What went wrong reading a token answer, without quoting any of it.
+fn parse_failure(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_json::error::Category;
+    let what = match e.inner().classify() {
+        Category::Syntax | Category::Eof => "is not valid JSON",
+        Category::Data => "has a field of the wrong type or is missing one",
+        Category::Io => "could not be read",
+    };
+    let path = e.path().to_string();
+    if path.is_empty() || path == "." {
+        format!("the token answer {what}")
+    } else {
+        format!(
+            "the token answer {what} (at `{}`)",
+            crate::text::echo(&path, 60)
+        )
     }
 }
 
@@ -658,6 +684,7 @@ pub async fn connect_with_loopback(
         rng,
     )
     .await?;
+    listener.expect_state(&begun.state);
     open_browser(&begun.authorize_url).map_err(OAuthError::Browser)?;
     let answer = listener.wait(timeout).await?;
     let callback = super::parse_callback(&answer)?;

@@ -1,5 +1,10 @@
-//! The RFC 8252 loopback redirect: a one-shot HTTP listener on 127.0.0.1 that
+//! The RFC 8252 loopback redirect: an HTTP listener on 127.0.0.1 that
 //! catches the platform's redirect and hands the callback URL over.
+//!
+//! Only an answer carrying the `state` of the sign-in it waits for ends the
+//! wait: any web page can send a request to a fixed loopback port, so every
+//! other request gets an error page and the listener keeps waiting until
+//! the answer or the timeout.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -33,13 +38,21 @@ pub struct Loopback {
     platform: Platform,
     rx: oneshot::Receiver<String>,
     stop: Option<oneshot::Sender<()>>,
+    expected: Expected,
 }
 
 const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Reachloop</title>\
     <body style=\"font-family:system-ui;margin:3em\"><h1>Back to Reachloop</h1>\
     <p>Reachloop received the answer. You can close this tab.</p></body>";
 
+const NOT_OURS_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Reachloop</title>\
+    <body style=\"font-family:system-ui;margin:3em\"><h1>Not the sign-in Reachloop is waiting for</h1>\
+    <p>This page did not come from the sign-in you started in Reachloop, so Reachloop ignored it \
+    and is still waiting. Finish signing in in the tab the app opened.</p></body>";
+
 type Slot = Arc<Mutex<Option<oneshot::Sender<String>>>>;
+/// The `state` of the sign-in being waited for; nothing until it is known.
+type Expected = Arc<Mutex<Option<String>>>;
 
 /// Listens on 127.0.0.1:`port` (0 picks a free port) for
 /// `/oauth/<platform>/callback`.
@@ -60,10 +73,12 @@ pub async fn listen(platform: Platform, port: u16) -> Result<Loopback, LoopbackE
     let (tx, rx) = oneshot::channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let slot: Slot = Arc::new(Mutex::new(Some(tx)));
+    let expected: Expected = Arc::new(Mutex::new(None));
     let path = format!("/oauth/{}/callback", platform.as_str());
-    let router = Router::new()
-        .route(&path, get(callback))
-        .with_state((slot, port));
+    let router =
+        Router::new()
+            .route(&path, get(callback))
+            .with_state((slot, expected.clone(), port));
     tokio::spawn(async move {
         let _ = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -76,10 +91,25 @@ pub async fn listen(platform: Platform, port: u16) -> Result<Loopback, LoopbackE
         platform,
         rx,
         stop: Some(stop_tx),
+        expected,
     })
 }
 
-async fn callback(State((slot, port)): State<(Slot, u16)>, uri: Uri) -> Response {
+async fn callback(
+    State((slot, expected, port)): State<(Slot, Expected, u16)>,
+    uri: Uri,
+) -> Response {
+    let state = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned());
+    let matches = {
+        let expected = expected.lock().unwrap_or_else(|p| p.into_inner());
+        matches!((expected.as_deref(), state.as_deref()), (Some(e), Some(s)) if e == s)
+    };
+    if !matches {
+        tracing::info!("ignored a request to the sign-in listener that is not the awaited answer");
+        return (StatusCode::BAD_REQUEST, Html(NOT_OURS_PAGE)).into_response();
+    }
     let sender = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     match sender {
         Some(tx) => {
@@ -102,6 +132,11 @@ impl Loopback {
     /// The redirect URI to send in the authorization request.
     pub fn redirect_uri(&self) -> String {
         super::loopback_redirect_uri(self.platform, self.port)
+    }
+
+    /// Hands over only the answer whose `state` is this one.
+    pub fn expect_state(&self, state: &str) {
+        *self.expected.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.to_string());
     }
 
     /// Waits for the callback URL, then stops listening.
@@ -160,7 +195,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn hands_over_the_first_callback_only() {
+    async fn hands_over_only_the_awaited_answer_and_keeps_waiting() {
         let lb = listen(Platform::X, 0).await.expect("listen");
         let uri = lb.redirect_uri();
         assert!(
@@ -168,17 +203,32 @@ mod tests {
             "{uri}"
         );
         let client = reqwest::Client::new();
-        let wrong = client
-            .get(uri.replace("/oauth/x/", "/oauth/tiktok/"))
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(wrong.status(), 404);
-        let page = client
-            .get(format!("{uri}?state=s&code=c"))
-            .send()
-            .await
-            .expect("get");
+        let get = |u: String| {
+            let client = client.clone();
+            async move { client.get(u).send().await.expect("get") }
+        };
+        assert_eq!(
+            get(uri.replace("/oauth/x/", "/oauth/tiktok/"))
+                .await
+                .status(),
+            404
+        );
+        // Before the sign-in's state is known, nothing is taken.
+        assert_eq!(get(format!("{uri}?state=s&code=c")).await.status(), 400);
+        lb.expect_state("s");
+        // A web page poking the port: no state, another state, an error.
+        for stray in [
+            uri.clone(),
+            format!("{uri}?code=c"),
+            format!("{uri}?state=other&code=c"),
+            format!("{uri}?state=S&code=c"),
+            format!("{uri}?error=access_denied"),
+        ] {
+            let r = get(stray.clone()).await;
+            assert_eq!(r.status(), 400, "{stray}");
+            assert!(r.text().await.expect("body").contains("still waiting"));
+        }
+        let page = get(format!("{uri}?state=s&code=c")).await;
         assert_eq!(page.status(), 200);
         assert!(page
             .text()

@@ -201,10 +201,16 @@ fn token_of(
             platform,
             message: "the token answer has no access_token".into(),
         })?;
-    let expires_in = body["expires_in"]
-        .as_i64()
-        .filter(|s| *s > 0)
-        .map(Duration::seconds);
+    // Numbers beyond i64 (or written as floats) are read as "very long".
+    let expires_in = match &body["expires_in"] {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_u64().map(|_| i64::MAX))
+            .or_else(|| n.as_f64().map(|f| f.clamp(0.0, i64::MAX as f64) as i64)),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .and_then(super::schedule::lifetime_from_secs);
     Ok((Zeroizing::new(access.to_string()), expires_in))
 }
 
@@ -223,7 +229,9 @@ pub(super) async fn facebook_sign_in(
     let client_id = config.credentials.client_id.as_str();
     let token_url = graph(&config.endpoints.token_base, "/oauth/access_token");
 
-    let short = call(http.get(token_url.clone()).query(&[
+    // Secrets go in POST form bodies, never in URLs (which servers and
+    // proxies log); Meta's token endpoint takes either.
+    let short = call(http.post(token_url.clone()).form(&[
         ("client_id", client_id),
         ("redirect_uri", redirect_uri),
         ("client_secret", secret),
@@ -235,7 +243,7 @@ pub(super) async fn facebook_sign_in(
     let (short, _) = token_of(platform, &short)?;
 
     // An expired token cannot be exchanged, so this happens right away.
-    let long = call(http.get(token_url).query(&[
+    let long = call(http.post(token_url).form(&[
         ("grant_type", "fb_exchange_token"),
         ("client_id", client_id),
         ("client_secret", secret),
@@ -320,7 +328,7 @@ pub(super) async fn facebook_sign_in(
         user_id,
         user_name,
         user_token,
-        user_expires_at: expires_in.map(|d| now + d),
+        user_expires_at: expires_in.map(|d| super::schedule::expires_at(now, d)),
         pages,
         created_at: now,
     })
@@ -519,7 +527,8 @@ pub(super) async fn instagram_sign_in(
 /// 24 hours old, and each renewal lasts 60 days from then, so renew daily
 /// (spread over an hour by `jitter` in `0.0..1.0`) for as long as the app runs.
 pub fn instagram_refresh_at(issued_at: DateTime<Utc>, jitter: f64) -> DateTime<Utc> {
-    issued_at + Duration::hours(24) + Duration::seconds((3600.0 * jitter.clamp(0.0, 1.0)) as i64)
+    let after = Duration::hours(24) + Duration::seconds((3600.0 * jitter.clamp(0.0, 1.0)) as i64);
+    super::schedule::expires_at(issued_at, after)
 }
 
 /// Renews an Instagram Login token.

@@ -30,6 +30,25 @@ pub use meta::{connect_pages, FacebookGrant};
 pub use profiles::{profile, ChallengeEncoding, Flow, Profile};
 pub use refresh::{classify, refresh_account, RefreshFailure, RefreshLocks, RefreshOutcome};
 
+/// Words a server sent (an `error` code, a description), made safe to
+/// store, log and show: the first line only, without control or
+/// direction-changing characters, at most 120 characters, and `None` when
+/// it is empty or contains any of `sent` (a server may echo the token or
+/// secret it was given).
+pub(crate) fn server_words(text: &str, sent: &[&str]) -> Option<String> {
+    if sent.iter().any(|s| s.len() >= 4 && text.contains(s)) {
+        return None;
+    }
+    let line = text.lines().next().unwrap_or_default();
+    let clean: String = line
+        .chars()
+        .filter(|c| !c.is_control() && !crate::text::is_invisible_format(*c))
+        .take(120)
+        .collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_string())
+}
+
 /// How long a started authorization may take before its `state` expires.
 pub const STATE_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
 

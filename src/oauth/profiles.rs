@@ -17,7 +17,7 @@ pub enum ChallengeEncoding {
 pub enum Flow {
     /// RFC 6749 token endpoint with refresh tokens, through the `oauth2` crate.
     Standard,
-    /// Facebook Login, manual flow: GET code exchange, `fb_exchange_token`
+    /// Facebook Login, manual flow: code exchange (POST form), `fb_exchange_token`
     /// for a 60-day user token, then one Page token per Page the user picks.
     Facebook,
     /// Business Login for Instagram: POST code exchange, `ig_exchange_token`
@@ -51,6 +51,9 @@ pub struct Profile {
     /// Refresh tokens are single-use: each refresh returns a new one.
     pub rotates_refresh_tokens: bool,
     pub flow: Flow,
+    /// Where the user removes Reachloop's access at the platform (a page or, for
+    /// apps without one, the menu path).
+    pub manage_access_at: &'static str,
 }
 
 pub const X: Profile = Profile {
@@ -75,6 +78,7 @@ pub const X: Profile = Profile {
     extra_authorize_params: &[],
     rotates_refresh_tokens: true,
     flow: Flow::Standard,
+    manage_access_at: "https://x.com/settings/connected_apps",
 };
 
 pub const YOUTUBE: Profile = Profile {
@@ -98,6 +102,7 @@ pub const YOUTUBE: Profile = Profile {
     extra_authorize_params: &[("access_type", "offline"), ("prompt", "consent")],
     rotates_refresh_tokens: false,
     flow: Flow::Standard,
+    manage_access_at: "https://myaccount.google.com/connections",
 };
 
 pub const TIKTOK: Profile = Profile {
@@ -121,6 +126,8 @@ pub const TIKTOK: Profile = Profile {
     extra_authorize_params: &[],
     rotates_refresh_tokens: true,
     flow: Flow::Standard,
+    manage_access_at:
+        "TikTok's Settings and privacy → Security and permissions → Apps and services permissions",
 };
 
 /// The Graph API version Reachloop speaks to Meta.
@@ -154,6 +161,7 @@ pub const FACEBOOK: Profile = Profile {
     extra_authorize_params: &[],
     rotates_refresh_tokens: false,
     flow: Flow::Facebook,
+    manage_access_at: "https://www.facebook.com/settings/?tab=business_tools",
 };
 
 /// Instagram with Business Login for Instagram. Instagram accounts reached
@@ -179,6 +187,7 @@ pub const INSTAGRAM: Profile = Profile {
     extra_authorize_params: &[],
     rotates_refresh_tokens: false,
     flow: Flow::InstagramLogin,
+    manage_access_at: "https://www.instagram.com/accounts/manage_access/",
 };
 
 /// The OAuth profile of `platform`; `None` for platforms that do not use

@@ -181,7 +181,9 @@ pub async fn refresh_account(
                 .refresh
                 .as_ref()
                 .map(|r| vault.seal(r.as_bytes(), &token_owner(account_id, "refresh"), rng));
-            let expires_at = tokens.expires_in.map(|d| now + d);
+            let expires_at = tokens
+                .expires_in
+                .map(|d| super::schedule::expires_at(now, d));
             store
                 .save_refreshed_tokens(
                     now,

@@ -42,18 +42,43 @@ pub fn standing(
     }
 }
 
+/// The longest a token is taken to live, whatever the server says: a year.
+/// Beyond it a lifetime is either a server's mistake or a way to overflow
+/// date arithmetic; the token is then simply renewed after a year.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::days(365);
+
+/// A token lifetime of `seconds` as the server reported it, clamped to
+/// `0..=MAX_TOKEN_LIFETIME`; `None` for no or a non-positive lifetime.
+pub fn lifetime_from_secs(seconds: i64) -> Option<Duration> {
+    (seconds > 0).then(|| {
+        Duration::try_seconds(seconds.min(MAX_TOKEN_LIFETIME.num_seconds()))
+            .unwrap_or(MAX_TOKEN_LIFETIME)
+    })
+}
+
+/// The same for a `std` duration (the `oauth2` crate's).
+pub fn lifetime_from_std(d: std::time::Duration) -> Option<Duration> {
+    lifetime_from_secs(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `at + lifetime`, the lifetime clamped as above, never overflowing.
+pub fn expires_at(at: DateTime<Utc>, lifetime: Duration) -> DateTime<Utc> {
+    let lifetime = lifetime.clamp(Duration::zero(), MAX_TOKEN_LIFETIME);
+    at.checked_add_signed(lifetime).unwrap_or(at)
+}
+
 /// When to refresh a token that lives `lifetime` from `issued_at`: a margin
 /// of a fifth of its life (at least 2 minutes, at most an hour) before it
 /// expires, moved earlier by `jitter` (a draw in `0.0..1.0`) times up to a
 /// tenth of its life (at most 5 minutes), so many accounts do not refresh at
 /// the same instant.
 pub fn refresh_at(issued_at: DateTime<Utc>, lifetime: Duration, jitter: f64) -> DateTime<Utc> {
-    let lifetime = lifetime.max(Duration::zero());
+    let lifetime = lifetime.clamp(Duration::zero(), MAX_TOKEN_LIFETIME);
     let margin = (lifetime / 5).clamp(Duration::minutes(2), Duration::hours(1));
     let spread = (lifetime / 10).min(Duration::minutes(5));
     let jitter =
         Duration::milliseconds((spread.num_milliseconds() as f64 * jitter.clamp(0.0, 1.0)) as i64);
-    let at = issued_at + lifetime - margin - jitter;
+    let at = expires_at(issued_at, lifetime - margin - jitter);
     // A very short-lived token is refreshed right away rather than in the past.
     at.max(issued_at)
 }
@@ -140,6 +165,26 @@ mod tests {
     fn tiny_or_negative_lifetimes_refresh_now() {
         assert_eq!(refresh_at(t0(), Duration::seconds(30), 0.3), t0());
         assert_eq!(refresh_at(t0(), Duration::seconds(-5), 0.3), t0());
+    }
+
+    #[test]
+    fn huge_lifetimes_are_clamped_not_panicking() {
+        // Each of these panicked in chrono before the clamp.
+        assert_eq!(lifetime_from_secs(i64::MAX), Some(MAX_TOKEN_LIFETIME));
+        assert_eq!(lifetime_from_secs(0), None);
+        assert_eq!(lifetime_from_secs(-1), None);
+        assert_eq!(
+            lifetime_from_std(std::time::Duration::from_secs(u64::MAX)),
+            Some(MAX_TOKEN_LIFETIME)
+        );
+        assert_eq!(lifetime_from_secs(3600), Some(Duration::hours(1)));
+        assert_eq!(expires_at(t0(), Duration::MAX), t0() + MAX_TOKEN_LIFETIME);
+        assert_eq!(
+            expires_at(DateTime::<Utc>::MAX_UTC, Duration::days(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        let at = refresh_at(t0(), Duration::MAX, 0.5);
+        assert!(at <= t0() + MAX_TOKEN_LIFETIME && at > t0(), "{at}");
     }
 
     #[test]

@@ -66,7 +66,6 @@ pub struct Grant<'a> {
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
-    state: String,
     provider_id: String,
     redirect_uri: String,
     verifier_enc: Vec<u8>,
@@ -118,6 +117,13 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
+/// How a `state` is kept: its SHA-256, so the database never holds a value
+/// that would let someone answer a sign-in in progress.
+fn state_key(state: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(state.as_bytes()))
+}
+
 impl Store {
     /// Remembers a started authorization.
     pub async fn insert_oauth_session(
@@ -130,7 +136,7 @@ impl Store {
             "INSERT INTO oauth_sessions (state, provider_id, redirect_uri, verifier_enc, created_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(&session.state)
+        .bind(state_key(&session.state))
         .bind(session.platform.as_str())
         .bind(&session.redirect_uri)
         .bind(&session.verifier_enc)
@@ -152,6 +158,24 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `state` names a started sign-in that is neither used nor
+    /// expired. Reads nothing secret, so a stray link needs no keychain.
+    pub async fn oauth_session_pending(
+        &self,
+        now: DateTime<Utc>,
+        state: &str,
+    ) -> Result<bool, StoreError> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT expires_at FROM oauth_sessions WHERE state = ? AND consumed_at IS NULL",
+        )
+        .bind(state_key(state))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found
+            .and_then(|e| time::from_db(&e).ok())
+            .is_some_and(|expires| expires > now))
+    }
+
     /// Looks up and consumes `state` in one transaction.
     pub async fn take_oauth_session(
         &self,
@@ -160,10 +184,10 @@ impl Store {
     ) -> Result<TakenSession, StoreError> {
         let mut tx = self.pool.begin().await?;
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT state, provider_id, redirect_uri, verifier_enc, expires_at, consumed_at
+            "SELECT provider_id, redirect_uri, verifier_enc, expires_at, consumed_at
              FROM oauth_sessions WHERE state = ?",
         )
-        .bind(state)
+        .bind(state_key(state))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
@@ -172,13 +196,18 @@ impl Store {
         if row.consumed_at.is_some() {
             return Ok(TakenSession::AlreadyUsed);
         }
-        sqlx::query(
+        let consumed = sqlx::query(
             "UPDATE oauth_sessions SET consumed_at = ? WHERE state = ? AND consumed_at IS NULL",
         )
         .bind(time::to_db(now))
-        .bind(state)
+        .bind(state_key(state))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if consumed != 1 {
+            // Another answer with the same state consumed it first.
+            return Ok(TakenSession::AlreadyUsed);
+        }
         tx.commit().await?;
         let session = OAuthSession {
             platform: Platform::parse(&row.provider_id).ok_or_else(|| {
@@ -186,7 +215,7 @@ impl Store {
             })?,
             expires_at: time::from_db(&row.expires_at)
                 .map_err(|e| StoreError::Corrupt(format!("oauth session expiry: {e}")))?,
-            state: row.state,
+            state: state.to_string(),
             redirect_uri: row.redirect_uri,
             verifier_enc: row.verifier_enc,
         };

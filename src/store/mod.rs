@@ -33,6 +33,18 @@ pub enum StoreError {
     },
     #[error("cannot open the database {}: {source}", path.display())]
     Open { path: PathBuf, source: sqlx::Error },
+    #[error(
+        "the database {} was made by a newer version of Reachloop (it has upgrade {version}, \
+         which this version does not know); nothing was changed. Update Reachloop to open it.",
+        path.display()
+    )]
+    NewerDatabase { path: PathBuf, version: i64 },
+    #[error(
+        "another Reachloop process has been setting up {} for over {} s; close it or try again",
+        path.display(),
+        waited.as_secs()
+    )]
+    SetupBusy { path: PathBuf, waited: Duration },
     #[error("cannot upgrade the database {}: {source}", path.display())]
     Migrate {
         path: PathBuf,
@@ -46,6 +58,45 @@ pub enum StoreError {
     NotFound,
 }
 
+/// The file whose exclusive lock serialises opening and migrating.
+pub const SETUP_LOCK_FILE: &str = "reachloop.setup.lock";
+/// How long a process waits for another to finish setting up.
+const SETUP_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Takes the set-up lock, waiting up to `wait` for another process.
+async fn setup_lock(path: &Path, wait: Duration) -> Result<std::fs::File, StoreError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|source| StoreError::CreateDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::SetupBusy {
+                    path: path.to_path_buf(),
+                    waited: wait,
+                })
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StoreError::CreateDir {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+}
+
 /// A handle on Reachloop's database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -54,12 +105,19 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    /// Processes starting together on a new data directory (the app and
+    /// the CLI, say) take turns: an exclusive lock on a file beside the
+    /// database is held around opening and migrating.
     pub async fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
             path: data_dir.to_path_buf(),
             source,
         })?;
-        Store::open(&data_dir.join(crate::paths::DATABASE_FILE)).await
+        let lock_path = data_dir.join(SETUP_LOCK_FILE);
+        let lock = setup_lock(&lock_path, SETUP_LOCK_WAIT).await?;
+        let opened = Store::open(&data_dir.join(crate::paths::DATABASE_FILE)).await;
+        drop(lock);
+        opened
     }
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
@@ -74,7 +132,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            // Another process writing: wait for it rather than fail.
+            .busy_timeout(Duration::from_secs(15));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -83,19 +142,52 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        if let Err(source) = sqlx::migrate!("./migrations").run(&pool).await {
+            pool.close().await;
+            return Err(match source {
+                // Checked before anything is applied: nothing changed.
+                sqlx::migrate::MigrateError::VersionMissing(version) => StoreError::NewerDatabase {
+                    path: path.to_path_buf(),
+                    version,
+                },
+                source => StoreError::Migrate {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            });
+        }
         Ok(Store { pool })
     }
 
-    /// Closes every connection, checkpointing the WAL.
+    /// Checkpoints the WAL into the database file and closes every
+    /// connection, so the file alone is a complete copy after a clean exit.
     pub async fn close(self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!("cannot checkpoint the database before closing: {e}");
+        }
         self.pool.close().await;
+    }
+
+    /// Writes a consistent copy of the whole database to `target` (a new
+    /// file), while the app may keep using it: SQLite's `VACUUM INTO`.
+    pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        if target.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "{} already exists; choose a new file for the backup",
+                target.display()
+            )));
+        }
+        let text = target.to_str().ok_or_else(|| {
+            StoreError::Corrupt(format!("{} is not a UTF-8 path", target.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(text)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The journal mode SQLite reports (expected: `wal`).

@@ -132,31 +132,61 @@ impl Store {
         ))
     }
 
+    /// Saves Settings → AI in one transaction with one audit entry that
+    /// names what changed (the key is not here: it lives in the keychain).
     pub async fn set_ai_settings(
         &self,
         now: DateTime<Utc>,
         base_url: Option<&str>,
         model: &str,
         temperature: f32,
+        key_dropped: bool,
     ) -> Result<(), StoreError> {
-        self.set_setting(
-            now,
-            Actor::User,
-            "ai.configured",
-            "ai.base_url",
-            json!(base_url),
-        )
-        .await?;
-        self.set_setting(now, Actor::User, "ai.configured", "ai.model", json!(model))
+        let values = [
+            ("ai.base_url", json!(base_url)),
+            ("ai.model", json!(model)),
+            ("ai.temperature", json!(temperature)),
+        ];
+        let mut tx = self.pool.begin().await?;
+        let mut changed = Vec::new();
+        for (key, value) in &values {
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let before: Option<Value> = before.and_then(|b| serde_json::from_str(&b).ok());
+            if before.as_ref() != Some(value) {
+                changed.push(key.trim_start_matches("ai."));
+            }
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(key)
+            .bind(value.to_string())
+            .bind(time::to_db(now))
+            .execute(&mut *tx)
             .await?;
-        self.set_setting(
-            now,
-            Actor::User,
-            "ai.configured",
-            "ai.temperature",
-            json!(temperature),
-        )
-        .await
+        }
+        if !changed.is_empty() || key_dropped {
+            let record = AuditRecord {
+                actor: Actor::User,
+                action: "ai.configured",
+                entity_type: "settings",
+                entity_id: Some("ai"),
+                details: json!({
+                    "changed": changed,
+                    "base_url": base_url,
+                    "model": model,
+                    "temperature": temperature,
+                    "api_key_dropped": key_dropped,
+                }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The response format the AI endpoint last accepted, to start there.

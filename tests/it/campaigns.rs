@@ -491,6 +491,82 @@ async fn ai_settings_are_validated_and_the_key_stays_in_the_keychain() {
 }
 
 #[tokio::test]
+async fn an_ai_key_never_travels_in_the_clear_or_to_another_host() {
+    let dir = data_dir();
+    let keys = TestKeychain::new("ai-origin");
+    let app = App::open(dir.path()).await.expect("open");
+    let settings = |base: &str| AiSettings {
+        base_url: base.into(),
+        model: "m".into(),
+        temperature: 0.5,
+        ..AiSettings::default()
+    };
+    // Plain http to another computer would send the key unencrypted.
+    for base in [
+        "http://llm.example:8000",
+        "http://192.168.1.20:11434",
+        "not a url",
+    ] {
+        let err = app
+            .save_ai_settings(at(9, 0), &settings(base), Some("sk-abcdef123456"), &keys.0)
+            .await
+            .expect_err(base);
+        assert_eq!(err.fields()[0].field, "base_url", "{base}");
+        assert!(!err.fields()[0].message.is_empty());
+    }
+    let fake = FakeAi::start().await;
+    let saved = app
+        .save_ai_settings(
+            at(9, 1),
+            &settings(&fake.base),
+            Some("sk-abcdef123456"),
+            &keys.0,
+        )
+        .await
+        .expect("loopback http is fine");
+    assert!(saved.has_api_key && saved.notice.is_none());
+    // Same origin, other path: the key stays.
+    let same = app
+        .save_ai_settings(
+            at(9, 2),
+            &settings(&format!("{}/v1", fake.base)),
+            None,
+            &keys.0,
+        )
+        .await
+        .expect("same host");
+    assert!(same.has_api_key && same.notice.is_none());
+    // Another host: the key is dropped, and the user is told.
+    let moved = app
+        .save_ai_settings(at(9, 3), &settings("https://llm.example"), None, &keys.0)
+        .await
+        .expect("other host");
+    assert!(!moved.has_api_key, "the old host's key is gone");
+    let notice = moved.notice.expect("told why");
+    assert!(notice.contains("removed"), "{notice}");
+    // A new key given with the move is kept.
+    let with_key = app
+        .save_ai_settings(
+            at(9, 4),
+            &settings(&fake.base),
+            Some("sk-new-key-7890"),
+            &keys.0,
+        )
+        .await
+        .expect("move with a key");
+    assert!(with_key.has_api_key && with_key.notice.is_none());
+    // One audit row per save, not one per field.
+    let saves = app
+        .recent_audit(50)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "ai.configured")
+        .count();
+    assert_eq!(saves, 4);
+}
+
+#[tokio::test]
 async fn a_cancelled_or_interrupted_generation_is_not_run_twice() {
     let fake = FakeAi::start().await;
     let dir = data_dir();

@@ -207,3 +207,108 @@ fn post_check_explains_bad_input() {
     );
     assert!(stdout(&out).is_empty());
 }
+
+#[test]
+fn post_check_refuses_endless_input_with_a_clear_message() {
+    // Far more than any platform's limit (once: read until memory ran out).
+    let huge = vec![b'a'; 1024 * 1024 + 1];
+    let out = post_check(&["--platform", "x"], &huge);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("longer than 1024 KiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+    // 100,000 letters without a space: counted at once, not quadratically.
+    let long = "a".repeat(100_000);
+    let out = post_check(&["--platform", "x"], long.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+    assert_eq!(v["weighted_length"], 100_000);
+}
+
+#[test]
+fn create_errors_are_printed_once_safely_and_briefly() {
+    let dir = data_dir();
+    let mut args: Vec<String> = [
+        "campaigns",
+        "create",
+        "--name",
+        "\u{200b}\u{200b}",
+        "--goal",
+        "CTR",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // An escape sequence, then a flood of unknown platforms.
+    args.extend(["--platform".into(), "\u{1b}[31mred".into()]);
+    for i in 0..2_000 {
+        args.extend(["--platform".into(), format!("p{i}")]);
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = cli(dir.path(), &refs);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains('\u{1b}'), "no raw escape codes: {err:?}");
+    assert!(err.contains("\\u{001B}[31mred"), "{err}");
+    assert!(
+        err.len() < 1_000,
+        "a short message, not a flood: {} bytes",
+        err.len()
+    );
+    assert!(err.contains("and 1998 more"), "{err}");
+    // Each problem once: the name (invisible only) and the platforms.
+    assert_eq!(err.matches("[unknown_platform]").count(), 1, "{err}");
+    assert_eq!(err.matches("only invisible characters").count(), 1, "{err}");
+    // "CTR" is a goal, in any case.
+    assert!(!err.contains("goal"), "{err}");
+    let ok = cli(
+        dir.path(),
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Spring",
+            "--platform",
+            "X",
+            "--goal",
+            "CTR",
+        ],
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}
+
+#[test]
+fn backup_writes_a_database_that_opens_on_its_own() {
+    let dir = data_dir();
+    let made = cli(
+        dir.path(),
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Saved",
+            "--platform",
+            "x",
+            "--goal",
+            "reach",
+        ],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let target = dir.path().join("backup.sqlite3");
+    let out = cli(dir.path(), &["backup", target.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored = data_dir();
+    std::fs::copy(&target, crate::db_path(restored.path())).expect("copy");
+    let listed = stdout(&cli(restored.path(), &["campaigns", "list", "--json"]));
+    assert!(listed.contains("\"Saved\""), "{listed}");
+    let again = cli(dir.path(), &["backup", target.to_str().expect("utf-8")]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+}

@@ -4,11 +4,12 @@
 //! Instagram (60-day token renewed with `ig_refresh_token`).
 
 use rand::rngs::OsRng;
+use reachloop::app::Delivered;
 use reachloop::oauth::{
     self, Connected, Credentials, Endpoints, FacebookGrant, OAuthError, PlatformConfig,
     RefreshLocks, RefreshOutcome, Revocation,
 };
-use reachloop::secrets::Vault;
+use reachloop::secrets::{KeyStore, Vault};
 use reachloop::App;
 use reachloop_fakes::meta::{FakeMeta, FACEBOOK_USER, INSTAGRAM_USER, PAGES};
 use reachloop_ipc::{Account, AccountStatus, PageSelection, Platform};
@@ -201,8 +202,10 @@ async fn facebook_offers_every_page_and_linked_instagram_account() {
     );
     let ig = pages[0].instagram.as_ref().expect("linked Instagram");
     assert_eq!(ig.username, "bakerybros");
-    // Short-lived code exchange, then the long-lived exchange.
+    // Short-lived code exchange, then the long-lived exchange, each with
+    // its secrets in a POST body, none in a URL.
     assert_eq!(w.fake.with(|b| b.token_requests), 2);
+    assert_eq!(w.fake.with(|b| b.secrets_in_query), 0);
     assert!(
         serde_json::to_string(&pages)
             .map(|s| !s.contains("EAA"))
@@ -578,23 +581,34 @@ async fn no_meta_token_reaches_the_logs_or_the_database_in_plaintext() {
 }
 
 #[tokio::test]
-async fn a_deep_link_without_a_waiting_connect_is_checked_like_any_callback() {
+async fn a_deep_link_for_no_sign_in_is_dropped_quietly_without_the_keychain() {
     let dir = data_dir();
     let keys = TestKeychain::new("deep-link");
     let app = App::open(dir.path()).await.expect("open");
-    let err = app
-        .deliver_callback(
-            "reachloop://oauth/facebook/callback?code=AQx&state=never-issued",
-            &keys.0,
-        )
-        .await
-        .expect_err("unknown state");
+    for link in [
+        "reachloop://oauth/facebook/callback?code=AQx&state=never-issued",
+        "reachloop://oauth/facebook/callback?code=AQx",
+        "reachloop://oauth/instagram/callback?error=access_denied&state=another",
+    ] {
+        let delivered = app.deliver_callback(link, &keys.0).await.expect("no error");
+        assert!(
+            matches!(delivered, Delivered::Ignored),
+            "{link}: {delivered:?}"
+        );
+    }
+    // The keychain was never asked: no data key was made for this database.
     assert!(
-        err.to_string().contains("not one Reachloop started"),
-        "{err}"
+        keys.0.load().expect("keychain readable").is_none(),
+        "a stray link unlocked (and so created) the data key"
     );
-    let audit = app.recent_audit(10).await.expect("audit");
-    assert!(audit.iter().any(|e| e.action == "oauth.rejected"));
+    // One audit line for the three links, not three.
+    let audit = app.recent_audit(20).await.expect("audit");
+    let ignored = audit
+        .iter()
+        .filter(|e| e.action == "oauth.link_ignored")
+        .count();
+    assert_eq!(ignored, 1, "{audit:?}");
+    assert!(audit.iter().all(|e| !e.details.contains("AQx")));
     let err = app
         .deliver_callback("reachloop://settings/open", &keys.0)
         .await

@@ -751,6 +751,216 @@ async fn disconnect_forgets_tokens_even_when_the_platform_is_unreachable() {
     assert!(matches!(missing, Err(OAuthError::NoSuchAccount(_))));
 }
 
+#[tokio::test]
+async fn a_failed_revoke_keeps_nothing_the_server_echoed_and_says_what_to_do() {
+    let w = world("revoke-echo").await;
+    let account = w.connect().await;
+    w.fake
+        .with(|b| b.revoke_fails_with = Some(reqwest::StatusCode::INTERNAL_SERVER_ERROR));
+    let outcome = oauth::disconnect(
+        w.app.store(),
+        &w.vault,
+        &w.http,
+        Some(&w.config()),
+        &account.id,
+        at(12, 0),
+    )
+    .await
+    .expect("disconnect");
+    let oauth::Revocation::Failed(message) = &outcome else {
+        panic!("expected a failed revocation, got {outcome:?}");
+    };
+    let after = w.account().await;
+    let reason = after.status_reason.clone().expect("a reason for the user");
+    assert_eq!(&reason, message);
+    // In words: the tokens here are gone, and where to finish at X.
+    assert!(reason.contains("deleted its tokens"), "{reason}");
+    assert!(
+        reason.contains("https://x.com/settings/connected_apps"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("HTTP 500") && reason.contains("server_error"),
+        "{reason}"
+    );
+    assert!(!reason.contains('{'), "no raw JSON: {reason}");
+    // The body echoed the token; it reaches neither the account, the audit
+    // log nor the database file.
+    let issued = w.fake.with(|b| b.issued_tokens.clone());
+    let db = std::fs::read(&w.db).expect("db");
+    let wal = std::fs::read(w.db.with_extension("sqlite3-wal")).unwrap_or_default();
+    let audit = w.app.recent_audit(50).await.expect("audit");
+    for token in &issued {
+        assert!(!reason.contains(token.as_str()));
+        assert!(audit.iter().all(|e| !e.details.contains(token.as_str())));
+        for bytes in [&db, &wal] {
+            assert!(
+                !bytes
+                    .windows(token.len())
+                    .any(|win| win == token.as_bytes()),
+                "a token is in the database"
+            );
+        }
+    }
+}
+
+/// Connects `fake`'s user into `w`'s app (another platform than `w`'s own).
+async fn connect_other(w: &World, fake: &FakeOAuth, platform: Platform) -> reachloop_ipc::Account {
+    let config = PlatformConfig {
+        endpoints: Endpoints::all_at(&fake.base).expect("base"),
+        credentials: Credentials {
+            client_id: fake.dialect.client_id.into(),
+            client_secret: fake.dialect.client_secret.map(|s| Zeroizing::new(s.into())),
+        },
+    };
+    let begun = oauth::begin(
+        w.app.store(),
+        &w.vault,
+        platform,
+        &config,
+        &oauth::loopback_redirect_uri(platform, 53690),
+        at(9, 0),
+        &mut OsRng,
+    )
+    .await
+    .expect("begin");
+    let answer = crate::follow_consent(&w.browser, &begun).await;
+    let callback = oauth::parse_callback(&answer).expect("callback");
+    oauth::complete(
+        w.app.store(),
+        &w.vault,
+        &w.http,
+        |_| Ok(config.clone()),
+        &callback,
+        at(9, 1),
+        &mut OsRng,
+    )
+    .await
+    .expect("connect")
+    .account()
+    .expect("an account")
+}
+
+/// The app's own refresh round, with its app settings pointed at the fakes.
+async fn point_app_at(w: &World, platform: Platform, fake: &FakeOAuth) {
+    w.app
+        .point_platform_at(platform, Endpoints::all_at(&fake.base).expect("base"));
+    w.app
+        .save_platform_app(
+            platform,
+            fake.dialect.client_id,
+            fake.dialect.client_secret,
+            None,
+            &w._keys.0,
+            at(9, 0),
+        )
+        .await
+        .expect("app settings");
+}
+
+#[tokio::test]
+async fn one_broken_account_does_not_stop_the_refresh_round_and_revocation_notifies_once() {
+    let w = world("round").await;
+    let youtube = FakeOAuth::youtube().await;
+    let x_account = w.connect().await;
+    let yt_account = connect_other(&w, &youtube, Platform::Youtube).await;
+    point_app_at(&w, Platform::X, &w.fake).await;
+    point_app_at(&w, Platform::Youtube, &youtube).await;
+    // YouTube's token (1 h) is due first; its sealed refresh token is broken.
+    w.app
+        .store()
+        .execute_raw(&format!(
+            "UPDATE social_accounts SET refresh_token_enc = x'0001020304' WHERE id = '{}'",
+            yt_account.id
+        ))
+        .await
+        .expect("break it");
+    let outcomes = w
+        .app
+        .refresh_due_accounts(&w._keys.0, at(12, 0))
+        .await
+        .expect("the round itself does not fail");
+    let of = |id: &str| {
+        outcomes
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, o)| o.clone())
+            .unwrap_or_else(|| panic!("no outcome for {id}: {outcomes:?}"))
+    };
+    assert!(
+        matches!(of(&yt_account.id), RefreshOutcome::RetryLater { .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(of(&x_account.id), RefreshOutcome::Refreshed { .. }),
+        "the healthy account still renewed: {outcomes:?}"
+    );
+    // The broken account is marked, not retried at once in a hot loop.
+    let broken = w
+        .app
+        .store()
+        .refresh_target(&yt_account.id)
+        .await
+        .expect("target")
+        .expect("still there");
+    assert_eq!(broken.refresh_failures, 1);
+    let again = w
+        .app
+        .refresh_due_accounts(&w._keys.0, at(12, 0))
+        .await
+        .expect("round");
+    assert!(again.iter().all(|(a, _)| a != &yt_account.id), "{again:?}");
+
+    // The user revokes Reachloop at X: one notification's worth, once.
+    w.fake.revoke_all();
+    let needs = |outcomes: &[(String, RefreshOutcome)]| {
+        outcomes
+            .iter()
+            .filter(|(a, o)| {
+                a == &x_account.id && matches!(o, RefreshOutcome::NeedsAction { newly: true, .. })
+            })
+            .count()
+    };
+    let mut announced = 0;
+    for hour in [15, 18, 21] {
+        let round = w
+            .app
+            .refresh_due_accounts(&w._keys.0, at(hour, 0))
+            .await
+            .expect("round");
+        announced += needs(&round);
+    }
+    assert_eq!(announced, 1, "announced exactly once");
+}
+
+#[tokio::test]
+async fn a_huge_expires_in_is_clamped_instead_of_ending_the_refresher() {
+    let w = world("huge-expiry").await;
+    // Seconds beyond what a date can hold once added to now.
+    w.fake
+        .with(|b| b.expires_in_override = Some(serde_json::json!(9_000_000_000_000_000u64)));
+    let account = w.connect().await;
+    let expires = account.token_expires_at.clone().expect("an expiry");
+    let expires = chrono::DateTime::parse_from_rfc3339(&expires).expect("rfc3339");
+    assert!(
+        expires.with_timezone(&chrono::Utc) <= at(9, 1) + chrono::Duration::days(365),
+        "{expires}"
+    );
+    point_app_at(&w, Platform::X, &w.fake).await;
+    w.fake
+        .with(|b| b.expires_in_override = Some(serde_json::json!(u64::MAX)));
+    let far = at(9, 0) + chrono::Duration::days(400);
+    let round = w
+        .app
+        .refresh_due_accounts(&w._keys.0, far)
+        .await
+        .expect("no panic, no error");
+    assert!(
+        matches!(round.first(), Some((_, RefreshOutcome::Refreshed { .. }))),
+        "{round:?}"
+    );
+}
+
 /// The whole life of an account on every platform the authorization-code
 /// flow serves: connect, refresh (rotating or not), revoked grant, reconnect,
 /// code injection refused by PKCE, disconnect with revocation.

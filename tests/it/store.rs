@@ -300,10 +300,99 @@ async fn a_database_from_a_newer_version_is_a_clear_error() {
         .await
         .expect("insert");
     store.close().await;
+    let before = std::fs::read(crate::db_path(dir.path())).expect("db");
     match Store::open_in(dir.path()).await {
-        Err(e @ StoreError::Migrate { .. }) => {
-            assert!(e.to_string().contains("cannot upgrade the database"))
+        Err(e @ StoreError::NewerDatabase { .. }) => {
+            let message = e.to_string();
+            assert!(message.contains("newer version of Reachloop"), "{message}");
+            assert!(message.contains("nothing was changed"), "{message}");
+            assert!(!message.contains("previously applied"), "{message}");
         }
-        other => panic!("expected a migration error, got {other:?}"),
+        other => panic!("expected a newer-database error, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(crate::db_path(dir.path())).expect("db"),
+        before,
+        "the file is untouched"
+    );
+}
+
+/// The app and the CLI (soon the agent) often start together on a new
+/// data directory: each waits its turn instead of failing.
+#[test]
+fn processes_opening_a_new_data_directory_at_once_take_turns() {
+    for round in 0..5 {
+        let dir = data_dir();
+        let children: Vec<_> = (0..4)
+            .map(|i| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+                    .env("REACHLOOP_DATA_DIR", dir.path())
+                    .args([
+                        "campaigns",
+                        "create",
+                        "--name",
+                        &format!("Race {round}.{i}"),
+                        "--platform",
+                        "x",
+                        "--goal",
+                        "reach",
+                    ])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let listed = std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+            .env("REACHLOOP_DATA_DIR", dir.path())
+            .args(["campaigns", "list", "--json"])
+            .output()
+            .expect("list");
+        let v: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+        assert_eq!(v.as_array().map(Vec::len), Some(4), "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn a_clean_close_leaves_a_complete_file_and_backup_copies_a_live_database() {
+    let dir = data_dir();
+    let app = reachloop::App::open(dir.path()).await.expect("open");
+    app.create_campaign(
+        crate::at(9, 0),
+        uuid::Uuid::new_v4(),
+        reachloop::store::Actor::User,
+        &new_campaign("Kept"),
+    )
+    .await
+    .expect("create");
+    // A backup while the database is open and has unsaved WAL pages.
+    let backup = dir.path().join("copy.sqlite3");
+    app.store().backup_to(&backup).await.expect("backup");
+    assert!(
+        app.store().backup_to(&backup).await.is_err(),
+        "never overwrites"
+    );
+    app.store().clone().close().await;
+    // The database file alone (no -wal beside it) holds everything.
+    for file in [crate::db_path(dir.path()), backup] {
+        let lone = data_dir();
+        std::fs::copy(&file, crate::db_path(lone.path())).expect("copy");
+        let store = Store::open_in(lone.path()).await.expect("open the copy");
+        let names: Vec<String> = store
+            .list_campaigns()
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Kept"], "{}", file.display());
     }
 }

@@ -6,8 +6,10 @@
 //!   command tests, end-to-end through the real window).
 //! - `cargo xtask bench startup`: start-up time and idle memory.
 //! - `cargo xtask ui`: only build the UI into `ui/dist`.
+//! - `cargo xtask doctor`: where every external program comes from.
 
 mod bench;
+mod doctor;
 mod headless;
 mod setup;
 mod ui;
@@ -28,6 +30,9 @@ commands:
   test             install what is missing, then run every test
   bench startup    measure start-up time and idle memory of the release app
   ui               build the UI (wasm32) into ui/dist
+  setup            only install what is missing (system packages, cargo tools)
+  doctor           show where every external tool was found and what provides it;
+                   fail if one is missing or provided by nothing [--run-only]
 ";
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +56,8 @@ fn run_cli() -> Result<()> {
             setup::ensure(setup::Purpose::Run)?;
             ui::build()
         }
+        ["setup"] => setup::ensure(setup::Purpose::Test),
+        ["doctor", rest @ ..] => doctor::run(rest),
         ["help" | "--help" | "-h"] | [] => {
             print!("{USAGE}");
             Ok(())
@@ -88,6 +95,9 @@ fn run_app(extra: &[&str]) -> Result<()> {
 fn test_all() -> Result<()> {
     let started = Instant::now();
     setup::ensure(setup::Purpose::Test)?;
+    step("check where every tool comes from (xtask doctor)", || {
+        doctor::check(true)
+    })?;
     ui::build()?;
     let cargo_bin = cargo_path();
     step(

@@ -36,7 +36,7 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Debian's wasm32-capable rustc, used when rustup has no wasm32 target.
-const WASM_PACKAGES: &[&str] = &["rustc-web", "rust-web-src", "lld-22"];
+const WASM_PACKAGES: &[&str] = &["rustc-web", "rust-web-src", crate::ui::WASM_LLD_PACKAGE];
 
 /// Headless end-to-end testing (WebKit's WebDriver, curl as the test's
 /// browser, gio to open `reachloop://` links), locking a test keyring (gdbus)
@@ -47,6 +47,7 @@ const TEST_PACKAGES: &[&str] = &[
     "libglib2.0-bin",
     "curl",
     "nodejs",
+    "procps",
 ];
 
 pub fn ensure(purpose: Purpose) -> Result<()> {
@@ -68,7 +69,7 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
     Ok(())
 }
 
-const TAURI_DRIVER: &str = "2.1.0";
+pub const TAURI_DRIVER: &str = "2.1.0";
 
 fn ensure_debian_packages(wanted: &[&str]) -> Result<()> {
     if !on_path("dpkg-query") {
