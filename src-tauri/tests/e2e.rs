@@ -7,7 +7,10 @@
 //! again; launch a second instance and see it hand over; read the audit log.
 //! Connect X through the loopback listener and disconnect it. Connect
 //! Facebook Pages through the relay page and a `reachloop://` deep link,
-//! picking Pages and a linked Instagram account.
+//! picking Pages and a linked Instagram account. A new user's first hour:
+//! fixing a name after a failed submit keeps focus in the name; Generate
+//! without an AI endpoint points to Settings → AI and leaves no job; a second
+//! hand-written variant (or saving another) keeps the first one's text.
 //! Screenshots of each step go to `$REACHLOOP_E2E_ARTIFACTS` (`target/e2e/`).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -779,4 +782,173 @@ async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
     );
     shots.shot(&client, "34-media-dropped").await;
     client.close().await.expect("quit the app");
+}
+
+/// The value of the `n`th (0-based) unsaved X card's text box.
+async fn unsaved_x_text(client: &Client, n: usize) -> String {
+    let areas = client
+        .find_all(Locator::Css(
+            "#variants-x .variant-card:not([data-id]) textarea",
+        ))
+        .await
+        .expect("find");
+    match areas.get(n) {
+        Some(a) => a.prop("value").await.expect("value").unwrap_or_default(),
+        None => panic!("no unsaved card {n} (found {})", areas.len()),
+    }
+}
+
+async fn active_id(client: &Client) -> String {
+    client
+        .active_element()
+        .await
+        .expect("active element")
+        .attr("id")
+        .await
+        .expect("id")
+        .unwrap_or_default()
+}
+
+/// What a new user hit in their first hour: typing a name after a failed
+/// submit sent the keys to a checkbox; Generate with no AI left a silent
+/// waiting job; a second hand-written card blanked the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let driver = start_driver(data.path(), &[]);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+
+    // Submit the empty form, then fix the name: focus stays in the name.
+    click(&client, "#campaign-submit").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#campaign-name-error"))
+        .await
+        .expect("the name error shows");
+    find(&client, "#campaign-name")
+        .await
+        .send_keys("Spring sale")
+        .await
+        .expect("type name");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(active_id(&client).await, "campaign-name");
+    let name = find(&client, "#campaign-name")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(name.as_deref(), Some("Spring sale"));
+    let x_checked = find(&client, "#platform-x")
+        .await
+        .prop("checked")
+        .await
+        .expect("checked");
+    assert_ne!(x_checked.as_deref(), Some("true"), "spaces toggled X");
+    shots.shot(&client, "40-name-kept-after-error").await;
+    click(&client, "#platform-x").await;
+    click(&client, "#campaign-submit").await;
+    wait_for_listed(&client, "Spring sale").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#page-campaign #generate"))
+        .await
+        .expect("the campaign opens");
+
+    // Generate without an AI endpoint: where to set one up, no silent job.
+    click(&client, "#generate").await;
+    let error = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#campaign-error"))
+        .await
+        .expect("an error shows")
+        .text()
+        .await
+        .expect("text");
+    assert!(error.contains("Settings → AI"), "{error}");
+    find(&client, "#campaign-error .ai-setup-link").await;
+    assert!(
+        client
+            .find(Locator::Css("#generation-status"))
+            .await
+            .is_err(),
+        "no job is left waiting"
+    );
+    shots.shot(&client, "41-generate-without-ai").await;
+
+    // Two hand-written cards: each keeps its own text.
+    click(&client, "#add-variant-x").await;
+    let first = find(&client, "#variants-x .variant-card:not([data-id]) textarea").await;
+    first
+        .send_keys("First idea, not saved")
+        .await
+        .expect("type");
+    click(&client, "#add-variant-x").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(unsaved_x_text(&client, 0).await, "First idea, not saved");
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for a in client
+            .find_all(Locator::Css("#variants-x textarea"))
+            .await
+            .expect("find")
+        {
+            ids.push(a.attr("id").await.expect("id").unwrap_or_default());
+        }
+        ids
+    };
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1], "each card's box has its own id: {ids:?}");
+    let cards = client
+        .find_all(Locator::Css("#variants-x .variant-card:not([data-id])"))
+        .await
+        .expect("cards");
+    let second = cards[1].find(Locator::Css("textarea")).await.expect("area");
+    second.send_keys("Second idea, saved").await.expect("type");
+    cards[1]
+        .find(Locator::Css(".save-variant"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click save");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let texts = variant_texts(&client).await;
+        if texts.iter().any(|(_, t)| t == "Second idea, saved")
+            && client
+                .find(Locator::Css("#variants-x .variant-card[data-id]"))
+                .await
+                .is_ok()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not saved: {texts:?}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert_eq!(
+        unsaved_x_text(&client, 0).await,
+        "First idea, not saved",
+        "saving another card kept this one's text"
+    );
+    shots.shot(&client, "42-unsaved-text-kept").await;
+
+    // The way to the fix: Settings, with the AI address focused.
+    click(&client, "#campaign-error .ai-setup-link").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#page-settings #ai-base-url"))
+        .await
+        .expect("Settings opens");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(active_id(&client).await, "ai-base-url");
+    shots.shot(&client, "43-settings-ai").await;
 }

@@ -38,7 +38,7 @@ impl std::fmt::Debug for AiConfig {
 /// Talking to the model failed. Messages are for people and never hold the key.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AiError {
-    #[error("no AI endpoint is configured: set one in Settings → AI (or AI_BASE_URL); you can still write variants by hand")]
+    #[error("Set up the AI endpoint in Settings → AI to generate variants (or set AI_BASE_URL). You can still write variants by hand.")]
     NotConfigured,
     #[error("{0}")]
     BadSetting(String),

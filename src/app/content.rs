@@ -53,16 +53,17 @@ impl App {
 
     /// Leaves a job queued with why it waits (no endpoint, unreachable).
     async fn keep_waiting(&self, job_id: &str, why: &AiError) -> Result<(), Error> {
-        Ok(self
-            .store()
-            .set_job_status(
+        self.store()
+            .move_job(
                 Utc::now(),
                 job_id,
+                &["queued", "running"],
                 "queued",
                 Some(&format!("Waiting: {why}")),
                 false,
             )
-            .await?)
+            .await?;
+        Ok(())
     }
 
     async fn job(&self, id: &str) -> Result<GenerationJob, Error> {
@@ -310,6 +311,7 @@ impl App {
                 format!("This campaign does not target {platform}; add the platform to the campaign first."),
             )]));
         }
+        require_text(text)?;
         let title = clean_title(platform, text.title.as_deref());
         let media = default_media(platform);
         let saved = self
@@ -342,6 +344,7 @@ impl App {
         actor: Actor,
     ) -> Result<Variant, Error> {
         let variant = self.variant(id).await?;
+        require_text(text)?;
         let title = clean_title(variant.platform, text.title.as_deref());
         Ok(self
             .store()
@@ -541,6 +544,13 @@ impl App {
                 return Err(crate::store::StoreError::NotFound.into());
             }
         }
+        // Without any endpoint there is nothing to wait for: say where to
+        // set one up instead of leaving a job that would wait forever. (An
+        // endpoint that is set but unreachable does queue the request.)
+        let (base, _, _) = self.store().ai_settings().await?;
+        if env("AI_BASE_URL").or(base).is_none() {
+            return Err(AiError::NotConfigured.into());
+        }
         Ok(self
             .store()
             .queue_generation(now, campaign_id, platform, variant_id)
@@ -562,13 +572,20 @@ impl App {
     }
 
     pub async fn cancel_generation(&self, now: DateTime<Utc>, job_id: &str) -> Result<(), Error> {
-        if let Some(job) = self.store().generation_job(job_id).await? {
-            if matches!(job.status.as_str(), "queued" | "running") {
-                self.store()
-                    .set_job_status(now, job_id, "cancelled", Some("Cancelled."), false)
-                    .await?;
-                super::lock(&self.job_progress).remove(job_id);
-            }
+        // Only from queued or running: a job that already ended stays as it is.
+        if self
+            .store()
+            .move_job(
+                now,
+                job_id,
+                &["queued", "running"],
+                "cancelled",
+                Some("Cancelled."),
+                false,
+            )
+            .await?
+        {
+            super::lock(&self.job_progress).remove(job_id);
         }
         Ok(())
     }
@@ -595,7 +612,14 @@ impl App {
             }
             Err(e) => {
                 store
-                    .set_job_status(Utc::now(), job_id, "failed", Some(&e.to_string()), true)
+                    .move_job(
+                        Utc::now(),
+                        job_id,
+                        &["queued"],
+                        "failed",
+                        Some(&e.to_string()),
+                        true,
+                    )
                     .await?;
                 return Err(e);
             }
@@ -606,17 +630,22 @@ impl App {
         }
         let result = self.generate_for_job(&job, &config, policy).await;
         super::lock(&self.job_progress).remove(job_id);
-        // A cancel while running wins over the result.
-        let cancelled = store
-            .generation_job(job_id)
-            .await?
-            .is_some_and(|j| j.status == "cancelled");
+        // Every move below is from "running" only: a cancel that landed
+        // meanwhile wins, whenever it landed.
         match result {
-            _ if cancelled => {}
+            // Cancelled while running: its output was refused, nothing to do.
+            Err(Error::Store(crate::store::StoreError::JobNotRunning)) => {}
             Ok(summary) => {
                 store
-                    .set_job_status(Utc::now(), job_id, "done", Some(&summary), false)
-                    .await?
+                    .move_job(
+                        Utc::now(),
+                        job_id,
+                        &["running"],
+                        "done",
+                        Some(&summary),
+                        false,
+                    )
+                    .await?;
             }
             // A server that answers but never in time is not "offline"
             // forever: after a few tries the job fails with the reason.
@@ -629,7 +658,14 @@ impl App {
             }
             Err(e) => {
                 store
-                    .set_job_status(Utc::now(), job_id, "failed", Some(&e.to_string()), false)
+                    .move_job(
+                        Utc::now(),
+                        job_id,
+                        &["running"],
+                        "failed",
+                        Some(&e.to_string()),
+                        false,
+                    )
                     .await?;
                 return Err(e);
             }
@@ -665,9 +701,11 @@ impl App {
             Some("text") => Format::Text,
             _ => Format::Schema,
         };
+        // A rerun after a crash does not write again what it already wrote.
+        let done = self.store().job_done_platforms(&job.id).await?;
         let mut made = 0;
         let mut flagged = 0;
-        for platform in platforms {
+        for platform in platforms.into_iter().filter(|p| !done.contains(p)) {
             let existing: Vec<String> = existing_all
                 .iter()
                 .filter(|v| v.platform == platform && Some(&v.id) != target.as_ref().map(|t| &t.id))
@@ -717,6 +755,7 @@ impl App {
                 model: &config.model,
                 temperature: config.temperature,
                 prompt_hash: &outcome.prompt_hash,
+                job: Some(&job.id),
                 details: json!({
                     "format": outcome.format.as_str(),
                     "requests": outcome.requests,
@@ -790,9 +829,10 @@ impl App {
                     super::lock(&self.job_progress).remove(&job.id);
                     if let Err(e) = self
                         .store()
-                        .set_job_status(
+                        .move_job(
                             Utc::now(),
                             &job.id,
+                            &["queued", "running"],
                             "failed",
                             Some("Reachloop hit an internal error while writing these variants; try Generate again."),
                             false,
@@ -806,6 +846,24 @@ impl App {
             }
         }
         Ok(finished)
+    }
+}
+
+/// A variant needs some text to post: an empty (or only invisible) body is
+/// refused, so a blanked card can never be saved as an empty post.
+fn require_text(text: &VariantText) -> Result<(), Error> {
+    let visible = text
+        .body
+        .chars()
+        .any(|c| !c.is_whitespace() && !crate::text::is_invisible_format(c));
+    if visible {
+        Ok(())
+    } else {
+        Err(Error::Validation(vec![field(
+            "body",
+            "required",
+            "Write the post text first; an empty variant cannot be saved.",
+        )]))
     }
 }
 

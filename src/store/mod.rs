@@ -56,6 +56,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("it no longer exists (deleted meanwhile?)")]
     NotFound,
+    /// A generation job's output arrived after it stopped running
+    /// (cancelled, or taken over): nothing was written.
+    #[error("the generation was cancelled or finished elsewhere; its output was not kept")]
+    JobNotRunning,
 }
 
 /// The file whose exclusive lock serialises opening and migrating.

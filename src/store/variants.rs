@@ -96,6 +96,37 @@ pub struct Provenance<'a> {
     pub prompt_hash: &'a str,
     /// Extra audit details (format, repairs, duplicates).
     pub details: serde_json::Value,
+    /// The generation job writing these, if any: they are written only
+    /// while it is running, and its platform is marked done in the same
+    /// transaction.
+    pub job: Option<&'a str>,
+}
+
+/// Marks `platform` done for a running `job` inside `tx`; refuses (so the
+/// caller rolls back) when the job is not running or already did it.
+async fn mark_job_platform(
+    tx: &mut Transaction<'_, Sqlite>,
+    now: DateTime<Utc>,
+    job: &str,
+    platform: Platform,
+) -> Result<(), StoreError> {
+    let marker = format!("{},", platform.as_str());
+    let updated = sqlx::query(
+        "UPDATE generation_jobs SET done_platforms = done_platforms || ?, updated_at = ?
+         WHERE id = ? AND status = 'running' AND instr(done_platforms, ?) = 0",
+    )
+    .bind(&marker)
+    .bind(time::to_db(now))
+    .bind(job)
+    .bind(&marker)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::JobNotRunning)
+    }
 }
 
 impl Provenance<'_> {
@@ -144,6 +175,13 @@ impl Store {
             .await?;
         if !exists {
             return Err(StoreError::NotFound);
+        }
+        if let Some(job) = provenance.and_then(|p| p.job) {
+            let mut platforms: Vec<Platform> = variants.iter().map(|v| v.platform).collect();
+            platforms.dedup();
+            for platform in platforms {
+                mark_job_platform(&mut tx, now, job, platform).await?;
+            }
         }
         let mut ids = Vec::new();
         for v in variants {
@@ -274,6 +312,9 @@ impl Store {
     ) -> Result<Variant, StoreError> {
         let mut tx = self.pool.begin().await?;
         let before = fetch(&mut tx, id).await?;
+        if let Some(job) = provenance.job {
+            mark_job_platform(&mut tx, now, job, before.platform).await?;
+        }
         sqlx::query(
             "UPDATE variants SET title = ?, body = ?, media = ?, source = 'ai', model = ?, temperature = ?,
                  prompt_hash = ?, flag_reason = ?, updated_at = ?
@@ -382,6 +423,16 @@ struct JobRow {
     attempts: i64,
     created_at: String,
     updated_at: String,
+    done_platforms: String,
+}
+
+impl JobRow {
+    fn done(&self) -> Vec<Platform> {
+        self.done_platforms
+            .split(',')
+            .filter_map(Platform::parse)
+            .collect()
+    }
 }
 
 impl From<JobRow> for GenerationJob {
@@ -402,7 +453,7 @@ impl From<JobRow> for GenerationJob {
 
 const JOB_SELECT: &str =
     "SELECT id, campaign_id, provider_id, variant_id, status, message, attempts,
-        created_at, updated_at FROM generation_jobs";
+        created_at, updated_at, done_platforms FROM generation_jobs";
 
 impl Store {
     /// Records a generation request as queued.
@@ -439,26 +490,43 @@ impl Store {
     }
 
     /// Moves a job to `status` with a message; `attempted` counts a try.
-    pub async fn set_job_status(
+    /// Moves a job to `status` only from one of the states in `from`;
+    /// false when it was elsewhere (a cancel that landed first wins over a
+    /// "done", say).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn move_job(
         &self,
         now: DateTime<Utc>,
         id: &str,
+        from: &[&str],
         status: &str,
         message: Option<&str>,
         attempted: bool,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
+    ) -> Result<bool, StoreError> {
+        let placeholders = vec!["?"; from.len()].join(", ");
+        let sql = format!(
             "UPDATE generation_jobs SET status = ?, message = ?, attempts = attempts + ?, updated_at = ?
-             WHERE id = ?",
-        )
-        .bind(status)
-        .bind(message)
-        .bind(i64::from(attempted))
-        .bind(time::to_db(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+             WHERE id = ? AND status IN ({placeholders})"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(status)
+            .bind(message)
+            .bind(i64::from(attempted))
+            .bind(time::to_db(now))
+            .bind(id);
+        for f in from {
+            q = q.bind(*f);
+        }
+        Ok(q.execute(&self.pool).await?.rows_affected() == 1)
+    }
+
+    /// The platforms a job has already written variants for.
+    pub async fn job_done_platforms(&self, id: &str) -> Result<Vec<Platform>, StoreError> {
+        let row: Option<JobRow> = sqlx::query_as(&format!("{JOB_SELECT} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.done()).unwrap_or_default())
     }
 
     /// Takes a queued job for running; false when another runner has it

@@ -360,31 +360,27 @@ async fn generation_waits_offline_and_runs_when_the_endpoint_answers() {
     let app = App::open(dir.path()).await.expect("open");
     let c = create(&app, "Offline", &["tiktok"]).await;
 
-    // Nothing configured: the request is kept, waiting.
-    let job = app
+    // Nothing configured: no job is left waiting for nothing; the user is
+    // told where to set the endpoint up (the UI links it).
+    let err = app
         .request_generation(at(9, 1), &c.id, None, None)
         .await
-        .expect("queue");
-    let waiting = app
-        .run_generation(&job.id, &keys.0, policy())
-        .await
-        .expect("kept");
-    assert_eq!(waiting.status, "queued");
-    assert!(
-        waiting
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("no AI endpoint is configured")),
-        "{waiting:?}"
-    );
+        .expect_err("no endpoint");
+    assert_eq!(err.code(), "ai_not_configured");
+    assert!(err.to_string().contains("Settings → AI"), "{err}");
+    assert!(app.generation_jobs(&c.id).await.expect("jobs").is_empty());
 
-    // Configured but unreachable: still waiting, with the reason.
+    // Configured but unreachable: kept, waiting, with the reason.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
         .expect("addr")
         .port();
     configure(&app, &keys, &format!("http://127.0.0.1:{port}")).await;
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
     let waiting = app
         .run_generation(&job.id, &keys.0, policy())
         .await
@@ -667,4 +663,114 @@ async fn an_endpoint_that_never_answers_in_time_fails_the_job_after_a_few_runs()
         (jobs[0].status.as_str(), jobs[0].attempts),
         ("failed", runs)
     );
+}
+
+/// Polls until the fake has seen `n` chat requests.
+async fn wait_for_requests(fake: &FakeAi, n: usize) {
+    for _ in 0..400 {
+        if fake.requests().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the fake never saw {n} requests");
+}
+
+#[tokio::test]
+async fn cancelling_a_running_generation_keeps_none_of_its_output() {
+    let fake = FakeAi::start().await;
+    let dir = data_dir();
+    let keys = TestKeychain::new("cancel-mid-run");
+    let app = App::open(dir.path()).await.expect("open");
+    configure(&app, &keys, &fake.base).await;
+    let c = create(&app, "Mid-run", &["x"]).await;
+    fake.script([Reply::Hang(Duration::from_millis(400))]);
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    let running = {
+        let (app, id, keys) = (app.clone(), job.id.clone(), keys.0.clone());
+        tokio::spawn(async move { app.run_generation(&id, &keys, policy()).await })
+    };
+    wait_for_requests(&fake, 1).await;
+    app.cancel_generation(at(9, 2), &job.id)
+        .await
+        .expect("cancel");
+    let ended = running.await.expect("no panic").expect("run");
+    assert_eq!(ended.status, "cancelled", "the cancel wins over the result");
+    assert!(
+        app.list_variants(&c.id).await.expect("list").is_empty(),
+        "the answer that arrived after the cancel was not stored"
+    );
+}
+
+#[tokio::test]
+async fn a_generation_interrupted_after_one_platform_writes_each_platform_once() {
+    let fake = FakeAi::start().await;
+    let dir = data_dir();
+    let keys = TestKeychain::new("partial");
+    let app = App::open(dir.path()).await.expect("open");
+    configure(&app, &keys, &fake.base).await;
+    let c = create(&app, "Partial", &["x", "tiktok"]).await;
+    // The first platform answers; the second hangs until the "crash".
+    fake.script([Reply::Valid, Reply::Hang(Duration::from_millis(1500))]);
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    let running = {
+        let (app, id, keys) = (app.clone(), job.id.clone(), keys.0.clone());
+        tokio::spawn(async move { app.run_generation(&id, &keys, policy()).await })
+    };
+    wait_for_requests(&fake, 2).await;
+    running.abort();
+    let _ = running.await;
+    assert_eq!(app.list_variants(&c.id).await.expect("list").len(), 2);
+    // Start-up after the crash: the job runs again, for the rest only.
+    app.store()
+        .requeue_running_jobs(at(9, 5))
+        .await
+        .expect("requeue");
+    let done = app
+        .run_queued_generations(&keys.0, policy())
+        .await
+        .expect("rerun");
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].status, "done");
+    let variants = app.list_variants(&c.id).await.expect("list");
+    let per = |p: Platform| variants.iter().filter(|v| v.platform == p).count();
+    assert_eq!(
+        (per(Platform::X), per(Platform::Tiktok)),
+        (2, 2),
+        "{variants:?}"
+    );
+    assert_eq!(
+        fake.requests().len(),
+        3,
+        "the finished platform was not asked again"
+    );
+}
+
+#[tokio::test]
+async fn two_runners_on_one_job_write_its_variants_once() {
+    let fake = FakeAi::start().await;
+    let dir = data_dir();
+    let keys = TestKeychain::new("two-runners");
+    let app = App::open(dir.path()).await.expect("open");
+    configure(&app, &keys, &fake.base).await;
+    let c = create(&app, "Twice", &["x", "instagram"]).await;
+    let job = app
+        .request_generation(at(9, 1), &c.id, None, None)
+        .await
+        .expect("queue");
+    let run = |app: App| {
+        let (id, keys) = (job.id.clone(), keys.0.clone());
+        tokio::spawn(async move { app.run_generation(&id, &keys, policy()).await })
+    };
+    let (a, b) = (run(app.clone()), run(app.clone()));
+    let (a, b) = (a.await.expect("a"), b.await.expect("b"));
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(app.list_variants(&c.id).await.expect("list").len(), 4);
+    assert_eq!(fake.requests().len(), 2, "one request per platform");
 }

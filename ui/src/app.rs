@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use crate::components::problem::Navigate;
 use crate::pages;
 use crate::services;
 use crate::state::Page;
@@ -33,7 +34,13 @@ pub fn app() -> Html {
         }
     });
 
+    let navigate = {
+        let page = page.clone();
+        Navigate(Callback::from(move |p: Page| page.set(p)))
+    };
+
     html! {
+        <ContextProvider<Navigate> context={navigate}>
         <div class="shell">
             <nav class="sidebar" aria-label="Main">
                 <div class="brand">{ "Reachloop" }</div>
@@ -51,5 +58,6 @@ pub fn app() -> Html {
                 }
             </main>
         </div>
+        </ContextProvider<Navigate>>
     }
 }

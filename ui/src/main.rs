@@ -5,6 +5,7 @@
 //! and tested natively.
 
 mod app;
+mod components;
 mod pages;
 mod services;
 mod state;

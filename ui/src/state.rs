@@ -79,6 +79,9 @@ pub struct CampaignForm {
     pub submitting: bool,
     /// Bumped on every successful save, so the list knows to reload.
     pub saved: u32,
+    /// Bumped when a submit comes back with field errors: only then does
+    /// focus move to the first one (not while the user fixes them).
+    pub focus_request: u32,
 }
 
 impl Default for CampaignForm {
@@ -98,6 +101,7 @@ impl Default for CampaignForm {
             failure: None,
             submitting: false,
             saved: 0,
+            focus_request: 0,
         }
     }
 }
@@ -260,6 +264,7 @@ impl Reducible for CampaignForm {
                     next.failure = Some(err.message);
                 } else {
                     next.errors = err.fields;
+                    next.focus_request = self.focus_request + 1;
                 }
             }
             FormAction::Saved => {
@@ -380,9 +385,14 @@ mod tests {
         assert!(!form.submitting);
         assert_eq!(form.error("name"), Some("name needed"));
         assert_eq!(form.error("platforms"), Some("platforms needed"));
+        assert_eq!(form.focus_request, 1, "a failed submit asks for focus");
         let form = apply(form, vec![FormAction::SetName("x".into())]);
         assert_eq!(form.error("name"), None);
         assert_eq!(form.error("platforms"), Some("platforms needed"));
+        assert_eq!(
+            form.focus_request, 1,
+            "fixing one error does not move focus to the next"
+        );
     }
 
     #[test]

@@ -6,12 +6,14 @@ use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
 use reachloop_ipc::{
-    Campaign, CampaignStatus, GenerationJob, MediaKind, Platform, PostCheck, Variant, VariantText,
+    Campaign, CampaignStatus, ErrorDto, GenerationJob, MediaKind, Platform, PostCheck, Variant,
+    VariantText,
 };
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::campaigns::CampaignEditor;
+use crate::components::problem::Problem;
 use crate::services;
 use crate::state::highlight;
 
@@ -36,7 +38,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
     let campaign = use_state(|| None::<Result<Campaign, String>>);
     let variants = use_state(Vec::<Variant>::new);
     let jobs = use_state(Vec::<GenerationJob>::new);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<ErrorDto>);
     let editing = use_state(|| false);
     let confirm_delete = use_state(|| false);
     // New, unsaved hand-written variants: (local key, platform).
@@ -130,7 +132,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                             error.set(None);
                             campaign.set(Some(Ok(c)));
                         }
-                        Err(e) => error.set(Some(e.message)),
+                        Err(e) => error.set(Some(e)),
                     }
                 });
             })
@@ -146,7 +148,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match services::duplicate_campaign(&id).await {
                     Ok(copy) => nav.emit(Some(copy.id)),
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -167,7 +169,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match services::delete_campaign(&id).await {
                     Ok(_) => nav.emit(None),
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -188,7 +190,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                         list.insert(0, job);
                         jobs.set(list);
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -249,19 +251,27 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                     }
                 })
             };
+            let local = format!("new-{key}");
             html! {
-                <VariantCard key={format!("new-{key}")} campaign_id={c.id.clone()} {platform}
+                <VariantCard key={local.clone()} local={local.clone()} campaign_id={c.id.clone()} {platform}
                     variant={None::<Variant>} on_changed={reload_all.clone()} on_new_done={Some(done)} busy={running.is_some()} />
             }
+        });
+        let saved_cards = mine.iter().map(|v| html! {
+            <VariantCard key={v.id.clone()} local={v.id.clone()} campaign_id={c.id.clone()} {platform}
+                variant={Some((*v).clone())} on_changed={reload_all.clone()} on_new_done={None::<Callback<bool>>} busy={running.is_some()} />
         });
         html! {
             <section class="variant-column" id={format!("variants-{}", platform.as_str())} aria-label={format!("{} variants", platform.label())}>
                 <h3>{ platform.label() }<span class="muted">{ format!(" · {}", mine.len()) }</span></h3>
-                { for mine.iter().map(|v| html! {
-                    <VariantCard key={v.id.clone()} campaign_id={c.id.clone()} {platform}
-                        variant={Some((*v).clone())} on_changed={reload_all.clone()} on_new_done={None::<Callback<bool>>} busy={running.is_some()} />
-                }) }
-                { for new_cards }
+                // Only keyed cards in this list: Yew matches them by key, so a
+                // card keeps its unsaved text whatever is added, saved or
+                // generated around it (mixed with unkeyed siblings, cards
+                // were matched by position and lost their text).
+                <div class="variant-cards">
+                    { for saved_cards }
+                    { for new_cards }
+                </div>
                 <button class="link add-variant" id={format!("add-variant-{}", platform.as_str())} onclick={add}>{ "Write one by hand" }</button>
             </section>
         }
@@ -292,7 +302,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                     <button class="link" onclick={keep}>{ "Keep it" }</button>
                 }
             </div>
-            if let Some(e) = &*error { <p class="error" id="campaign-error" role="alert">{ e }</p> }
+            if let Some(e) = &*error { <Problem error={e.clone()} id="campaign-error" /> }
             if *editing {
                 <CampaignEditor campaign={Some(c.clone())} on_saved={on_saved} on_cancel={Some(on_cancel_edit)} />
             }
@@ -337,6 +347,9 @@ fn status_action(from: CampaignStatus, to: CampaignStatus) -> &'static str {
 
 #[derive(Properties, PartialEq)]
 pub struct CardProps {
+    /// Unique on the page: the variant's id, or `new-N` for an unsaved card
+    /// (element ids and labels are made from it).
+    pub local: String,
     pub campaign_id: String,
     pub platform: Platform,
     /// `None`: a new variant written by hand.
@@ -369,12 +382,11 @@ pub fn variant_card(props: &CardProps) -> Html {
     });
     let check = use_state(|| None::<PostCheck>);
     let error = use_state(|| None::<String>);
+    // A failed Regenerate, with its code (no AI set up: a way to Settings).
+    let problem = use_state(|| None::<ErrorDto>);
     let saving = use_state(|| false);
     let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
-    let key = original
-        .as_ref()
-        .map(|v| v.id.clone())
-        .unwrap_or_else(|| "new".into());
+    let key = props.local.clone();
 
     // Keep in step with the stored variant when it changes (regenerated).
     {
@@ -479,7 +491,7 @@ pub fn variant_card(props: &CardProps) -> Html {
     };
     let regenerate = original.as_ref().map(|v| {
         let (error, campaign_id, id, on_changed) = (
-            error.clone(),
+            problem.clone(),
             props.campaign_id.clone(),
             v.id.clone(),
             props.on_changed.clone(),
@@ -493,8 +505,11 @@ pub fn variant_card(props: &CardProps) -> Html {
             );
             wasm_bindgen_futures::spawn_local(async move {
                 match services::generate_variants(&campaign_id, None, Some(&id)).await {
-                    Ok(_) => on_changed.emit(()),
-                    Err(e) => error.set(Some(e.message)),
+                    Ok(_) => {
+                        error.set(None);
+                        on_changed.emit(())
+                    }
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -600,6 +615,7 @@ pub fn variant_card(props: &CardProps) -> Html {
             if !media.is_empty() { <p class="muted media">{ media }</p> }
             { media_section(original.as_ref(), &error, &props.on_changed) }
             if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
+            if let Some(e) = &*problem { <Problem error={e.clone()} /> }
             <div class="actions">
                 <button type="submit" class="secondary save-variant" disabled={!dirty || *saving}>
                     { if *saving { "Saving…" } else { "Save" } }

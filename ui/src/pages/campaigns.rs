@@ -106,9 +106,11 @@ pub fn campaign_editor(props: &EditorProps) -> Html {
     let form = use_reducer(move || initial.unwrap_or_default());
     let editing = props.campaign.as_ref().map(|c| c.id.clone());
 
+    // Focus goes to the first error when a submit fails, never while the
+    // user is fixing errors (that moved typing into a checkbox).
     {
         let first = form.errors.first().map(|e| e.field.clone());
-        use_effect_with(first, |first| {
+        use_effect_with(form.focus_request, move |_| {
             if let Some(field) = first {
                 focus(&match field.as_str() {
                     "platforms" => format!("platform-{}", Platform::ALL[0].as_str()),

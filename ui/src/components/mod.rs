@@ -1,0 +1,3 @@
+//! Pieces used by several pages.
+
+pub mod problem;
