@@ -35,6 +35,8 @@ pub enum Reply {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// 429 with this `Retry-After` value verbatim (an HTTP date, say).
+    RateLimitedUntil(String),
     ServerError,
     /// Answer (validly) only after this long.
     Hang(Duration),
@@ -54,6 +56,8 @@ pub struct Behaviour {
     pub api_key: Option<String>,
     /// Every chat request body, in order.
     pub requests: Vec<Value>,
+    /// When each chat request arrived.
+    pub arrived: Vec<std::time::Instant>,
     counter: u64,
 }
 
@@ -128,6 +132,59 @@ async fn models(State(state): Shared, headers: HeaderMap) -> Response {
         { "id": "fake-model-small", "object": "model", "owned_by": "reachloop-fakes" },
     ] }))
     .into_response()
+}
+
+/// OpenAI's rules for `response_format: json_schema` with strict mode: a
+/// `name` of letters, digits, `_` and `-`; `strict: true`; and in the schema
+/// every object closed (`additionalProperties: false`) with every property
+/// listed in `required`.
+fn strict_schema_ok(spec: &Value) -> Result<(), String> {
+    let name = spec["name"].as_str().unwrap_or_default();
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("'name' must be 1-64 letters, digits, '_' or '-'".into());
+    }
+    if spec["strict"] != true {
+        return Err("this server only takes strict schemas ('strict': true)".into());
+    }
+    fn walk(v: &Value, at: &str) -> Result<(), String> {
+        let types: Vec<&str> = match &v["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        if types.contains(&"object") {
+            if v["additionalProperties"] != false {
+                return Err(format!(
+                    "In context={at}, 'additionalProperties' is required to be supplied and to be false"
+                ));
+            }
+            let props = v["properties"].as_object().cloned().unwrap_or_default();
+            let required: Vec<&str> = v["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for key in props.keys() {
+                if !required.contains(&key.as_str()) {
+                    return Err(format!(
+                        "In context={at}, 'required' is required to include every key in properties; missing '{key}'"
+                    ));
+                }
+            }
+            for (key, p) in &props {
+                walk(p, &format!("{at}/{key}"))?;
+            }
+        }
+        if types.contains(&"array") {
+            walk(&v["items"], &format!("{at}/items"))?;
+        }
+        Ok(())
+    }
+    walk(&spec["schema"], "")
 }
 
 /// What the prompt asks for, from its `Platform:`, `Count:` and
@@ -215,6 +272,7 @@ async fn chat(State(state): Shared, headers: HeaderMap, Json(body): Json<Value>)
     let reply = {
         let mut b = state.lock().expect("fake state");
         b.requests.push(body.clone());
+        b.arrived.push(std::time::Instant::now());
         if !authorized(&b, &headers) {
             return openai_error(
                 StatusCode::UNAUTHORIZED,
@@ -230,6 +288,18 @@ async fn chat(State(state): Shared, headers: HeaderMap, Json(body): Json<Value>)
                 "invalid_request_error",
                 None,
             );
+        }
+        // OpenAI refuses a json_schema that strict structured outputs
+        // cannot take, before any scripted reply.
+        if body["response_format"]["type"] == "json_schema" {
+            if let Err(why) = strict_schema_ok(&body["response_format"]["json_schema"]) {
+                return openai_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Invalid schema for response_format: {why}"),
+                    "invalid_request_error",
+                    None,
+                );
+            }
         }
         b.script.pop_front().unwrap_or(Reply::Valid)
     };
@@ -303,6 +373,18 @@ async fn chat(State(state): Shared, headers: HeaderMap, Json(body): Json<Value>)
                 header::RETRY_AFTER,
                 header::HeaderValue::from_str(&retry_after_secs.to_string()).expect("digits"),
             );
+            r
+        }
+        Reply::RateLimitedUntil(value) => {
+            let mut r = openai_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit reached for requests. Please try again later.",
+                "requests",
+                Some("rate_limit_exceeded"),
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&value) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
             r
         }
         Reply::ServerError => openai_error(

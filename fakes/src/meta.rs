@@ -476,6 +476,80 @@ fn fb_token(fake: Arc<Fake>, q: HashMap<String, String>, from_query: bool) -> Re
     with_version(Json(response).into_response())
 }
 
+/// Graph answers only the fields asked for (`fields=a,b{c,d}`), its
+/// defaults when none are; a field the node does not have is error #100.
+fn graph_fields(
+    q: &HashMap<String, String>,
+    defaults: &[&str],
+    node: &str,
+    mut value: Value,
+) -> Result<Value, Response> {
+    let spec = q
+        .get("fields")
+        .cloned()
+        .unwrap_or_else(|| defaults.join(","));
+    let wanted = parse_fields(&spec);
+    let Some(obj) = value.as_object_mut() else {
+        return Ok(value);
+    };
+    for (name, _) in &wanted {
+        if !obj.contains_key(name) && !OPTIONAL_FIELDS.contains(&name.as_str()) {
+            return Err(graph_error(
+                StatusCode::BAD_REQUEST,
+                100,
+                None,
+                &format!("(#100) Tried accessing nonexisting field ({name}) on node type ({node})"),
+            ));
+        }
+    }
+    obj.retain(|k, _| wanted.iter().any(|(n, _)| n == k));
+    for (name, inner) in wanted {
+        if let (Some(inner), Some(child)) =
+            (inner, obj.get_mut(&name).and_then(Value::as_object_mut))
+        {
+            let sub = parse_fields(&inner);
+            child.retain(|k, _| sub.iter().any(|(n, _)| n == k));
+        }
+    }
+    Ok(value)
+}
+
+/// Fields a node may lack (a Page without a linked Instagram account).
+const OPTIONAL_FIELDS: &[&str] = &["instagram_business_account"];
+
+/// `a,b{c,d},e` → [(a, None), (b, Some("c,d")), (e, None)].
+fn parse_fields(spec: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    let bytes: Vec<char> = spec.chars().collect();
+    let mut push = |piece: &str| {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            return;
+        }
+        match piece.split_once('{') {
+            Some((name, rest)) => out.push((
+                name.trim().to_string(),
+                Some(rest.trim_end_matches('}').to_string()),
+            )),
+            None => out.push((piece.to_string(), None)),
+        }
+    };
+    for (i, c) in bytes.iter().enumerate() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                push(&bytes[start..i].iter().collect::<String>());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    push(&bytes[start..].iter().collect::<String>());
+    out
+}
+
 async fn fb_me(
     State(fake): Shared,
     headers: HeaderMap,
@@ -483,9 +557,13 @@ async fn fb_me(
 ) -> Response {
     let b = fake.behaviour.lock().expect("fake state");
     match live(&b, &bearer(&headers, &q)) {
-        Ok(t) if t.kind != TokenKind::Page => with_version(
-            Json(json!({ "id": FACEBOOK_USER.0, "name": FACEBOOK_USER.1 })).into_response(),
-        ),
+        Ok(t) if t.kind != TokenKind::Page => {
+            let me = json!({ "id": FACEBOOK_USER.0, "name": FACEBOOK_USER.1, "email": "owner@example.com" });
+            match graph_fields(&q, &["id", "name"], "User", me) {
+                Ok(v) => with_version(Json(v).into_response()),
+                Err(e) => e,
+            }
+        }
         Ok(_) => invalid_token(),
         Err(e) => e,
     }
@@ -526,6 +604,19 @@ async fn fb_accounts(
             page
         })
         .collect();
+    let mut pages = Vec::new();
+    for page in data {
+        match graph_fields(
+            &q,
+            &["access_token", "category", "name", "id", "tasks"],
+            "Page",
+            page,
+        ) {
+            Ok(p) => pages.push(p),
+            Err(e) => return e,
+        }
+    }
+    let data = pages;
     let next = start + data.len();
     let mut body = json!({ "data": data, "paging": { "cursors": { "before": start.to_string(), "after": next.to_string() } } });
     if next < PAGES.len() {
@@ -672,13 +763,51 @@ async fn ig_me(
 ) -> Response {
     let b = fake.behaviour.lock().expect("fake state");
     match live(&b, &bearer(&headers, &q)) {
-        Ok(_) => Json(json!({
-            "user_id": INSTAGRAM_USER.0,
-            "username": INSTAGRAM_USER.1,
-            "name": INSTAGRAM_USER.2,
-            "id": "9876543210",
-        }))
-        .into_response(),
+        Ok(_) => {
+            let me = json!({
+                "user_id": INSTAGRAM_USER.0,
+                "username": INSTAGRAM_USER.1,
+                "name": INSTAGRAM_USER.2,
+                "id": "9876543210",
+                "account_type": "BUSINESS",
+            });
+            match graph_fields(&q, &["id"], "IGUser", me) {
+                Ok(v) => Json(v).into_response(),
+                Err(e) => e,
+            }
+        }
         Err(e) => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_answers_only_the_fields_asked_for() {
+        let page = json!({ "id": "1", "name": "P", "access_token": "EAAP", "tasks": ["MANAGE"],
+            "instagram_business_account": { "id": "9", "username": "u", "followers_count": 3 } });
+        let q = |f: &str| HashMap::from([("fields".to_string(), f.to_string())]);
+        let v = graph_fields(&q("id,name"), &[], "Page", page.clone()).expect("ok");
+        assert_eq!(
+            v,
+            json!({ "id": "1", "name": "P" }),
+            "no token unless asked"
+        );
+        let v = graph_fields(
+            &q("id,instagram_business_account{id}"),
+            &[],
+            "Page",
+            page.clone(),
+        )
+        .expect("ok");
+        assert_eq!(
+            v,
+            json!({ "id": "1", "instagram_business_account": { "id": "9" } })
+        );
+        assert!(graph_fields(&q("id,shoe_size"), &[], "Page", page.clone()).is_err());
+        let v = graph_fields(&HashMap::new(), &["id"], "Page", page).expect("defaults");
+        assert_eq!(v, json!({ "id": "1" }));
     }
 }

@@ -3,7 +3,7 @@
 //! TikTok's hex), code lifetime, refresh with or without rotation, RFC 7009
 //! revocation, and the platform's own error bodies.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,18 @@ pub struct Dialect {
     pub bad_refresh: (StatusCode, &'static str, &'static str),
     /// The user's id, handle and display name.
     pub user: (&'static str, &'static str, &'static str),
+    /// Which redirect URIs the platform accepts.
+    pub redirects: RedirectRule,
+    /// How a confidential client must authenticate at the token and revoke
+    /// endpoints.
+    pub client_auth: ClientAuth,
+    /// Every scope the platform knows, and how the authorize URL separates them.
+    pub known_scopes: &'static [&'static str],
+    pub scope_separator: &'static str,
+    /// A refresh token is issued only when this scope was granted.
+    pub refresh_scope: Option<&'static str>,
+    /// What the profile endpoint requires of its query (fields, parts).
+    profile_query: ProfileCheck,
     profile: fn(&Dialect) -> Value,
     unauthorized: fn() -> Value,
     extra_token_fields: fn(&Dialect) -> Value,
@@ -74,6 +86,35 @@ pub const X: Dialect = Dialect {
         "Value passed for the token was invalid.",
     ),
     user: ("2244994945", "XDevelopers", "X Dev"),
+    redirects: RedirectRule::Registered,
+    client_auth: ClientAuth::BasicWhenConfidential,
+    known_scopes: &[
+        "tweet.read",
+        "tweet.write",
+        "tweet.moderate.write",
+        "users.email",
+        "users.read",
+        "follows.read",
+        "follows.write",
+        "offline.access",
+        "space.read",
+        "mute.read",
+        "mute.write",
+        "like.read",
+        "like.write",
+        "list.read",
+        "list.write",
+        "block.read",
+        "block.write",
+        "bookmark.read",
+        "bookmark.write",
+        "dm.read",
+        "dm.write",
+        "media.write",
+    ],
+    scope_separator: " ",
+    refresh_scope: Some("offline.access"),
+    profile_query: |_, _| None,
     profile: |d| json!({ "data": { "id": d.user.0, "name": d.user.2, "username": d.user.1 } }),
     unauthorized: || json!({ "title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized" }),
     extra_token_fields: |_| json!({}),
@@ -103,6 +144,22 @@ pub const YOUTUBE: Dialect = Dialect {
         "@googledevelopers",
         "Google for Developers",
     ),
+    redirects: RedirectRule::AnyLoopbackPort,
+    client_auth: ClientAuth::BodyOrBasic,
+    known_scopes: &[
+        "https://www.googleapis.com/auth/youtube",
+        "https://www.googleapis.com/auth/youtube.force-ssl",
+        "https://www.googleapis.com/auth/youtube.upload",
+        "https://www.googleapis.com/auth/youtube.readonly",
+        "https://www.googleapis.com/auth/yt-analytics.readonly",
+        "https://www.googleapis.com/auth/yt-analytics-monetary.readonly",
+        "openid",
+        "email",
+        "profile",
+    ],
+    scope_separator: " ",
+    refresh_scope: None,
+    profile_query: youtube_channels_query,
     profile: |d| {
         json!({
             "kind": "youtube#channelListResponse",
@@ -145,6 +202,19 @@ pub const TIKTOK: Dialect = Dialect {
         "Refresh token is invalid or expired.",
     ),
     user: ("723f24d7-e717-40f8-a2b6-cb8464cd23b4", "creator", "Creator"),
+    redirects: RedirectRule::LocalhostWithPort,
+    client_auth: ClientAuth::BodyOnly,
+    known_scopes: &[
+        "user.info.basic",
+        "user.info.profile",
+        "user.info.stats",
+        "video.publish",
+        "video.upload",
+        "video.list",
+    ],
+    scope_separator: ",",
+    refresh_scope: None,
+    profile_query: tiktok_user_info_query,
     profile: |d| {
         json!({ "data": { "user": { "open_id": d.user.0, "union_id": "u-1", "display_name": d.user.2, "username": d.user.1 } },
                 "error": { "code": "ok", "message": "", "log_id": "20261126000000FAKE" } })
@@ -156,10 +226,39 @@ pub const TIKTOK: Dialect = Dialect {
     extra_token_fields: |d| json!({ "open_id": d.user.0, "refresh_expires_in": 31_536_000 }),
 };
 
+/// Checks the profile request's query against the granted scopes; the
+/// platform's refusal, if any.
+type ProfileCheck = fn(&HashMap<String, String>, &[String]) -> Option<Response>;
+
+/// Redirect URIs a platform accepts, per its reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectRule {
+    /// Only URIs registered with the app, matched exactly (port included): X.
+    Registered,
+    /// Any port on a loopback IP, http (Google "Desktop app" clients).
+    AnyLoopbackPort,
+    /// http(s) on localhost or 127.0.0.1 with a port, no query or fragment
+    /// (TikTok desktop; the port may be registered as `*`).
+    LocalhostWithPort,
+}
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// X: public clients send `client_id` in the body; confidential clients
+    /// must use HTTP Basic (a secret in the body is refused).
+    BasicWhenConfidential,
+    /// Google: the secret in the body or HTTP Basic.
+    BodyOrBasic,
+    /// TikTok: `client_key` and `client_secret` in the body only.
+    BodyOnly,
+}
+
 struct IssuedCode {
     challenge: String,
     redirect_uri: String,
     issued: Instant,
+    scopes: Vec<String>,
 }
 
 /// Knobs and records of the fake.
@@ -180,6 +279,11 @@ pub struct Behaviour {
     pub stale_refresh_uses: usize,
     /// Tokens revoked through the revoke endpoint.
     pub revoked: Vec<String>,
+    /// Redirect URIs registered with the app (X matches them exactly).
+    pub registered_redirects: Vec<String>,
+    /// Requests the fake refused for breaking the platform's rules (the
+    /// error it answered), so a test can say which rule an adapter broke.
+    pub refusals: Vec<String>,
     /// Send this as `expires_in` instead of the dialect's lifetime.
     pub expires_in_override: Option<Value>,
     /// Answer revocations with this status and a body that echoes the
@@ -187,9 +291,15 @@ pub struct Behaviour {
     pub revoke_fails_with: Option<StatusCode>,
     /// Every token handed out, so tests can look for them where they must not be.
     pub issued_tokens: Vec<String>,
+    /// Every authorization code, `state` and PKCE verifier that went by
+    /// (also secrets while a sign-in is in progress).
+    pub seen_codes: Vec<String>,
+    pub seen_states: Vec<String>,
+    pub seen_verifiers: Vec<String>,
     codes: HashMap<String, IssuedCode>,
-    access_tokens: HashSet<String>,
-    refresh_tokens: HashSet<String>,
+    /// Live tokens with the scopes granted to them.
+    access_tokens: HashMap<String, Vec<String>>,
+    refresh_tokens: HashMap<String, Vec<String>>,
     counter: u64,
 }
 
@@ -197,6 +307,14 @@ struct Fake {
     dialect: &'static Dialect,
     behaviour: Mutex<Behaviour>,
 }
+
+/// What the tests' apps register by default (the ports the suites use, and
+/// Reachloop's default X port).
+const DEFAULT_REGISTERED: &[&str] = &[
+    "http://127.0.0.1:53682/oauth/x/callback",
+    "http://127.0.0.1:53690/oauth/x/callback",
+    "http://127.0.0.1:47613/oauth/x/callback",
+];
 
 /// A running fake.
 #[derive(Clone)]
@@ -221,10 +339,15 @@ impl FakeOAuth {
                 revoked: Vec::new(),
                 revoke_fails_with: None,
                 expires_in_override: None,
+                registered_redirects: DEFAULT_REGISTERED.iter().map(|u| u.to_string()).collect(),
+                refusals: Vec::new(),
                 issued_tokens: Vec::new(),
+                seen_codes: Vec::new(),
+                seen_states: Vec::new(),
+                seen_verifiers: Vec::new(),
                 codes: HashMap::new(),
-                access_tokens: HashSet::new(),
-                refresh_tokens: HashSet::new(),
+                access_tokens: HashMap::new(),
+                refresh_tokens: HashMap::new(),
                 counter: 0,
             }),
         });
@@ -257,6 +380,11 @@ impl FakeOAuth {
         f(&mut self.fake.behaviour.lock().expect("fake state"))
     }
 
+    /// Registers one more callback URL with the app (X: exact match).
+    pub fn register_redirect(&self, uri: &str) {
+        self.with(|b| b.registered_redirects.push(uri.to_string()));
+    }
+
     /// The user removes the app in the platform's settings.
     pub fn revoke_all(&self) {
         self.with(|b| {
@@ -267,7 +395,7 @@ impl FakeOAuth {
 
     /// Whether `refresh` would still be accepted.
     pub fn refresh_token_valid(&self, refresh: &str) -> bool {
-        self.with(|b| b.refresh_tokens.contains(refresh))
+        self.with(|b| b.refresh_tokens.contains_key(refresh))
     }
 }
 
@@ -281,6 +409,44 @@ fn oauth_error(d: (StatusCode, &str, &str)) -> Response {
         .into_response()
 }
 
+/// Whether `uri` is one the platform accepts as a redirect.
+fn redirect_allowed(d: &Dialect, b: &Behaviour, uri: &str) -> Result<(), &'static str> {
+    let Ok(url) = url::Url::parse(uri) else {
+        return Err("redirect_uri is not a URL");
+    };
+    match d.redirects {
+        RedirectRule::Registered => {
+            if b.registered_redirects.iter().any(|r| r == uri) {
+                Ok(())
+            } else {
+                Err("Callback URL not approved for this client application.")
+            }
+        }
+        RedirectRule::AnyLoopbackPort => {
+            let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+            if url.scheme() == "http" && loopback && url.port().is_some() {
+                Ok(())
+            } else {
+                Err("redirect_uri_mismatch: desktop clients use a loopback IP redirect")
+            }
+        }
+        RedirectRule::LocalhostWithPort => {
+            let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
+            let scheme = matches!(url.scheme(), "http" | "https");
+            if local
+                && scheme
+                && url.port().is_some()
+                && url.query().is_none()
+                && url.fragment().is_none()
+            {
+                Ok(())
+            } else {
+                Err("redirect_uri is not registered for this desktop app")
+            }
+        }
+    }
+}
+
 async fn authorize(State(fake): Shared, Query(q): Query<HashMap<String, String>>) -> Response {
     let d = fake.dialect;
     let mut b = fake.behaviour.lock().expect("fake state");
@@ -289,18 +455,49 @@ async fn authorize(State(fake): Shared, Query(q): Query<HashMap<String, String>>
         || param("response_type") != "code"
         || param("redirect_uri").is_empty()
     {
+        b.refusals
+            .push("unknown client or missing parameters".into());
         return (
             StatusCode::BAD_REQUEST,
             "Something went wrong: this app could not be found.",
         )
             .into_response();
     }
-    if param("code_challenge_method") != "S256" || param("code_challenge").is_empty() {
+    if let Err(why) = redirect_allowed(d, &b, &param("redirect_uri")) {
+        // The consent page refuses to send the browser anywhere unregistered.
+        b.refusals.push(why.into());
+        return (StatusCode::BAD_REQUEST, why).into_response();
+    }
+    let method = param("code_challenge_method");
+    let methods: &[&str] = if d.hex_challenge {
+        &["S256"]
+    } else {
+        &["S256", "plain"]
+    };
+    if !methods.contains(&method.as_str()) || param("code_challenge").is_empty() {
+        b.refusals.push("PKCE is required".into());
         return (StatusCode::BAD_REQUEST, "PKCE is required").into_response();
     }
     let Ok(mut target) = url::Url::parse(&param("redirect_uri")) else {
         return (StatusCode::BAD_REQUEST, "redirect_uri is not a URL").into_response();
     };
+    let scopes: Vec<String> = param("scope")
+        .split(d.scope_separator)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let unknown: Vec<&String> = scopes
+        .iter()
+        .filter(|s| !d.known_scopes.contains(&s.as_str()))
+        .collect();
+    if scopes.is_empty() || !unknown.is_empty() {
+        b.refusals.push(format!("invalid_scope: {unknown:?}"));
+        target
+            .query_pairs_mut()
+            .append_pair("error", "invalid_scope")
+            .append_pair("state", &param("state"));
+        return Redirect::to(target.as_str()).into_response();
+    }
     if b.deny {
         target
             .query_pairs_mut()
@@ -309,11 +506,20 @@ async fn authorize(State(fake): Shared, Query(q): Query<HashMap<String, String>>
         return Redirect::to(target.as_str()).into_response();
     }
     b.counter += 1;
-    let code = format!("code-{}", b.counter);
+    let code = format!("code-{}-{}", b.counter, "C".repeat(16));
+    b.seen_codes.push(code.clone());
+    b.seen_states.push(param("state"));
+    let challenge = param("code_challenge");
     let issued = IssuedCode {
-        challenge: param("code_challenge"),
+        // A plain challenge is the verifier itself; compare as S256 would.
+        challenge: if method == "plain" {
+            format!("plain:{challenge}")
+        } else {
+            challenge
+        },
         redirect_uri: param("redirect_uri"),
         issued: Instant::now(),
+        scopes,
     };
     b.codes.insert(code.clone(), issued);
     target
@@ -323,31 +529,75 @@ async fn authorize(State(fake): Shared, Query(q): Query<HashMap<String, String>>
     Redirect::to(target.as_str()).into_response()
 }
 
-/// Client authentication: the id (and the secret, where the platform has
-/// one) in the form, or HTTP Basic.
-fn client_ok(d: &Dialect, headers: &HeaderMap, f: &HashMap<String, String>) -> bool {
+/// Client authentication the platform's way (see [`ClientAuth`]); the error
+/// to answer when it fails.
+fn client_auth(
+    d: &Dialect,
+    headers: &HeaderMap,
+    f: &HashMap<String, String>,
+) -> Result<(), (StatusCode, &'static str, &'static str)> {
+    let invalid = (
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        "Client authentication failed.",
+    );
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Basic "))
         .and_then(|b| STANDARD.decode(b).ok())
         .and_then(|b| String::from_utf8(b).ok());
-    if let Some(pair) = basic {
-        let (id, secret) = pair.split_once(':').unwrap_or((&pair, ""));
-        return id == d.client_id && d.client_secret.is_none_or(|s| s == secret);
+    let basic_ok = |pair: &str| {
+        let (id, secret) = pair.split_once(':').unwrap_or((pair, ""));
+        id == d.client_id && d.client_secret.is_some_and(|s| s == secret)
+    };
+    let body_id = f.get(d.client_param).map(String::as_str) == Some(d.client_id);
+    let body_secret = |s: &str| f.get("client_secret").map(String::as_str) == Some(s);
+    match (d.client_auth, d.client_secret) {
+        (ClientAuth::BasicWhenConfidential, Some(_)) => match basic {
+            Some(pair) if basic_ok(&pair) => Ok(()),
+            Some(_) => Err(invalid),
+            None => Err((
+                StatusCode::UNAUTHORIZED,
+                "unauthorized_client",
+                "Missing valid authorization header",
+            )),
+        },
+        // A public client has no secret to send: its id goes in the body.
+        (ClientAuth::BasicWhenConfidential, None) => {
+            if basic.is_none() && body_id && !f.contains_key("client_secret") {
+                Ok(())
+            } else {
+                Err(invalid)
+            }
+        }
+        (ClientAuth::BodyOrBasic, secret) => match basic {
+            Some(pair) if basic_ok(&pair) => Ok(()),
+            Some(_) => Err(invalid),
+            None if body_id && secret.is_none_or(body_secret) => Ok(()),
+            None => Err(invalid),
+        },
+        (ClientAuth::BodyOnly, secret) => {
+            if basic.is_none() && body_id && secret.is_none_or(body_secret) {
+                Ok(())
+            } else {
+                Err(invalid)
+            }
+        }
     }
-    f.get(d.client_param).map(String::as_str) == Some(d.client_id)
-        && d.client_secret
-            .is_none_or(|s| f.get("client_secret").map(String::as_str) == Some(s))
 }
 
-fn challenge_of(d: &Dialect, verifier: &str) -> String {
+fn challenge_of(d: &Dialect, verifier: &str, stored: &str) -> bool {
+    if let Some(plain) = stored.strip_prefix("plain:") {
+        return plain == verifier;
+    }
     let digest = Sha256::digest(verifier.as_bytes());
-    if d.hex_challenge {
+    let computed = if d.hex_challenge {
         digest.iter().map(|b| format!("{b:02x}")).collect()
     } else {
         URL_SAFE_NO_PAD.encode(digest)
-    }
+    };
+    computed == stored
 }
 
 async fn token(
@@ -366,12 +616,9 @@ async fn token(
         let (status, body) = b.fail_next.remove(0);
         return (status, body).into_response();
     }
-    if !client_ok(d, &headers, &f) {
-        return oauth_error((
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed.",
-        ));
+    if let Err(e) = client_auth(d, &headers, &f) {
+        b.refusals.push(format!("{}: {}", e.1, e.2));
+        return oauth_error(e);
     }
     match f.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {
@@ -384,28 +631,31 @@ async fn token(
             {
                 return oauth_error(d.bad_code);
             }
-            if challenge_of(
-                d,
-                f.get("code_verifier")
-                    .map(String::as_str)
-                    .unwrap_or_default(),
-            ) != issued.challenge
-            {
+            let verifier = f
+                .get("code_verifier")
+                .map(String::as_str)
+                .unwrap_or_default();
+            b.seen_verifiers.push(verifier.to_string());
+            if !challenge_of(d, verifier, &issued.challenge) {
                 return oauth_error(d.bad_verifier);
             }
-            issue_tokens(d, &mut b, true)
+            // X issues a refresh token only with `offline.access`.
+            let with_refresh = d
+                .refresh_scope
+                .is_none_or(|s| issued.scopes.iter().any(|g| g == s));
+            issue_tokens(d, &mut b, with_refresh, issued.scopes)
         }
         Some("refresh_token") => {
             let refresh = f.get("refresh_token").cloned().unwrap_or_default();
-            if !b.refresh_tokens.contains(&refresh) {
+            let Some(scopes) = b.refresh_tokens.get(&refresh).cloned() else {
                 b.stale_refresh_uses += 1;
                 return oauth_error(d.bad_refresh);
-            }
+            };
             if d.rotates_refresh_tokens {
                 // Single-use: the old refresh token stops working once used.
                 b.refresh_tokens.remove(&refresh);
             }
-            issue_tokens(d, &mut b, d.rotates_refresh_tokens)
+            issue_tokens(d, &mut b, d.rotates_refresh_tokens, scopes)
         }
         _ => oauth_error((
             StatusCode::BAD_REQUEST,
@@ -415,17 +665,22 @@ async fn token(
     }
 }
 
-fn issue_tokens(d: &Dialect, b: &mut Behaviour, with_refresh: bool) -> Response {
+fn issue_tokens(
+    d: &Dialect,
+    b: &mut Behaviour,
+    with_refresh: bool,
+    scopes: Vec<String>,
+) -> Response {
     b.counter += 1;
     let access = format!("access-{}-{}", b.counter, "A".repeat(24));
     let refresh = format!("refresh-{}-{}", b.counter, "R".repeat(24));
-    b.access_tokens.insert(access.clone());
+    b.access_tokens.insert(access.clone(), scopes.clone());
     b.issued_tokens.push(access.clone());
     let mut body = json!({
         "token_type": "bearer",
         "expires_in": d.access_lifetime_secs,
         "access_token": access,
-        "scope": "granted.scope",
+        "scope": scopes.join(d.scope_separator),
     });
     if let (Value::Object(extra), Value::Object(map)) = ((d.extra_token_fields)(d), &mut body) {
         map.extend(extra);
@@ -435,10 +690,108 @@ fn issue_tokens(d: &Dialect, b: &mut Behaviour, with_refresh: bool) -> Response 
     }
     if with_refresh && !b.omit_refresh_token {
         b.issued_tokens.push(refresh.clone());
-        b.refresh_tokens.insert(refresh.clone());
+        b.refresh_tokens.insert(refresh.clone(), scopes);
         body["refresh_token"] = json!(refresh);
     }
     Json(body).into_response()
+}
+
+/// `channels.list` needs `part` and one filter; the app asks for its own.
+fn youtube_channels_query(q: &HashMap<String, String>, _scopes: &[String]) -> Option<Response> {
+    let google = |reason: &str, message: &str, location: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({ "error": { "code": 400, "message": message, "errors": [{
+                "message": message, "domain": "youtube.parameter", "reason": reason,
+                "location": location, "locationType": "parameter" }] } }),
+            ),
+        )
+            .into_response()
+    };
+    let parts: Vec<&str> = q
+        .get("part")
+        .map(|p| p.split(',').collect())
+        .unwrap_or_default();
+    if parts.is_empty() {
+        return Some(google("required", "Required parameter: part", "part"));
+    }
+    const KNOWN: &[&str] = &[
+        "id",
+        "snippet",
+        "contentDetails",
+        "statistics",
+        "status",
+        "brandingSettings",
+        "topicDetails",
+        "localizations",
+        "auditDetails",
+        "contentOwnerDetails",
+    ];
+    if let Some(bad) = parts.iter().find(|p| !KNOWN.contains(p)) {
+        return Some(google("unknownPart", &format!("'{bad}'"), "part"));
+    }
+    if q.get("mine").map(String::as_str) != Some("true") && !q.contains_key("id") {
+        return Some(google(
+            "missingRequiredParameter",
+            "No filter selected. Expected one of: forUsername, managedByMe, id, mine, mySubscribers, categoryId, forHandle",
+            "",
+        ));
+    }
+    None
+}
+
+/// The scope each `/v2/user/info/` field needs.
+fn tiktok_field_scope(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "open_id" | "union_id" | "avatar_url" | "avatar_url_100" | "avatar_large_url"
+        | "display_name" => "user.info.basic",
+        "bio_description" | "profile_deep_link" | "is_verified" | "username" => "user.info.profile",
+        "follower_count" | "following_count" | "likes_count" | "video_count" => "user.info.stats",
+        _ => return None,
+    })
+}
+
+/// `fields` is required; each must be known and covered by a granted scope.
+fn tiktok_user_info_query(q: &HashMap<String, String>, scopes: &[String]) -> Option<Response> {
+    let error = |status: StatusCode, code: &str, message: &str| {
+        (
+            status,
+            Json(json!({ "data": {}, "error": { "code": code, "message": message, "log_id": "20261126000000FAKE" } })),
+        )
+            .into_response()
+    };
+    let fields: Vec<&str> = q
+        .get("fields")
+        .map(|f| f.split(',').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if fields.is_empty() {
+        return Some(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_params",
+            "fields is required",
+        ));
+    }
+    for field in fields {
+        match tiktok_field_scope(field) {
+            None => {
+                return Some(error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_params",
+                    &format!("Invalid field: {field}"),
+                ))
+            }
+            Some(scope) if !scopes.iter().any(|s| s == scope) => {
+                return Some(error(
+                    StatusCode::UNAUTHORIZED,
+                    "scope_not_authorized",
+                    "The user did not authorize the scope required for completing this request.",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 async fn revoke(
@@ -449,12 +802,11 @@ async fn revoke(
 ) -> Response {
     let d = fake.dialect;
     let mut b = fake.behaviour.lock().expect("fake state");
-    if d.revoke_needs_client && !client_ok(d, &headers, &f) {
-        return oauth_error((
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed.",
-        ));
+    if d.revoke_needs_client {
+        if let Err(e) = client_auth(d, &headers, &f) {
+            b.refusals.push(format!("{}: {}", e.1, e.2));
+            return oauth_error(e);
+        }
     }
     let Some(token) = f.get("token").or_else(|| q.get("token")).cloned() else {
         return oauth_error((
@@ -477,16 +829,30 @@ async fn revoke(
     Json(json!({ "revoked": true })).into_response()
 }
 
-async fn profile(State(fake): Shared, headers: HeaderMap) -> Response {
+async fn profile(
+    State(fake): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let d = fake.dialect;
-    let b = fake.behaviour.lock().expect("fake state");
+    let mut b = fake.behaviour.lock().expect("fake state");
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !b.access_tokens.contains(token) {
+    let Some(scopes) = b.access_tokens.get(token).cloned() else {
         return (StatusCode::UNAUTHORIZED, Json((d.unauthorized)())).into_response();
+    };
+    if let Some(refused) = (d.profile_query)(&q, &scopes) {
+        b.refusals.push(format!("profile query {q:?} refused"));
+        return refused;
     }
-    Json((d.profile)(d)).into_response()
+    let mut body = (d.profile)(d);
+    // TikTok answers only the fields asked for.
+    if let (Some(fields), Some(user)) = (q.get("fields"), body["data"]["user"].as_object_mut()) {
+        let wanted: Vec<&str> = fields.split(',').collect();
+        user.retain(|k, _| wanted.contains(&k.as_str()));
+    }
+    Json(body).into_response()
 }

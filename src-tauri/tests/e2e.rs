@@ -51,6 +51,20 @@ fn free_port() -> u16 {
 }
 
 fn start_driver(data_dir: &std::path::Path, env: &[(&str, String)]) -> Driver {
+    start_driver_with(data_dir, env, Stdio::inherit())
+}
+
+/// The same, with the app's (and the drivers') log output in `log`.
+fn start_driver_logged(
+    data_dir: &std::path::Path,
+    env: &[(&str, String)],
+    log: &std::path::Path,
+) -> Driver {
+    let file = std::fs::File::create(log).expect("log file");
+    start_driver_with(data_dir, env, Stdio::from(file))
+}
+
+fn start_driver_with(data_dir: &std::path::Path, env: &[(&str, String)], stderr: Stdio) -> Driver {
     let port = free_port();
     let native_port = free_port();
     let child = Command::new("tauri-driver")
@@ -67,7 +81,7 @@ fn start_driver(data_dir: &std::path::Path, env: &[(&str, String)]) -> Driver {
             format!("dev.reachloop.e2e.{}", std::process::id()),
         )
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .process_group(0)
         .spawn()
         .expect("start tauri-driver (install it with `cargo xtask test`)");
@@ -351,6 +365,8 @@ async fn create_a_campaign_restart_and_find_it_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_disconnect_an_x_account() {
     let fake = reachloop_fakes::oauth::FakeOAuth::x().await;
+    let x_port = free_port();
+    fake.register_redirect(&format!("http://127.0.0.1:{x_port}/oauth/x/callback"));
     let data = tempfile::Builder::new()
         .prefix("reachloop-e2e-")
         .tempdir()
@@ -372,10 +388,13 @@ async fn connect_and_disconnect_an_x_account() {
         ("REACHLOOP_X_TOKEN_BASE", fake.base.clone()),
         ("REACHLOOP_X_API_BASE", fake.base.clone()),
         ("OAUTH_X_CLIENT_ID", fake.dialect.client_id.to_string()),
-        ("REACHLOOP_X_REDIRECT_PORT", "0".to_string()),
+        // X matches callback URLs exactly: register the one the app uses.
+        ("REACHLOOP_X_REDIRECT_PORT", x_port.to_string()),
         ("BROWSER", format!("{} %s", browser.display())),
     ];
-    let driver = start_driver(data.path(), &env);
+    // The app's own log output, to look for secrets in.
+    let log = data.path().join("app.log");
+    let driver = start_driver_logged(data.path(), &env, &log);
     let shots = Artifacts::new();
     let client = launch(&driver).await;
 
@@ -433,6 +452,22 @@ async fn connect_and_disconnect_an_x_account() {
         .expect("displayed"));
     shots.shot(&client, "12-account-disconnected").await;
     client.close().await.expect("quit the app");
+
+    // Nothing secret went by in the shell's log: tokens, the code, the
+    // state, the PKCE verifier.
+    let logged = std::fs::read_to_string(&log).expect("the app's log");
+    assert!(logged.contains("opening data directory"), "{logged}");
+    let secrets = fake.with(|b| {
+        let mut v = b.issued_tokens.clone();
+        v.extend(b.seen_codes.clone());
+        v.extend(b.seen_states.clone());
+        v.extend(b.seen_verifiers.clone());
+        v
+    });
+    assert!(secrets.len() >= 5, "{secrets:?}");
+    for secret in secrets {
+        assert!(!logged.contains(&secret), "in the app's log: {secret}");
+    }
 }
 
 /// Connect Facebook Pages through the https relay and a `reachloop://` deep

@@ -242,7 +242,8 @@ where
             }
         };
         let status = response.status();
-        let retry_after = retry_after(response.headers());
+        // The composition edge: an absolute Retry-After date needs the clock.
+        let retry_after = retry_after(response.headers(), chrono::Utc::now());
         let text = match response.text().await {
             Ok(t) => t,
             Err(e) => {
@@ -338,8 +339,12 @@ fn status_error(
     }
 }
 
-/// `Retry-After` in seconds (or as an HTTP date).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+/// `Retry-After` in seconds, or as an HTTP date (measured from `now`; a
+/// date already past means "now"). The caller caps the wait.
+fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
@@ -349,9 +354,8 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    // The composition edge: an absolute date needs the clock.
-    let left = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    left.to_std().ok()
+    let left = at.with_timezone(&chrono::Utc) - now;
+    Some(left.to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -382,15 +386,27 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_in_seconds() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "7".parse().expect("header"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            reqwest::header::RETRY_AFTER,
-            "soon".parse().expect("header"),
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:30Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let with = |v: &str| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(reqwest::header::RETRY_AFTER, v.parse().expect("header"));
+            retry_after(&h, now)
+        };
+        assert_eq!(with("7"), Some(Duration::from_secs(7)));
+        assert_eq!(with("soon"), None);
+        assert_eq!(
+            with("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::from_secs(30))
         );
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(
+            with("Wed, 21 Oct 2015 07:00:00 GMT"),
+            Some(Duration::ZERO),
+            "a date already past: retry now"
+        );
+        assert_eq!(retry_after(&reqwest::header::HeaderMap::new(), now), None);
     }
 
     #[test]

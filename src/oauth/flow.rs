@@ -561,8 +561,10 @@ async fn fetch_profile(
                 .append_pair("mine", "true");
         }
         Platform::Tiktok => {
+            // Only what `user.info.basic` covers: `username` needs
+            // `user.info.profile`, which Reachloop does not ask for.
             url.query_pairs_mut()
-                .append_pair("fields", "open_id,union_id,display_name,username");
+                .append_pair("fields", "open_id,union_id,display_name");
         }
         _ => {}
     }
@@ -626,9 +628,7 @@ async fn fetch_profile(
             let display_name = need(text(user, "display_name"), "display_name")?;
             Ok(Who {
                 external_id: need(text(user, "open_id"), "open_id")?,
-                handle: text(user, "username")
-                    .map(|u| format!("@{u}"))
-                    .unwrap_or_else(|| display_name.clone()),
+                handle: display_name.clone(),
                 display_name,
             })
         }

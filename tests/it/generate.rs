@@ -273,6 +273,67 @@ async fn rate_limits_wait_for_retry_after_then_succeed() {
 }
 
 #[tokio::test]
+async fn the_retry_waits_for_the_sleep_to_finish_and_long_waits_are_capped() {
+    let fake = FakeAi::start().await;
+    // An HTTP-date two seconds ahead, then an hour in seconds: both waits
+    // are asked of `sleep`, the hour capped at the policy's longest wait.
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    fake.script([
+        Reply::RateLimitedUntil(soon),
+        Reply::RateLimited {
+            retry_after_secs: 3600,
+        },
+    ]);
+    let brand = brand();
+    let brief = Brief {
+        campaign: "Spring launch",
+        prompt: "Our new sourdough, baked daily",
+        goal: Goal::Engagement,
+        brand: &brand,
+        platform: Platform::X,
+        count: 1,
+        existing: &[],
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let recorded = log.clone();
+    let result = generate::generate(
+        &reqwest::Client::new(),
+        &config(&fake),
+        &brief,
+        Format::Schema,
+        policy(),
+        move |d| {
+            let recorded = recorded.clone();
+            async move {
+                // A real (short) sleep; when it ended is what counts.
+                tokio::time::sleep(Duration::from_millis(120)).await;
+                recorded
+                    .lock()
+                    .expect("log")
+                    .push((d, std::time::Instant::now()));
+            }
+        },
+        &|_| {},
+    )
+    .await;
+    assert!(result.is_ok(), "{:?}", result.err());
+    let log = log.lock().expect("log").clone();
+    let arrived = fake.with(|b| b.arrived.clone());
+    assert_eq!(arrived.len(), 3, "two refusals, then the answer");
+    assert_eq!(log.len(), 2);
+    let (date_wait, _) = log[0];
+    assert!(
+        date_wait <= Duration::from_secs(2) && date_wait >= Duration::from_millis(500),
+        "the HTTP date's wait: {date_wait:?}"
+    );
+    assert_eq!(log[1].0, policy().max_delay, "an hour is capped");
+    // Each retry left only after its sleep had finished.
+    assert!(arrived[1] >= log[0].1 && arrived[2] >= log[1].1);
+}
+
+#[tokio::test]
 async fn server_errors_retry_with_backoff_and_finally_say_what_failed() {
     let fake = FakeAi::start().await;
     fake.script([Reply::ServerError]);

@@ -3,6 +3,7 @@
 
 mod campaigns;
 mod cli;
+mod fakes;
 mod generate;
 mod media;
 mod meta;

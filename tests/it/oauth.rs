@@ -993,10 +993,22 @@ async fn every_platform_connects_refreshes_and_disconnects() {
         let account = w.connect().await;
         let (id, handle, name) = d.user;
         assert_eq!(account.external_id, id, "{platform}");
+        // TikTok's `username` needs `user.info.profile`, which Reachloop
+        // does not ask for: the handle shown is the display name.
+        let handle = if platform == Platform::Tiktok {
+            name
+        } else {
+            handle
+        };
         assert!(
             account.handle.ends_with(handle.trim_start_matches('@')),
             "{platform}: {}",
             account.handle
+        );
+        assert_eq!(
+            w.fake.with(|b| b.refusals.clone()),
+            Vec::<String>::new(),
+            "{platform}: the adapter broke none of the platform's rules on the way"
         );
         assert_eq!(account.display_name, name, "{platform}");
         assert!(account.renews_itself, "{platform}");
@@ -1095,6 +1107,33 @@ async fn no_token_reaches_the_logs_or_the_database_in_plaintext() {
     let logs = captured_logs();
 
     let w = world_for("no-plaintext", Platform::Tiktok).await;
+    // A client secret saved through Settings lives in the keychain only.
+    let settings_secret = "tt-settings-secret-5f2c9a71";
+    w.app
+        .save_platform_app(
+            Platform::Tiktok,
+            w.fake.dialect.client_id,
+            Some(settings_secret),
+            None,
+            &w._keys.0,
+            at(9, 0),
+        )
+        .await
+        .expect("save the app");
+    let config = w
+        .app
+        .platform_config(Platform::Tiktok, &w._keys.0)
+        .await
+        .expect("config");
+    assert_eq!(
+        config
+            .credentials
+            .client_secret
+            .as_deref()
+            .map(|s| s.as_str()),
+        Some(settings_secret)
+    );
+    assert!(!format!("{config:?}").contains(settings_secret));
     let account = w.connect().await;
     let locks = RefreshLocks::default();
     assert!(matches!(
@@ -1144,12 +1183,21 @@ async fn no_token_reaches_the_logs_or_the_database_in_plaintext() {
         secrets.len() >= 6,
         "access and refresh tokens of several rounds"
     );
-    for token in secrets.iter().map(String::as_str).chain([w
-        .fake
-        .dialect
-        .client_secret
-        .expect("tiktok has a secret")])
-    {
+    // Codes, states and PKCE verifiers are secrets too while a sign-in runs.
+    let in_flight = w.fake.with(|b| {
+        let mut v = b.seen_codes.clone();
+        v.extend(b.seen_states.clone());
+        v.extend(b.seen_verifiers.clone());
+        v
+    });
+    assert!(
+        in_flight.len() >= 6,
+        "two sign-ins' codes, states and verifiers"
+    );
+    for token in secrets.iter().chain(&in_flight).map(String::as_str).chain([
+        w.fake.dialect.client_secret.expect("tiktok has a secret"),
+        settings_secret,
+    ]) {
         assert!(!logged.contains(token), "a secret is in the logs: {token}");
         assert!(
             !db.windows(token.len()).any(|win| win == token.as_bytes()),
