@@ -69,3 +69,44 @@ fn summarise(fields: &[FieldError]) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// What went wrong with a connection, in words a person can act on (never
+/// reqwest's own "error sending request", and never the URL, which may
+/// carry a secret).
+pub fn transport_words(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "it did not answer in time".into()
+    } else if e.is_connect() {
+        "nothing answered at that address (is the server running, and the address right?)".into()
+    } else if e.is_redirect() {
+        "it answered with a redirect, which Reachloop does not follow".into()
+    } else if e.is_decode() || e.is_body() {
+        "its answer was cut off or unreadable".into()
+    } else {
+        "the connection failed".into()
+    }
+}
+
+/// A message as the window shows it: starting with a capital letter.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_start_like_sentences() {
+        assert_eq!(
+            sentence("cannot reach X: it did not answer"),
+            "Cannot reach X: it did not answer"
+        );
+        assert_eq!(sentence("élan"), "Élan");
+        assert_eq!(sentence(""), "");
+    }
+}

@@ -223,13 +223,15 @@ fn boxes_complete(file: &mut File, size: u64) -> Result<(), String> {
         if len < 8 {
             return Err(format!("a box at byte {at} has an impossible size {len}"));
         }
-        at += len;
+        // A 64-bit size from the file can be anything: never overflow.
+        at = at
+            .checked_add(len)
+            .filter(|end| *end <= size)
+            .ok_or_else(|| {
+                format!("the box at byte {at} claims {len} bytes, more than the file has")
+            })?;
     }
-    if at == size {
-        Ok(())
-    } else {
-        Err(format!("the last box needs {} more bytes", at - size))
-    }
+    Ok(())
 }
 
 /// Copies `path` into `media_dir` under its SHA-256 and describes it. The
@@ -450,6 +452,30 @@ mod webm {
             .filter(|d| d.is_finite() && *d >= 0.0)
             .map(|d| (d * scale as f64 / 1_000_000.0).round() as u64);
         Ok(info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxes(bytes: &[u8]) -> Result<(), String> {
+        let mut f = tempfile::tempfile().expect("temp file");
+        std::io::Write::write_all(&mut f, bytes).expect("write");
+        boxes_complete(&mut f, bytes.len() as u64)
+    }
+
+    #[test]
+    fn box_sizes_from_the_file_cannot_overflow_the_walk() {
+        // An 8-byte box, then one whose 64-bit size would wrap the offset.
+        let mut bytes = vec![0, 0, 0, 8, b'f', b't', b'y', b'p'];
+        bytes.extend([0, 0, 0, 1, b'm', b'd', b'a', b't']);
+        bytes.extend((u64::MAX - 4).to_be_bytes());
+        let err = boxes(&bytes).expect_err("impossible size");
+        assert!(err.contains("more than the file has"), "{err}");
+        // Boxes that fill the file exactly are fine; one byte short is not.
+        assert_eq!(boxes(&[0, 0, 0, 8, b'f', b't', b'y', b'p']), Ok(()));
+        assert!(boxes(&[0, 0, 0, 9, b'f', b't', b'y', b'p']).is_err());
     }
 }
 

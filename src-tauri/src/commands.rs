@@ -97,7 +97,7 @@ pub(crate) fn to_dto(e: reachloop::Error) -> ErrorDto {
     }
     ErrorDto {
         code: e.code().to_string(),
-        message: e.to_string(),
+        message: reachloop::error::sentence(&e.to_string()),
         fields: e.fields().to_vec(),
     }
 }
@@ -529,10 +529,19 @@ async fn save_ai_settings(
 }
 
 #[tauri::command]
-async fn test_ai_connection(shell: State<'_, Shell>) -> Result<Vec<String>, ErrorDto> {
+async fn test_ai_connection(
+    shell: State<'_, Shell>,
+    address: Option<String>,
+    api_key: Option<String>,
+) -> Result<Vec<String>, ErrorDto> {
+    let api_key = api_key.map(zeroize::Zeroizing::new);
     shell
         .core()?
-        .test_ai_connection(&shell.keys)
+        .test_ai_address(
+            &shell.keys,
+            address.as_deref(),
+            api_key.as_deref().map(String::as_str),
+        )
         .await
         .map_err(to_dto)
 }

@@ -320,9 +320,10 @@ async fn create_a_campaign_restart_and_find_it_again() {
         .expect("audit list");
     let text = table.text().await.expect("text");
     assert!(
-        text.contains("campaign.created") && text.contains("Spring launch"),
-        "{text}"
+        text.contains("Campaign created") && text.contains("name: Spring launch"),
+        "in words, not raw JSON: {text}"
     );
+    assert!(!text.contains("{\""), "no raw JSON: {text}");
     shots.shot(&client, "05-activity").await;
 
     // Settings follows a pause made elsewhere (the tray calls the same
@@ -975,8 +976,25 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     );
     shots.shot(&client, "42-unsaved-text-kept").await;
 
-    // The way to the fix: Settings, with the AI address focused.
+    // The way to the fix: Settings. The unsaved first card makes the app
+    // ask first: staying keeps it, leaving is the user's choice.
     click(&client, "#campaign-error .ai-setup-link").await;
+    let asked = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#leave-question"))
+        .await
+        .expect("the app asks before leaving")
+        .text()
+        .await
+        .expect("text");
+    assert!(asked.contains("unsaved changes"), "{asked}");
+    shots.shot(&client, "43-leave-question").await;
+    click(&client, "#leave-stay").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(unsaved_x_text(&client, 0).await, "First idea, not saved");
+    click(&client, "#campaign-error .ai-setup-link").await;
+    click(&client, "#leave-anyway").await;
     client
         .wait()
         .at_most(WAIT)
@@ -985,5 +1003,5 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
         .expect("Settings opens");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(active_id(&client).await, "ai-base-url");
-    shots.shot(&client, "43-settings-ai").await;
+    shots.shot(&client, "44-settings-ai").await;
 }

@@ -293,10 +293,7 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> AiError {
 }
 
 fn network_error(e: reqwest::Error) -> AiError {
-    if e.is_timeout() {
-        return AiError::Unreachable(format!("timed out ({})", e.without_url()));
-    }
-    AiError::Unreachable(e.without_url().to_string())
+    AiError::Unreachable(crate::error::transport_words(&e))
 }
 
 /// The server's own words from an error body, in the shapes seen in the

@@ -499,24 +499,48 @@ impl App {
 
     /// "Test connection": the models the endpoint offers, or the exact error.
     pub async fn test_ai_connection(&self, keys: &OsKeychain) -> Result<Vec<String>, Error> {
-        let (base, _, _) = self.store().ai_settings().await?;
-        let Some(base) = env("AI_BASE_URL").or(base) else {
+        self.test_ai_address(keys, None, None).await
+    }
+
+    /// "Test connection" on what the user typed (`address`, and `api_key`
+    /// if they typed one), before saving it. The saved key is only sent to
+    /// the address it was saved for; `AI_BASE_URL` and `AI_API_KEY` win as
+    /// everywhere.
+    pub async fn test_ai_address(
+        &self,
+        keys: &OsKeychain,
+        address: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
+        let (stored, _, _) = self.store().ai_settings().await?;
+        let typed = address.map(str::trim).filter(|a| !a.is_empty());
+        let Some(base) = env("AI_BASE_URL")
+            .or(typed.map(String::from))
+            .or(stored.clone())
+        else {
             return Err(AiError::NotConfigured.into());
         };
-        let mut config = match self.ai_config(keys).await {
-            Ok(c) => c,
-            // No model yet is fine for listing the models.
-            Err(Error::Ai(AiError::BadSetting(_))) => AiConfig {
-                base_url: ai::parse_base_url(&base)?,
-                api_key: None,
-                model: String::new(),
-                temperature: DEFAULT_TEMPERATURE,
-            },
-            Err(e) => return Err(e),
+        let base_url = ai::parse_base_url(&base)?;
+        let key = match (
+            env("AI_API_KEY"),
+            api_key.map(str::trim).filter(|k| !k.is_empty()),
+        ) {
+            (Some(k), _) => Some(Zeroizing::new(k)),
+            (None, Some(k)) => Some(Zeroizing::new(k.to_string())),
+            // The saved key, only where it was saved for.
+            (None, None) if stored.as_deref().is_some_and(|s| same_origin(s, &base)) => keys
+                .with_user(AI_KEY_ENTRY)
+                .load()
+                .map_err(crate::secrets::SecretsError::from)?
+                .map(|b| Zeroizing::new(String::from_utf8_lossy(&b).into_owned())),
+            (None, None) => None,
         };
-        if config.api_key.is_none() {
-            config.api_key = env("AI_API_KEY").map(Zeroizing::new);
-        }
+        let config = AiConfig {
+            base_url,
+            api_key: key,
+            model: String::new(),
+            temperature: DEFAULT_TEMPERATURE,
+        };
         Ok(ai::list_models(self.http(), &config).await?)
     }
 

@@ -29,9 +29,9 @@ use crate::store::{
 pub enum OAuthError {
     #[error("{0} cannot be connected this way yet")]
     Unsupported(Platform),
-    #[error("{} needs an app client secret: set it in Settings or OAUTH_{}_CLIENT_SECRET", .0.label(), .0.as_str().to_uppercase())]
+    #[error("Connecting {} needs your {} developer app's client secret: paste it in Settings → Platform apps (or set OAUTH_{}_CLIENT_SECRET)", .0.label(), .0.label(), .0.as_str().to_uppercase())]
     MissingSecret(Platform),
-    #[error("{} has no app client id: set it in Settings or OAUTH_{}_CLIENT_ID", .0.label(), .0.as_str().to_uppercase())]
+    #[error("Connecting {} needs your {} developer app: paste its client ID in Settings → Platform apps (or set OAUTH_{}_CLIENT_ID)", .0.label(), .0.label(), .0.as_str().to_uppercase())]
     MissingClientId(Platform),
     #[error(
         "this sign-in link is not one Reachloop started (unknown state); start connecting again"
@@ -499,7 +499,10 @@ pub(super) fn token_error(platform: Platform, e: TokenError) -> OAuthError {
         },
         RequestTokenError::Request(e) => OAuthError::Network {
             platform,
-            message: e.to_string(),
+            message: match &e {
+                oauth2::HttpClientError::Reqwest(re) => crate::error::transport_words(re),
+                _ => "the connection failed".into(),
+            },
         },
         // serde's messages quote the values they could not read (a token,
         // say): keep only where in the answer it went wrong.
@@ -575,7 +578,7 @@ async fn fetch_profile(
         .await
         .map_err(|e| OAuthError::Network {
             platform,
-            message: e.without_url().to_string(),
+            message: crate::error::transport_words(&e),
         })?;
     let status = response.status();
     let body: serde_json::Value = response

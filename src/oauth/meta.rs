@@ -138,12 +138,12 @@ async fn call(request: reqwest::RequestBuilder) -> Result<Value, CallError> {
     let response = request
         .send()
         .await
-        .map_err(|e| CallError::Network(e.without_url().to_string()))?;
+        .map_err(|e| CallError::Network(crate::error::transport_words(&e)))?;
     let status = response.status();
     let text = response
         .text()
         .await
-        .map_err(|e| CallError::Network(e.without_url().to_string()))?;
+        .map_err(|e| CallError::Network(crate::error::transport_words(&e)))?;
     let body: Option<Value> = serde_json::from_str(&text).ok();
     if !status.is_success() {
         let error = body

@@ -348,8 +348,19 @@ pub async fn save_ai_settings(
 }
 
 /// The models the endpoint offers, or its exact error.
-pub async fn test_ai_connection() -> Result<Vec<String>, ErrorDto> {
-    call("test_ai_connection", &NoArgs {}).await
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TestAiArgs<'a> {
+    address: &'a str,
+    api_key: Option<&'a str>,
+}
+
+/// Lists the models at the address as typed (with the key as typed, if any).
+pub async fn test_ai_connection(
+    address: &str,
+    api_key: Option<&str>,
+) -> Result<Vec<String>, ErrorDto> {
+    call("test_ai_connection", &TestAiArgs { address, api_key }).await
 }
 
 #[derive(Serialize)]

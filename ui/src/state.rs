@@ -291,6 +291,60 @@ pub fn split_banned(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the app asks before a page with unsaved edits is left.
+pub fn leave_question(unsaved: usize) -> String {
+    match unsaved {
+        1 => "A variant has unsaved changes. Leave and lose them?".to_string(),
+        n => format!("{n} variants have unsaved changes. Leave and lose them?"),
+    }
+}
+
+/// An audit action in words: `campaign.status_changed` → "Campaign status
+/// changed" (the first letter capitalised, dots and underscores as spaces).
+pub fn action_label(action: &str) -> String {
+    let words = action.replace(['.', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// An audit entry's JSON details as "key: value" pairs a person can read,
+/// nulls and empty values left out; anything that is not a JSON object is
+/// shown as it is.
+pub fn describe_details(details: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(details)
+    else {
+        return details.to_string();
+    };
+    let show = |v: &serde_json::Value| -> Option<String> {
+        match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) if s.is_empty() => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Bool(true) => Some("yes".into()),
+            serde_json::Value::Bool(false) => Some("no".into()),
+            serde_json::Value::Array(a) if a.is_empty() => None,
+            serde_json::Value::Array(a) => Some(
+                a.iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| x.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            other => Some(other.to_string()),
+        }
+    };
+    map.iter()
+        .filter_map(|(k, v)| show(v).map(|v| format!("{}: {v}", k.replace('_', " "))))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// Splits `text` into (piece, highlighted) runs by character `spans`
 /// (start, end), for marking banned words. Overlapping or out-of-range
 /// spans are clamped, never a panic.
@@ -369,6 +423,32 @@ mod tests {
         assert_eq!(input.name, "Launch");
         assert_eq!(input.platforms, vec!["x", "youtube"]);
         assert_eq!(input.goal, "ctr");
+    }
+
+    #[test]
+    fn leaving_asks_in_words() {
+        assert_eq!(
+            leave_question(1),
+            "A variant has unsaved changes. Leave and lose them?"
+        );
+        assert!(leave_question(3).starts_with("3 variants"));
+    }
+
+    #[test]
+    fn audit_entries_read_as_words() {
+        assert_eq!(
+            action_label("campaign.status_changed"),
+            "Campaign status changed"
+        );
+        assert_eq!(action_label(""), "");
+        assert_eq!(
+            describe_details(
+                r#"{"from":"draft","to":"active","note":null,"platforms":["x","tiktok"],"kept":true}"#
+            ),
+            "from: draft · kept: yes · platforms: x, tiktok · to: active"
+        );
+        assert_eq!(describe_details("{}"), "");
+        assert_eq!(describe_details("not json"), "not json");
     }
 
     #[test]

@@ -1,3 +1,4 @@
 //! Pieces used by several pages.
 
+pub mod getting_started;
 pub mod problem;

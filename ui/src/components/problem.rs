@@ -5,9 +5,48 @@ use yew::prelude::*;
 
 use crate::state::Page;
 
-/// Goes to another page; provided by the root component.
+/// Goes to another page and focuses the element with the given id there;
+/// provided by the root component, which first asks before dropping
+/// unsaved edits.
 #[derive(Clone, PartialEq)]
-pub struct Navigate(pub Callback<Page>);
+pub struct Navigate(pub Callback<(Page, Option<&'static str>)>);
+
+/// The unsaved edits on screen, by the key of what holds them, and the way
+/// to ask before they are dropped; provided by the root component.
+#[derive(Clone)]
+pub struct Unsaved {
+    pub set: std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<String>>>,
+    /// Shows the "leave and lose them?" question; runs the action on yes.
+    pub ask: Callback<Callback<()>>,
+}
+
+impl PartialEq for Unsaved {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.set, &other.set) && self.ask == other.ask
+    }
+}
+
+impl Unsaved {
+    /// Marks `key` as holding unsaved edits, or not.
+    pub fn set(&self, key: &str, dirty: bool) {
+        let mut set = self.set.borrow_mut();
+        if dirty {
+            set.insert(key.to_string());
+        } else {
+            set.remove(key);
+        }
+    }
+
+    /// Runs `action` (which leaves the page) at once when nothing is
+    /// unsaved; else asks first.
+    pub fn leave(&self, action: Callback<()>) {
+        if self.set.borrow().is_empty() {
+            action.emit(());
+        } else {
+            self.ask.emit(action);
+        }
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ProblemProps {
@@ -25,12 +64,7 @@ pub fn problem(props: &ProblemProps) -> Html {
         let nav = nav.clone();
         Callback::from(move |_| {
             if let Some(Navigate(go)) = &nav {
-                go.emit(Page::Settings);
-                // The page draws first; then the address field takes focus.
-                gloo_timers::callback::Timeout::new(50, || {
-                    crate::pages::campaigns::focus("ai-base-url")
-                })
-                .forget();
+                go.emit((Page::Settings, Some("ai-base-url")));
             }
         })
     });

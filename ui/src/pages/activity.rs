@@ -4,6 +4,18 @@ use reachloop_ipc::AuditEntry;
 use yew::prelude::*;
 
 use crate::services;
+use crate::state::{action_label, describe_details};
+
+/// An ISO-8601 instant in the user's own time zone and locale.
+fn local_time(at: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(at));
+    if date.get_time().is_nan() {
+        return at.to_string();
+    }
+    date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .as_string()
+        .unwrap_or_else(|| at.to_string())
+}
 
 #[function_component(ActivityPage)]
 pub fn activity_page() -> Html {
@@ -26,14 +38,14 @@ pub fn activity_page() -> Html {
         }
         Some(Ok(list)) => html! {
             <table class="table" id="audit-list">
-                <thead><tr><th>{ "When (UTC)" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "Details" }</th></tr></thead>
+                <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "Details" }</th></tr></thead>
                 <tbody>
                     { for list.iter().map(|e| html! {
                         <tr key={e.id}>
-                            <td>{ &e.at }</td>
+                            <td title={e.at.clone()}>{ local_time(&e.at) }</td>
                             <td>{ &e.actor }</td>
-                            <td>{ &e.action }</td>
-                            <td class="mono">{ &e.details }</td>
+                            <td data-action={e.action.clone()}>{ action_label(&e.action) }</td>
+                            <td class="audit-details">{ describe_details(&e.details) }</td>
                         </tr>
                     }) }
                 </tbody>

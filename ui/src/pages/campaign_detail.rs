@@ -13,7 +13,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::campaigns::CampaignEditor;
-use crate::components::problem::Problem;
+use crate::components::problem::{Problem, Unsaved};
 use crate::services;
 use crate::state::highlight;
 
@@ -117,9 +117,17 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
         let reload = reload.clone();
         Callback::from(move |_: ()| reload.set(*reload + 1))
     };
+    let unsaved = use_context::<Unsaved>();
     let back = {
-        let nav = props.on_navigate.clone();
-        Callback::from(move |_| nav.emit(None))
+        let (nav, unsaved) = (props.on_navigate.clone(), unsaved.clone());
+        Callback::from(move |_| {
+            let nav = nav.clone();
+            let go = Callback::from(move |_| nav.emit(None));
+            match &unsaved {
+                Some(u) => u.leave(go),
+                None => go.emit(()),
+            }
+        })
     };
     let status_buttons = c.next_statuses.iter().map(|&to| {
         let onclick = {
@@ -442,6 +450,24 @@ pub fn variant_card(props: &CardProps) -> Html {
         }
         None => true,
     };
+    // Unsaved text counts before leaving the page (a new, still empty card
+    // does not).
+    {
+        let unsaved = use_context::<Unsaved>();
+        let holds_edits =
+            dirty && !(original.is_none() && body.trim().is_empty() && title.trim().is_empty());
+        let key = key.clone();
+        use_effect_with(holds_edits, move |holds| {
+            if let Some(u) = &unsaved {
+                u.set(&key, *holds);
+            }
+            move || {
+                if let Some(u) = &unsaved {
+                    u.set(&key, false);
+                }
+            }
+        });
+    }
     let text = VariantText {
         title: (platform == Platform::Youtube).then(|| (*title).clone()),
         body: (*body).clone(),

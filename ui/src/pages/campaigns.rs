@@ -6,6 +6,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::campaign_detail::CampaignDetail;
+use crate::components::getting_started::GettingStarted;
 use crate::services;
 use crate::state::{CampaignForm, FormAction, KPI_METRICS};
 
@@ -42,9 +43,11 @@ pub fn campaigns_page() -> Html {
         let open = open.clone();
         Callback::from(move |id: String| open.set(Some(id)))
     };
+    let first_time = matches!(&*campaigns, Some(Ok(list)) if list.is_empty());
     html! {
         <section class="page" id="page-campaigns">
             <h1>{ "Campaigns" }</h1>
+            if first_time { <GettingStarted /> }
             <CampaignEditor campaign={None::<Campaign>} on_saved={on_created} />
             <h2>{ "All campaigns" }</h2>
             { campaign_list(&campaigns, &on_open) }

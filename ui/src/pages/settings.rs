@@ -190,7 +190,7 @@ fn app_form(props: &AppFormProps) -> Html {
         (false, false) => "optional (confidential clients)",
     };
     html! {
-        <form class="app-form" id={format!("app-{p}")} {onsubmit}>
+        <form class="app-form" id={format!("app-{p}")} {onsubmit} novalidate=true>
             <h3>{ platform.label() }</h3>
             <p class="hint">{ "Redirect URI: " }<code class="mono">{ &app.redirect_uri }</code></p>
             <div class="field">
@@ -207,7 +207,7 @@ fn app_form(props: &AppFormProps) -> Html {
             if app.supports_relay {
                 <div class="field">
                     <label for={format!("app-{p}-relay")}>{ "Relay page (https, optional)" }</label>
-                    <input type="url" id={format!("app-{p}-relay")} ref={relay_ref} value={app.relay_url.clone().unwrap_or_default()}
+                    <input type="text" inputmode="url" id={format!("app-{p}-relay")} ref={relay_ref} value={app.relay_url.clone().unwrap_or_default()}
                         placeholder="https://you.github.io/reachloop-relay" autocomplete="off" />
                     <p class="hint">{ "Meta accepts only https redirect URIs outside development mode. Host the relay page from Reachloop's relay/ folder and paste its address; sign-ins then come back through the reachloop:// link." }</p>
                 </div>
@@ -288,7 +288,11 @@ fn ai_form() -> Html {
                             i.set_value("");
                         }
                         errors.set(Vec::new());
-                        note.set(Some(Ok("Saved.".into())));
+                        let saved = match &s.notice {
+                            Some(n) => format!("Saved. {n}"),
+                            None => "Saved.".to_string(),
+                        };
+                        note.set(Some(Ok(saved)));
                         settings.set(Some(s));
                     }
                     Err(e) if !e.fields.is_empty() => errors.set(e.fields),
@@ -297,13 +301,21 @@ fn ai_form() -> Html {
             });
         })
     };
+    // Tests what is typed (address, and a key if one is typed), not what
+    // was saved.
     let test = {
-        let (note, models) = (note.clone(), models.clone());
+        let (note, models, base, key_ref) =
+            (note.clone(), models.clone(), base.clone(), key_ref.clone());
         Callback::from(move |_| {
             let (note, models) = (note.clone(), models.clone());
+            let address = (*base).clone();
+            let key = key_ref
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .filter(|k| !k.is_empty());
             note.set(Some(Ok("Testing…".into())));
             wasm_bindgen_futures::spawn_local(async move {
-                match services::test_ai_connection().await {
+                match services::test_ai_connection(&address, key.as_deref()).await {
                     Ok(list) => {
                         note.set(Some(Ok(if list.is_empty() {
                             "Connected; the endpoint lists no models.".to_string()
@@ -348,7 +360,7 @@ fn ai_form() -> Html {
         .unwrap_or_default();
     let has_key = settings.as_ref().is_some_and(|s| s.has_api_key);
     html! {
-        <form class="card" id="ai-settings" {onsubmit}>
+        <form class="card" id="ai-settings" {onsubmit} novalidate=true>
             <h2>{ "AI" }</h2>
             <p class="hint">{ "Any OpenAI-compatible endpoint: Ollama (http://127.0.0.1:11434), vLLM, llama.cpp server or a hosted service. Leave the address empty to write variants by hand; generations asked for while the endpoint is unreachable wait and run when it answers." }</p>
             if !from_env.is_empty() {
@@ -356,7 +368,7 @@ fn ai_form() -> Html {
             }
             <div class="field">
                 <label for="ai-base-url">{ "Endpoint address" }</label>
-                <input type="url" id="ai-base-url" value={(*base).clone()} oninput={input(&base)} placeholder="http://127.0.0.1:11434" autocomplete="off" />
+                <input type="text" inputmode="url" id="ai-base-url" value={(*base).clone()} oninput={input(&base)} placeholder="http://127.0.0.1:11434" autocomplete="off" />
                 { error_for("base_url") }
             </div>
             <div class="field-row">
