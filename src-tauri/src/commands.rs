@@ -460,7 +460,7 @@ async fn generate_variants(
     let id = job.id.clone();
     let task = tokio::spawn(async move {
         if let Err(e) = core
-            .run_generation(&id, &keys, reachloop::app::default_policy())
+            .run_generation_safely(&id, &keys, reachloop::app::default_policy())
             .await
         {
             tracing::warn!(job = %id, code = e.code(), "generation failed: {e}");

@@ -845,31 +845,43 @@ impl App {
             }
             // One job's error or panic is logged and marks that job; the
             // others still run.
-            match crate::background::isolate(self.run_generation(&job.id, keys, policy)).await {
+            match self.run_generation_safely(&job.id, keys, policy).await {
                 Ok(j) if j.status == "queued" => break, // still offline: try later
                 Ok(j) => finished.push(j),
-                Err(crate::background::ItemFailure::Panicked(m)) => {
-                    tracing::error!(job = %job.id, "queued generation panicked: {m}");
-                    super::lock(&self.job_progress).remove(&job.id);
-                    if let Err(e) = self
-                        .store()
-                        .move_job(
-                            Utc::now(),
-                            &job.id,
-                            &["queued", "running"],
-                            "failed",
-                            Some("Reachloop hit an internal error while writing these variants; try Generate again."),
-                            false,
-                        )
-                        .await
-                    {
-                        tracing::warn!(job = %job.id, "cannot mark the failed generation: {e}");
-                    }
-                }
                 Err(e) => tracing::warn!(job = %job.id, "queued generation failed: {e}"),
             }
         }
         Ok(finished)
+    }
+
+    /// [`App::run_generation`] for background tasks: a panic inside is
+    /// caught, logged, and marks the job failed (instead of leaving it
+    /// "running" until a restart).
+    pub async fn run_generation_safely(
+        &self,
+        job_id: &str,
+        keys: &OsKeychain,
+        policy: RetryPolicy,
+    ) -> Result<GenerationJob, Error> {
+        match crate::background::isolate(self.run_generation(job_id, keys, policy)).await {
+            Ok(job) => Ok(job),
+            Err(crate::background::ItemFailure::Error(e)) => Err(e),
+            Err(crate::background::ItemFailure::Panicked(m)) => {
+                tracing::error!(job = %job_id, "generation panicked: {m}");
+                super::lock(&self.job_progress).remove(job_id);
+                self.store()
+                    .move_job(
+                        Utc::now(),
+                        job_id,
+                        &["queued", "running"],
+                        "failed",
+                        Some("Reachloop hit an internal error while writing these variants; try Generate again."),
+                        false,
+                    )
+                    .await?;
+                self.job(job_id).await
+            }
+        }
     }
 }
 

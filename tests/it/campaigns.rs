@@ -774,3 +774,50 @@ async fn two_runners_on_one_job_write_its_variants_once() {
     assert_eq!(app.list_variants(&c.id).await.expect("list").len(), 4);
     assert_eq!(fake.requests().len(), 2, "one request per platform");
 }
+
+#[tokio::test]
+async fn test_connection_tries_what_is_typed_and_keeps_the_saved_key_at_home() {
+    let dir = data_dir();
+    let keys = TestKeychain::new("ai-test-typed");
+    let app = App::open(dir.path()).await.expect("open");
+    let home = FakeAi::start().await;
+    home.with(|b| b.api_key = Some("sk-home-123456".into()));
+    app.save_ai_settings(
+        at(9, 0),
+        &AiSettings {
+            base_url: home.base.clone(),
+            model: "fake-model".into(),
+            temperature: 0.5,
+            ..AiSettings::default()
+        },
+        Some("sk-home-123456"),
+        &keys.0,
+    )
+    .await
+    .expect("save");
+    // Typed, not saved: another server. The saved key does not go there.
+    let other = FakeAi::start().await;
+    other.with(|b| b.api_key = Some("sk-home-123456".into()));
+    let err = app
+        .test_ai_address(&keys.0, Some(&other.base), None)
+        .await
+        .expect_err("no key for the other host");
+    assert!(err.to_string().contains("Incorrect API key"), "{err}");
+    // With a key typed for it, it answers.
+    let models = app
+        .test_ai_address(&keys.0, Some(&other.base), Some("sk-home-123456"))
+        .await
+        .expect("typed key");
+    assert_eq!(models, ["fake-model", "fake-model-small"]);
+    // The saved address uses the saved key; a typed bad address is refused
+    // before any request.
+    assert!(app
+        .test_ai_address(&keys.0, Some(&home.base), None)
+        .await
+        .is_ok());
+    let err = app
+        .test_ai_address(&keys.0, Some("http://10.1.2.3:11434"), Some("sk-x"))
+        .await
+        .expect_err("http to another computer");
+    assert!(err.to_string().contains("https://"), "{err}");
+}
