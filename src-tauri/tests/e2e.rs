@@ -858,6 +858,16 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     let shots = Artifacts::new();
     let client = launch(&driver).await;
 
+    // The first screen says what to do first.
+    let welcome = find(&client, "#getting-started")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(welcome.contains("Create a draft campaign"), "{welcome}");
+    find(&client, "#getting-started #start-ai").await;
+    find(&client, "#getting-started #start-accounts").await;
+
     // Submit the empty form, then fix the name: focus stays in the name.
     click(&client, "#campaign-submit").await;
     client
@@ -889,6 +899,10 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     click(&client, "#platform-x").await;
     click(&client, "#campaign-submit").await;
     wait_for_listed(&client, "Spring sale").await;
+    assert!(
+        client.find(Locator::Css("#getting-started")).await.is_err(),
+        "the welcome steps go once there is a campaign"
+    );
     click(&client, "#campaign-list .campaign-open").await;
     client
         .wait()

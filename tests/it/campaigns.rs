@@ -198,6 +198,31 @@ async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
         .await
         .expect("add");
     assert_eq!((v.source.as_str(), v.title.as_deref()), ("manual", None));
+    // An empty (or invisible-only) text is never saved as a post.
+    for empty in ["", "   \n", "\u{200b}\u{feff}"] {
+        let text = VariantText {
+            title: None,
+            body: empty.into(),
+        };
+        let err = app
+            .add_variant(at(9, 1), &c.id, Platform::X, &text, Actor::User)
+            .await
+            .expect_err("empty new variant");
+        assert_eq!(
+            (
+                err.fields()[0].field.as_str(),
+                err.fields()[0].code.as_str()
+            ),
+            ("body", "required")
+        );
+        let err = app
+            .edit_variant(at(9, 1), &v.id, &text, Actor::User)
+            .await
+            .expect_err("blanking a saved variant");
+        assert_eq!(err.fields()[0].code, "required");
+    }
+    assert_eq!(app.list_variants(&c.id).await.expect("list").len(), 1);
+    assert_eq!(app.variant(&v.id).await.expect("kept").body, "Fresh bread");
 
     let broken = VariantText {
         title: None,
