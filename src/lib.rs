@@ -13,6 +13,7 @@ pub mod media;
 pub mod oauth;
 pub mod paths;
 pub mod rules;
+pub mod schedule;
 pub mod secrets;
 pub mod store;
 pub mod text;

@@ -38,6 +38,9 @@ enum Command {
     /// Check post text against a platform's rules.
     #[command(subcommand)]
     Post(PostCommand),
+    /// Schedules: preview when a cadence runs.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Write a consistent copy of the database to FILE (a new file), even
     /// while the app is running. Media files live in the data directory's
     /// media/ folder; the data key lives in the OS keychain.
@@ -54,6 +57,30 @@ enum PostCommand {
     /// messages). Exits 0 when the post is valid, 1 when it breaks a rule,
     /// 2 when the input cannot be read.
     Check(CheckArgs),
+}
+
+#[derive(Subcommand)]
+enum ScheduleCommand {
+    /// Print the first N runs of a cadence at or after --from, as RFC 3339
+    /// UTC instants, one per line (the same code as the app's preview).
+    /// Exits 2 with the field named when the cadence or zone is wrong.
+    Preview(PreviewArgs),
+}
+
+#[derive(Args)]
+struct PreviewArgs {
+    /// A 5-field crontab expression, e.g. "0 14 * * 1,3,5".
+    #[arg(long = "cron")]
+    cron: String,
+    /// An IANA time zone, e.g. Europe/Berlin (default: UTC).
+    #[arg(long = "tz", default_value = "UTC")]
+    tz: String,
+    /// Start here (RFC 3339; default: now).
+    #[arg(long)]
+    from: Option<String>,
+    /// How many runs to print (1-1000).
+    #[arg(long, default_value_t = 5)]
+    count: usize,
 }
 
 #[derive(Args)]
@@ -118,6 +145,9 @@ fn main() -> ExitCode {
     // Pure: needs no data directory.
     if let Command::Post(PostCommand::Check(args)) = &cli.command {
         return post_check(args);
+    }
+    if let Command::Schedule(ScheduleCommand::Preview(args)) = &cli.command {
+        return schedule_preview(args);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -212,7 +242,9 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 }
             }
         }
-        Command::Post(PostCommand::Check(_)) => unreachable!("handled before opening the data"),
+        Command::Post(PostCommand::Check(_)) | Command::Schedule(ScheduleCommand::Preview(_)) => {
+            unreachable!("handled before opening the data")
+        }
         Command::Keychain(KeychainCommand::Check) => {
             app.unlock_vault(now, &OsKeychain::from_env(), &mut rand::rngs::OsRng)
                 .await?;
@@ -223,6 +255,44 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn schedule_preview(args: &PreviewArgs) -> ExitCode {
+    let usage = ExitCode::from(2);
+    let from = match &args.from {
+        None => chrono::Utc::now(),
+        Some(raw) => match chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+            Ok(t) => t.with_timezone(&chrono::Utc),
+            Err(_) => {
+                eprintln!(
+                    "error: --from \"{}\" is not an RFC 3339 instant, e.g. 2026-12-01T09:00:00Z",
+                    reachloop::text::echo(raw, 40)
+                );
+                return usage;
+            }
+        },
+    };
+    if !(1..=1000).contains(&args.count) {
+        eprintln!("error: --count must be between 1 and 1000");
+        return usage;
+    }
+    match reachloop::schedule::preview(&args.cron, &args.tz, from, args.count) {
+        Ok(runs) => {
+            let mut out = std::io::stdout().lock();
+            for t in runs {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            usage
+        }
+    }
 }
 
 /// The most `post check` reads from stdin: far above the longest post any

@@ -312,3 +312,51 @@ fn backup_writes_a_database_that_opens_on_its_own() {
         stderr(&again)
     );
 }
+
+#[test]
+fn schedule_preview_prints_utc_runs_and_names_a_bad_field() {
+    let out = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("REACHLOOP_DATA_DIR", "/nonexistent/reachloop-cli-test")
+        .args([
+            "schedule",
+            "preview",
+            "--cron",
+            "30 2 * * *",
+            "--tz",
+            "America/New_York",
+            "--from",
+            "2026-03-07T00:00:00Z",
+            "--count",
+            "3",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // 02:30 does not exist on 2026-03-08: it runs at 03:00 EDT.
+    assert_eq!(
+        stdout(&out),
+        "2026-03-07T07:30:00Z\n2026-03-08T07:00:00Z\n2026-03-09T06:30:00Z\n"
+    );
+    for (args, says) in [
+        (vec!["--cron", "0 25 * * *"], "hour field \"25\""),
+        (vec!["--cron", "0 14 * *"], "5 fields"),
+        (
+            vec!["--cron", "0 14 * * 1", "--tz", "Mars/Base"],
+            "\"Mars/Base\" is not a time zone",
+        ),
+        (
+            vec!["--cron", "0 14 * * 1", "--from", "yesterday"],
+            "--from \"yesterday\"",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+            .env("REACHLOOP_DATA_DIR", "/nonexistent/reachloop-cli-test")
+            .args(["schedule", "preview"])
+            .args(&args)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}

@@ -1,0 +1,297 @@
+//! When a schedule's posts are due: a one-off instant or a standard 5-field
+//! crontab cadence, in a named IANA time zone, DST-correct. Pure: the time
+//! to start from is always a parameter.
+//!
+//! Cadences are read by the `croner` crate (Vixie-cron semantics: names,
+//! 0 and 7 for Sunday, and a day matching either restricted day field runs;
+//! see ARCHITECTURE.md for why not `cron`). Around DST changes: a local time
+//! that does not exist on a spring-forward day runs at the first valid
+//! instant after the gap, and a local time that happens twice runs once, at
+//! the first. Both are tested here in six zones.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// A cadence or zone that cannot be used, naming what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("a cadence has 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 14 * * 1,3,5\"; this one has {0}")]
+    FieldCount(usize),
+    #[error("the {field} field \"{value}\" is not valid: {why}")]
+    Field {
+        field: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("\"{0}\" is not a cadence: {1}")]
+    Pattern(String, String),
+    #[error(
+        "\"{0}\" is not a time zone; use an IANA name such as Europe/Berlin or America/New_York"
+    )]
+    Zone(String),
+    #[error("the end date {end} is before the start date {start}")]
+    EndBeforeStart { start: NaiveDate, end: NaiveDate },
+    #[error("this cadence never runs (e.g. February 30th)")]
+    NeverRuns,
+}
+
+/// The five crontab fields, in order.
+pub const FIELDS: [&str; 5] = ["minute", "hour", "day of month", "month", "day of week"];
+
+/// A parsed 5-field cadence.
+#[derive(Debug, Clone)]
+pub struct Cadence {
+    expr: String,
+    cron: croner::Cron,
+}
+
+impl PartialEq for Cadence {
+    fn eq(&self, other: &Self) -> bool {
+        self.expr == other.expr
+    }
+}
+
+fn parser() -> croner::parser::CronParser {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Disallowed)
+        .year(croner::parser::Year::Disallowed)
+        // Vixie cron: a restricted day-of-month OR a restricted day-of-week.
+        .dom_and_dow(false)
+        .build()
+}
+
+impl Cadence {
+    /// Reads a standard crontab expression (or an alias such as `@daily`).
+    pub fn parse(expr: &str) -> Result<Cadence, ScheduleError> {
+        let expr = expr.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !expr.starts_with('@') {
+            let fields: Vec<&str> = expr.split(' ').filter(|f| !f.is_empty()).collect();
+            if fields.len() != 5 {
+                return Err(ScheduleError::FieldCount(fields.len()));
+            }
+            // Name the first field that is wrong on its own.
+            for (i, value) in fields.iter().enumerate() {
+                let mut probe = ["*"; 5];
+                probe[i] = value;
+                if let Err(e) = parser().parse(&probe.join(" ")) {
+                    return Err(ScheduleError::Field {
+                        field: FIELDS[i],
+                        value: crate::text::echo(value, 40),
+                        why: cron_words(&e),
+                    });
+                }
+            }
+        }
+        let cron = parser()
+            .parse(&expr)
+            .map_err(|e| ScheduleError::Pattern(crate::text::echo(&expr, 60), cron_words(&e)))?;
+        Ok(Cadence { expr, cron })
+    }
+
+    pub fn expr(&self) -> &str {
+        &self.expr
+    }
+
+    /// The cadence in words, e.g. "At 14:00 on Monday, Wednesday, and Friday."
+    pub fn describe(&self) -> String {
+        self.cron.describe()
+    }
+
+    /// The first run at or after `from`, in `zone`.
+    pub fn next_at_or_after(&self, zone: Tz, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = from.with_timezone(&zone);
+        self.cron
+            .find_next_occurrence(&local, true)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// Runs at or after `from`, in `zone`, in order, at most `limit`.
+    pub fn runs(&self, zone: Tz, from: DateTime<Utc>, limit: usize) -> Vec<DateTime<Utc>> {
+        let mut out = Vec::with_capacity(limit.min(1024));
+        let mut at = from;
+        // Bounded: at most one repeated hour (60 minute-runs) is skipped per
+        // fall-back, and a run is at least a minute after the last one.
+        let mut steps = 0usize;
+        while out.len() < limit && steps < limit.saturating_add(128) {
+            steps += 1;
+            let Some(next) = self.next_at_or_after(zone, at) else {
+                break;
+            };
+            at = next + chrono::Duration::minutes(1);
+            // A wall time that happens twice (a fall-back) runs once, at
+            // the first: the second instant of an ambiguous local time is
+            // not a run.
+            let wall = next.with_timezone(&zone).naive_local();
+            if let chrono::LocalResult::Ambiguous(first, _) = zone.from_local_datetime(&wall) {
+                if first.with_timezone(&Utc) != next {
+                    continue;
+                }
+            }
+            out.push(next);
+        }
+        out
+    }
+}
+
+fn cron_words(e: &croner::errors::CronError) -> String {
+    use croner::errors::CronError::*;
+    match e {
+        EmptyPattern => "it is empty".into(),
+        InvalidDate | InvalidTime => "it names a date or time that does not exist".into(),
+        TimeSearchLimitExceeded => "it never matches a real date".into(),
+        InvalidPattern(m) | IllegalCharacters(m) | ComponentError(m) => {
+            // croner quotes the input back: escape what a terminal would run.
+            crate::text::echo(m.trim_end_matches('.'), 160)
+        }
+    }
+}
+
+/// Reads an IANA zone name.
+pub fn parse_zone(name: &str) -> Result<Tz, ScheduleError> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| ScheduleError::Zone(crate::text::echo(name.trim(), 60)))
+}
+
+/// When a schedule fires: once, or on a cadence, always in a named zone,
+/// optionally only between two local dates (both included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    pub when: When,
+    pub zone: Tz,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum When {
+    Once(DateTime<Utc>),
+    Cadence(Box<Cadence>),
+}
+
+impl Timing {
+    pub fn new(
+        when: When,
+        zone: Tz,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    ) -> Result<Timing, ScheduleError> {
+        if let (Some(start), Some(end)) = (start, end) {
+            if end < start {
+                return Err(ScheduleError::EndBeforeStart { start, end });
+            }
+        }
+        Ok(Timing {
+            when,
+            zone,
+            start,
+            end,
+        })
+    }
+
+    fn in_window(&self, at: DateTime<Utc>) -> bool {
+        let day = at.with_timezone(&self.zone).date_naive();
+        self.start.is_none_or(|s| day >= s) && self.end.is_none_or(|e| day <= e)
+    }
+
+    /// The start of the first local day of the window, as an instant.
+    fn window_start(&self) -> Option<DateTime<Utc>> {
+        let start = self.start?;
+        let midnight = start.and_hms_opt(0, 0, 0)?;
+        // Midnight may itself fall in a gap (some zones change at 00:00).
+        (0..=180)
+            .map(|m| midnight + chrono::Duration::minutes(m))
+            .find_map(|t| self.zone.from_local_datetime(&t).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// The runs in `[from, until)`, in order, at most `limit`.
+    pub fn runs_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let from = match self.window_start() {
+            Some(s) if s > from => s,
+            _ => from,
+        };
+        match &self.when {
+            When::Once(at) => {
+                if *at >= from && *at < until && self.in_window(*at) {
+                    vec![*at]
+                } else {
+                    Vec::new()
+                }
+            }
+            When::Cadence(c) => {
+                let mut out = Vec::new();
+                let mut at = from;
+                while out.len() < limit {
+                    let batch = c.runs(self.zone, at, 64);
+                    let Some(last) = batch.last().copied() else {
+                        break;
+                    };
+                    for t in batch {
+                        if t >= until || out.len() >= limit {
+                            return out;
+                        }
+                        if self.end.is_some() && !self.in_window(t) {
+                            // Past the end date: nothing later can be in it.
+                            if self
+                                .end
+                                .is_some_and(|e| t.with_timezone(&self.zone).date_naive() > e)
+                            {
+                                return out;
+                            }
+                            continue;
+                        }
+                        out.push(t);
+                    }
+                    at = last + chrono::Duration::minutes(1);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// What to do with a post whose time passed while nothing was running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Late {
+    /// Within the grace window: publish now.
+    PublishNow,
+    /// Too late: mark it missed and tell the user.
+    Missed,
+}
+
+/// The missed-post policy: a post due at `due` is published late if `now`
+/// is within `grace` of it, else it is missed.
+pub fn late_policy(due: DateTime<Utc>, now: DateTime<Utc>, grace: chrono::Duration) -> Late {
+    if now - due <= grace {
+        Late::PublishNow
+    } else {
+        Late::Missed
+    }
+}
+
+/// `reachloop-cli schedule preview`: the first `count` runs at or after
+/// `from` of `expr` in `zone`.
+pub fn preview(
+    expr: &str,
+    zone: &str,
+    from: DateTime<Utc>,
+    count: usize,
+) -> Result<Vec<DateTime<Utc>>, ScheduleError> {
+    let cadence = Cadence::parse(expr)?;
+    let zone = parse_zone(zone)?;
+    let runs = cadence.runs(zone, from, count);
+    if runs.is_empty() && count > 0 {
+        return Err(ScheduleError::NeverRuns);
+    }
+    Ok(runs)
+}
+
+#[cfg(test)]
+mod tests;
