@@ -163,6 +163,47 @@ impl Store {
         Ok(Store { pool })
     }
 
+    /// Opens `path` migrated only up to `version`: for tests of a migration
+    /// on data an older Reachloop wrote.
+    #[doc(hidden)]
+    pub async fn open_at_version(path: &Path, version: i64) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let all = sqlx::migrate!("./migrations");
+        let older = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        older
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Store { pool })
+    }
+
     /// Checkpoints the WAL into the database file and closes every
     /// connection, so the file alone is a complete copy after a clean exit.
     pub async fn close(self) {

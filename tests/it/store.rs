@@ -396,3 +396,64 @@ async fn a_clean_close_leaves_a_complete_file_and_backup_copies_a_live_database(
         assert_eq!(names, ["Kept"], "{}", file.display());
     }
 }
+
+/// Migration 6 rebuilds `posts` for the publisher's states: the rows an
+/// older Reachloop wrote keep their data (statuses renamed), their metric
+/// snapshots survive, and the foreign keys still hold.
+#[tokio::test]
+async fn the_publishing_migration_keeps_posts_and_their_metrics() {
+    let dir = data_dir();
+    let path = db_path(dir.path());
+    let old = Store::open_at_version(&path, 5).await.expect("version 5");
+    for sql in [
+        "INSERT INTO campaigns (id, name, goal, created_at, updated_at) VALUES ('c1', 'C', 'reach', 't', 't')",
+        "INSERT INTO social_accounts (id, provider_id, external_id, handle, created_at, updated_at)
+         VALUES ('a1', 'x', '42', '@me', 't', 't')",
+        "INSERT INTO posts (id, campaign_id, provider_id, account_id, scheduled_at, status, remote_id, created_at, updated_at)
+         VALUES ('p1', 'c1', 'x', 'a1', '2026-11-27T08:00:00.000Z', 'pending', NULL, 't', 't'),
+                ('p2', 'c1', 'x', 'a1', '2026-11-27T09:00:00.000Z', 'unconfirmed', NULL, 't', 't'),
+                ('p3', 'c1', 'x', 'a1', '2026-11-27T10:00:00.000Z', 'published', '1234', 't', 't')",
+        "INSERT INTO metrics (post_id, captured_at, likes) VALUES ('p3', '2026-11-27T11:00:00.000Z', 7)",
+    ] {
+        old.execute_raw(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    old.close().await;
+    let store = Store::open_in(dir.path())
+        .await
+        .expect("migrate to the newest");
+    let status = |id: &str| {
+        let store = store.clone();
+        let sql = format!(
+            "SELECT CASE status WHEN 'scheduled' THEN 1 WHEN 'needs_verification' THEN 2 WHEN 'published' THEN 3 ELSE 0 END FROM posts WHERE id = '{id}'"
+        );
+        async move { store.scalar_raw(&sql).await.expect("status") }
+    };
+    assert_eq!(
+        (status("p1").await, status("p2").await, status("p3").await),
+        (1, 2, 3)
+    );
+    assert_eq!(
+        store
+            .scalar_raw("SELECT likes FROM metrics")
+            .await
+            .expect("kept"),
+        7
+    );
+    // Still bound to posts: a snapshot of no post is refused, and deleting
+    // the campaign takes its posts and their snapshots along.
+    assert!(store
+        .execute_raw("INSERT INTO metrics (post_id, captured_at) VALUES ('nope', 't')")
+        .await
+        .is_err());
+    store
+        .execute_raw("DELETE FROM campaigns WHERE id = 'c1'")
+        .await
+        .expect("delete");
+    assert_eq!(
+        store
+            .scalar_raw("SELECT count(*) FROM metrics")
+            .await
+            .expect("count"),
+        0
+    );
+}
