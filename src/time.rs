@@ -16,6 +16,18 @@ pub fn from_db(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc))
 }
 
+/// The computer's IANA time zone (`TZ` wins where set), else UTC: the
+/// default zone of a new schedule.
+pub fn local_zone_name() -> String {
+    std::env::var("TZ")
+        .ok()
+        .map(|z| z.trim_start_matches(':').to_string())
+        .filter(|z| z.parse::<chrono_tz::Tz>().is_ok())
+        .or_else(|| iana_time_zone::get_timezone().ok())
+        .filter(|z| z.parse::<chrono_tz::Tz>().is_ok())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

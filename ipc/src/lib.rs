@@ -637,3 +637,70 @@ pub struct AiSettings {
     #[serde(default)]
     pub notice: Option<String>,
 }
+
+/// A schedule as the UI and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub id: String,
+    pub campaign_id: String,
+    pub platform: Platform,
+    pub account_id: String,
+    /// `once` or `cron`.
+    pub kind: String,
+    /// RFC 3339, UTC (one-off schedules).
+    pub run_at: Option<String>,
+    /// The 5-field crontab expression (cadences).
+    pub cron: Option<String>,
+    /// The cadence in words, e.g. "At 14:00 on Monday, Wednesday, and Friday."
+    pub description: String,
+    /// The IANA zone the schedule runs in.
+    pub time_zone: String,
+    /// Local dates (YYYY-MM-DD), both included.
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub paused: bool,
+    pub use_optimizer: bool,
+    /// RFC 3339, UTC: the next run not yet published.
+    pub next_run_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A schedule as the user asks for it; the core validates every field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewSchedule {
+    pub campaign_id: String,
+    pub platform: String,
+    pub account_id: String,
+    /// A one-off time (RFC 3339), or...
+    pub run_at: Option<String>,
+    /// ...a 5-field crontab cadence.
+    pub cron: Option<String>,
+    /// IANA zone; empty means the computer's.
+    pub time_zone: String,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub use_optimizer: bool,
+}
+
+/// A post, planned or done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledPost {
+    pub id: String,
+    pub campaign_id: String,
+    pub platform: Platform,
+    pub account_id: String,
+    pub schedule_id: Option<String>,
+    pub variant_id: Option<String>,
+    /// RFC 3339, UTC.
+    pub scheduled_at: String,
+    /// The zone its slot was computed in.
+    pub time_zone: String,
+    /// scheduled, publishing, published, failed, needs_verification, missed or cancelled.
+    pub status: String,
+    /// A person chose its variant or time.
+    pub overridden: bool,
+    pub attempts: u32,
+    pub remote_url: Option<String>,
+    pub last_error: Option<String>,
+}

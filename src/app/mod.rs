@@ -4,6 +4,7 @@
 //! AI) in `content.rs`.
 
 mod content;
+pub mod publishing;
 
 pub use content::{default_policy, AI_KEY_ENTRY, DEFAULT_TEMPERATURE, MAX_TIMED_OUT_RUNS};
 

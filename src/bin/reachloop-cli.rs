@@ -38,9 +38,12 @@ enum Command {
     /// Check post text against a platform's rules.
     #[command(subcommand)]
     Post(PostCommand),
-    /// Schedules: preview when a cadence runs.
+    /// Schedules: preview, add, list, pause and resume.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Posts planned by schedules, and their state.
+    #[command(subcommand)]
+    Posts(PostsCommand),
     /// Write a consistent copy of the database to FILE (a new file), even
     /// while the app is running. Media files live in the data directory's
     /// media/ folder; the data key lives in the OS keychain.
@@ -65,6 +68,68 @@ enum ScheduleCommand {
     /// UTC instants, one per line (the same code as the app's preview).
     /// Exits 2 with the field named when the cadence or zone is wrong.
     Preview(PreviewArgs),
+    /// Schedule a campaign's posts to one account: once (--at) or on a
+    /// cadence (--cron), in a time zone (default: this computer's).
+    Add(AddScheduleArgs),
+    /// List schedules.
+    List {
+        #[arg(long)]
+        campaign: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause a schedule: its posts wait.
+    Pause { id: String },
+    /// Plan every schedule's posts for the next 14 days now (the agent and
+    /// the app do this every minute). Prints how many were new.
+    Plan,
+    /// Resume a paused schedule.
+    Resume { id: String },
+}
+
+#[derive(Args)]
+struct AddScheduleArgs {
+    #[arg(long)]
+    campaign: String,
+    /// x, youtube, facebook, instagram, tiktok or sandbox.
+    #[arg(long)]
+    platform: String,
+    /// The account id (see `accounts list`).
+    #[arg(long)]
+    account: String,
+    /// Post once at this time (RFC 3339).
+    #[arg(long)]
+    at: Option<String>,
+    /// Post on this 5-field crontab cadence, e.g. "0 14 * * 1,3,5".
+    #[arg(long)]
+    cron: Option<String>,
+    /// IANA time zone (default: this computer's).
+    #[arg(long, default_value = "")]
+    tz: String,
+    /// First local day (YYYY-MM-DD).
+    #[arg(long)]
+    start: Option<String>,
+    /// Last local day (YYYY-MM-DD).
+    #[arg(long)]
+    end: Option<String>,
+    /// Let the optimizer pick each post's variant (round-robin until it exists).
+    #[arg(long)]
+    optimizer: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum PostsCommand {
+    /// List planned and published posts, soonest first.
+    List {
+        /// Only posts in this status (scheduled, publishing, published,
+        /// failed, needs_verification, missed, cancelled).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -129,6 +194,16 @@ enum AccountsCommand {
     /// List accounts by platform.
     List {
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect an account. `sandbox` (Reachloop's simulated network) needs
+    /// no sign-in.
+    Connect {
+        platform: String,
+        /// The Sandbox account's name.
+        #[arg(long, default_value = "Sandbox")]
+        name: String,
         #[arg(long)]
         json: bool,
     },
@@ -244,6 +319,111 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         }
         Command::Post(PostCommand::Check(_)) | Command::Schedule(ScheduleCommand::Preview(_)) => {
             unreachable!("handled before opening the data")
+        }
+        Command::Accounts(AccountsCommand::Connect {
+            platform,
+            name,
+            json,
+        }) => {
+            if platform.trim().to_lowercase() != "sandbox" {
+                return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                    field: "platform".into(),
+                    code: "not_from_the_cli_yet".into(),
+                    message: format!(
+                        "Connecting \"{}\" from the CLI is not there yet: connect it in the app (the CLI sees the same accounts), or connect `sandbox`.",
+                        reachloop::text::echo(&platform, 20)
+                    ),
+                }]));
+            }
+            let account = app.connect_sandbox(now, &name).await?;
+            if json {
+                print_json(&mut out, &account);
+            } else {
+                let _ = writeln!(out, "connected {} ({})", account.handle, account.id);
+            }
+        }
+        Command::Schedule(ScheduleCommand::Add(args)) => {
+            let input = reachloop_ipc::NewSchedule {
+                campaign_id: args.campaign,
+                platform: args.platform,
+                account_id: args.account,
+                run_at: args.at,
+                cron: args.cron,
+                time_zone: args.tz,
+                start_date: args.start,
+                end_date: args.end,
+                use_optimizer: args.optimizer,
+            };
+            let zone = reachloop::time::local_zone_name();
+            let s = app.create_schedule(now, Actor::Cli, &input, &zone).await?;
+            if args.json {
+                print_json(&mut out, &s);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "scheduled {} ({}, {}); next run {}",
+                    s.id,
+                    s.description,
+                    s.time_zone,
+                    s.next_run_at.as_deref().unwrap_or("none")
+                );
+            }
+        }
+        Command::Schedule(ScheduleCommand::List { campaign, json }) => {
+            let list = app.list_schedules(campaign.as_deref()).await?;
+            if json {
+                print_json(&mut out, &list);
+            } else if list.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "no schedules yet; add one with `reachloop-cli schedule add`"
+                );
+            } else {
+                for s in &list {
+                    let _ = writeln!(
+                        out,
+                        "{}  {:<8} {:<8} {:<40} {:<20} next {}",
+                        s.id,
+                        s.platform.as_str(),
+                        if s.paused { "paused" } else { "active" },
+                        s.description,
+                        s.time_zone,
+                        s.next_run_at.as_deref().unwrap_or("none")
+                    );
+                }
+            }
+        }
+        Command::Schedule(ScheduleCommand::Plan) => {
+            let added = app.plan_all(now).await?;
+            let _ = writeln!(out, "{added}");
+        }
+        Command::Schedule(ScheduleCommand::Pause { id }) => {
+            app.set_schedule_paused(now, Actor::Cli, &id, true).await?;
+            let _ = writeln!(out, "paused {id}");
+        }
+        Command::Schedule(ScheduleCommand::Resume { id }) => {
+            app.set_schedule_paused(now, Actor::Cli, &id, false).await?;
+            let _ = writeln!(out, "resumed {id}");
+        }
+        Command::Posts(PostsCommand::List { status, json }) => {
+            let posts = app.list_posts(status.as_deref()).await?;
+            if json {
+                print_json(&mut out, &posts);
+            } else if posts.is_empty() {
+                let _ = writeln!(out, "no posts");
+            } else {
+                for p in &posts {
+                    let _ = writeln!(
+                        out,
+                        "{}  {}  {:<8} {:<19} {}",
+                        p.id,
+                        p.scheduled_at,
+                        p.platform.as_str(),
+                        p.status,
+                        p.remote_url.as_deref().unwrap_or("")
+                    );
+                }
+            }
         }
         Command::Keychain(KeychainCommand::Check) => {
             app.unlock_vault(now, &OsKeychain::from_env(), &mut rand::rngs::OsRng)

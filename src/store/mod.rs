@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod campaigns;
+mod schedules;
 mod settings;
 mod variants;
 
@@ -20,6 +21,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
+pub use schedules::NewScheduleRow;
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};
 

@@ -9,6 +9,7 @@ mod media;
 mod meta;
 mod oauth;
 mod relay;
+mod schedules;
 mod secrets;
 mod store;
 

@@ -1,0 +1,251 @@
+//! Schedules and the posts they plan, as the window and the CLI ask for
+//! them: checked by `schedule` (pure), stored by `store`. The publisher
+//! that sends them comes with the rest of issue 9.
+
+use chrono::{DateTime, Utc};
+use reachloop_ipc::{Account, FieldError, NewSchedule, Platform, Schedule, ScheduledPost};
+
+use super::App;
+use crate::schedule::{self, Timing, When};
+use crate::store::{Actor, ConnectedAccount, NewScheduleRow, StoreError};
+use crate::Error;
+
+/// How far ahead schedules are planned as posts.
+pub const PLAN_HORIZON: chrono::Duration = chrono::Duration::days(14);
+/// How late a missed post may still be published (the missed-post policy's
+/// default grace window); older slots are not planned at all, so a cadence
+/// never fires a backlog.
+pub const MISSED_GRACE: chrono::Duration = chrono::Duration::hours(2);
+/// At most this many posts are planned per schedule and round.
+const PLAN_LIMIT: usize = 2_000;
+
+fn problem(field: &str, code: &str, message: impl Into<String>) -> Error {
+    Error::Validation(vec![FieldError {
+        field: field.into(),
+        code: code.into(),
+        message: message.into(),
+    }])
+}
+
+/// The timing a stored schedule runs on.
+pub fn timing_of(s: &Schedule) -> Result<Timing, Error> {
+    let corrupt =
+        |why: String| Error::Store(StoreError::Corrupt(format!("schedule {}: {why}", s.id)));
+    let zone = schedule::parse_zone(&s.time_zone).map_err(|e| corrupt(e.to_string()))?;
+    let when = match (&s.cron, &s.run_at) {
+        (Some(expr), _) => When::Cadence(Box::new(
+            schedule::Cadence::parse(expr).map_err(|e| corrupt(e.to_string()))?,
+        )),
+        (None, Some(at)) => {
+            When::Once(crate::time::from_db(at).map_err(|e| corrupt(e.to_string()))?)
+        }
+        (None, None) => return Err(corrupt("no time".into())),
+    };
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+            .transpose()
+            .map_err(|e| corrupt(e.to_string()))
+    };
+    Timing::new(when, zone, date(&s.start_date)?, date(&s.end_date)?)
+        .map_err(|e| corrupt(e.to_string()))
+}
+
+impl App {
+    /// Connects a Sandbox account: Reachloop's simulated network, with no
+    /// internet and no sign-in.
+    pub async fn connect_sandbox(&self, now: DateTime<Utc>, name: &str) -> Result<Account, Error> {
+        let name = crate::text::clean_name(if name.trim().is_empty() {
+            "Sandbox"
+        } else {
+            name
+        })
+        .map_err(|_| {
+            problem(
+                "name",
+                "invalid",
+                "Give the Sandbox account a visible one-line name.",
+            )
+        })?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let handle = format!("@{}", name.to_lowercase().replace(char::is_whitespace, "_"));
+        Ok(self
+            .store()
+            .save_connected_account(
+                now,
+                &ConnectedAccount {
+                    id: &id,
+                    platform: Platform::Sandbox,
+                    external_id: &id,
+                    handle: &handle,
+                    display_name: &name,
+                    scopes: "",
+                    // The Sandbox needs no token.
+                    access_token_enc: &[],
+                    refresh_token_enc: None,
+                    token_expires_at: None,
+                    refresh_expires_at: None,
+                    next_refresh_at: None,
+                    auth_flavor: None,
+                    grant: None,
+                },
+            )
+            .await?)
+    }
+
+    /// Creates a schedule and plans its first posts. The zone defaults to
+    /// `default_zone` (the computer's).
+    pub async fn create_schedule(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        input: &NewSchedule,
+        default_zone: &str,
+    ) -> Result<Schedule, Error> {
+        let valid = schedule::validate(input, default_zone, now).map_err(Error::Validation)?;
+        let campaign = self.campaign(&valid.campaign_id).await?;
+        if !campaign.platforms.contains(&valid.platform) {
+            return Err(problem(
+                "platform",
+                "not_in_campaign",
+                format!(
+                    "The campaign \"{}\" does not target {}; add the platform to it first.",
+                    campaign.name,
+                    valid.platform.label()
+                ),
+            ));
+        }
+        let accounts = self.store().list_accounts().await?;
+        let Some(account) = accounts.iter().find(|a| a.id == valid.account_id) else {
+            return Err(problem(
+                "account_id",
+                "not_found",
+                "There is no such account; connect it first.",
+            ));
+        };
+        if account.platform != valid.platform {
+            return Err(problem(
+                "account_id",
+                "wrong_platform",
+                format!(
+                    "{} is a {} account, not {}.",
+                    account.handle,
+                    account.platform.label(),
+                    valid.platform.label()
+                ),
+            ));
+        }
+        if account.status == reachloop_ipc::AccountStatus::Disconnected {
+            return Err(problem(
+                "account_id",
+                "disconnected",
+                format!("{} is disconnected; reconnect it first.", account.handle),
+            ));
+        }
+        let (run_at, cron) = match &valid.timing.when {
+            When::Once(at) => (Some(*at), None),
+            When::Cadence(c) => (None, Some(c.expr().to_string())),
+        };
+        let zone = valid.timing.zone.name().to_string();
+        let created = self
+            .store()
+            .insert_schedule(
+                now,
+                actor,
+                &NewScheduleRow {
+                    campaign_id: &valid.campaign_id,
+                    platform: valid.platform,
+                    account_id: &valid.account_id,
+                    run_at,
+                    cron: cron.as_deref(),
+                    time_zone: &zone,
+                    start_date: valid.timing.start,
+                    end_date: valid.timing.end,
+                    use_optimizer: valid.use_optimizer,
+                },
+            )
+            .await?;
+        self.plan_schedule(now, &created).await?;
+        Ok(self
+            .store()
+            .schedule(&created.id)
+            .await?
+            .ok_or(StoreError::NotFound)?)
+    }
+
+    /// Plans one schedule's posts from `MISSED_GRACE` ago to `PLAN_HORIZON`
+    /// ahead; returns how many slots were new.
+    async fn plan_schedule(&self, now: DateTime<Utc>, s: &Schedule) -> Result<u64, Error> {
+        if s.paused {
+            return Ok(0);
+        }
+        let slots = timing_of(s)?.runs_between(now - MISSED_GRACE, now + PLAN_HORIZON, PLAN_LIMIT);
+        Ok(self.store().plan_posts(now, s, &slots).await?)
+    }
+
+    /// One planning round over every schedule (the agent and the app run it
+    /// every minute). One broken schedule does not stop the others.
+    pub async fn plan_all(&self, now: DateTime<Utc>) -> Result<u64, Error> {
+        let mut added = 0;
+        for s in self.store().list_schedules(None).await? {
+            match crate::background::isolate(self.plan_schedule(now, &s)).await {
+                Ok(n) => added += n,
+                Err(e) => tracing::warn!(schedule = %s.id, "cannot plan this schedule: {e}"),
+            }
+        }
+        Ok(added)
+    }
+
+    pub async fn list_schedules(&self, campaign_id: Option<&str>) -> Result<Vec<Schedule>, Error> {
+        Ok(self.store().list_schedules(campaign_id).await?)
+    }
+
+    /// Pauses or resumes a schedule; resuming plans its posts again.
+    pub async fn set_schedule_paused(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        id: &str,
+        paused: bool,
+    ) -> Result<Schedule, Error> {
+        let s = self
+            .store()
+            .set_schedule_paused(now, actor, id, paused)
+            .await?;
+        if !paused {
+            self.plan_schedule(now, &s).await?;
+        }
+        Ok(self
+            .store()
+            .schedule(id)
+            .await?
+            .ok_or(StoreError::NotFound)?)
+    }
+
+    /// Posts, soonest first, optionally only those in `status`.
+    pub async fn list_posts(&self, status: Option<&str>) -> Result<Vec<ScheduledPost>, Error> {
+        const STATUSES: [&str; 7] = [
+            "scheduled",
+            "publishing",
+            "published",
+            "failed",
+            "needs_verification",
+            "missed",
+            "cancelled",
+        ];
+        if let Some(s) = status {
+            if !STATUSES.contains(&s) {
+                return Err(problem(
+                    "status",
+                    "unknown_status",
+                    format!(
+                        "Unknown status \"{}\"; choose from {}.",
+                        crate::text::echo(s, 30),
+                        STATUSES.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(self.store().list_posts(status).await?)
+    }
+}

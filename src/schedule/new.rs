@@ -1,0 +1,259 @@
+//! Checking a schedule the user asks for: every field, every problem at
+//! once, each tied to its field.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use reachloop_ipc::{FieldError, NewSchedule, Platform};
+
+use super::{parse_zone, Cadence, Timing, When};
+
+/// A schedule whose fields were all checked.
+#[derive(Debug, Clone)]
+pub struct ValidSchedule {
+    pub campaign_id: String,
+    pub platform: Platform,
+    pub account_id: String,
+    pub timing: Timing,
+    pub use_optimizer: bool,
+}
+
+fn field(name: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: name.into(),
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn date(raw: &Option<String>, name: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(field(
+                name,
+                "invalid",
+                format!(
+                    "\"{}\" is not a date; write it as YYYY-MM-DD.",
+                    crate::text::echo(raw, 20)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Checks `input`; `default_zone` is the computer's zone, used when the
+/// input names none; `now` refuses a one-off time already in the past.
+pub fn validate(
+    input: &NewSchedule,
+    default_zone: &str,
+    now: DateTime<Utc>,
+) -> Result<ValidSchedule, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let platform = match Platform::parse(&input.platform.trim().to_lowercase()) {
+        Some(p) => Some(p),
+        None => {
+            errors.push(field(
+                "platform",
+                "unknown_platform",
+                format!(
+                    "Unknown platform \"{}\"; choose from {}.",
+                    crate::text::echo(input.platform.trim(), 20),
+                    Platform::ALL.map(Platform::as_str).join(", ")
+                ),
+            ));
+            None
+        }
+    };
+    if input.campaign_id.trim().is_empty() {
+        errors.push(field(
+            "campaign_id",
+            "required",
+            "Pick the campaign to post for.",
+        ));
+    }
+    if input.account_id.trim().is_empty() {
+        errors.push(field(
+            "account_id",
+            "required",
+            "Pick the account to post to.",
+        ));
+    }
+    let zone_name = if input.time_zone.trim().is_empty() {
+        default_zone
+    } else {
+        input.time_zone.trim()
+    };
+    let zone = match parse_zone(zone_name) {
+        Ok(z) => Some(z),
+        Err(e) => {
+            errors.push(field("time_zone", "invalid", e.to_string()));
+            None
+        }
+    };
+    let cron = input
+        .cron
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let run_at = input
+        .run_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let when = match (run_at, cron) {
+        (Some(_), Some(_)) => {
+            errors.push(field(
+                "cron",
+                "conflict",
+                "Give either a one-off time or a cadence, not both.",
+            ));
+            None
+        }
+        (None, None) => {
+            errors.push(field(
+                "cron",
+                "required",
+                "Give a time to post once, or a cadence such as \"0 14 * * 1,3,5\".",
+            ));
+            None
+        }
+        (Some(at), None) => match DateTime::parse_from_rfc3339(at) {
+            Ok(t) if t.with_timezone(&Utc) < now => {
+                errors.push(field(
+                    "run_at",
+                    "in_the_past",
+                    "That time has already passed.",
+                ));
+                None
+            }
+            Ok(t) => Some(When::Once(t.with_timezone(&Utc))),
+            Err(_) => {
+                errors.push(field(
+                    "run_at",
+                    "invalid",
+                    format!(
+                        "\"{}\" is not a time; write it as 2026-12-01T14:00:00+01:00.",
+                        crate::text::echo(at, 30)
+                    ),
+                ));
+                None
+            }
+        },
+        (None, Some(expr)) => match Cadence::parse(expr) {
+            Ok(c) => Some(When::Cadence(Box::new(c))),
+            Err(e) => {
+                errors.push(field("cron", "invalid", e.to_string()));
+                None
+            }
+        },
+    };
+    let start = date(&input.start_date, "start_date", &mut errors);
+    let end = date(&input.end_date, "end_date", &mut errors);
+    let timing = match (when, zone) {
+        (Some(when), Some(zone)) => match Timing::new(when, zone, start, end) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.push(field("end_date", "before_start", e.to_string()));
+                None
+            }
+        },
+        _ => None,
+    };
+    match (errors.is_empty(), platform, timing) {
+        (true, Some(platform), Some(timing)) => Ok(ValidSchedule {
+            campaign_id: input.campaign_id.trim().to_string(),
+            platform,
+            account_id: input.account_id.trim().to_string(),
+            timing,
+            use_optimizer: input.use_optimizer,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .expect("t")
+            .with_timezone(&Utc)
+    }
+
+    fn input() -> NewSchedule {
+        NewSchedule {
+            campaign_id: "c".into(),
+            platform: "x".into(),
+            account_id: "a".into(),
+            cron: Some("0 14 * * 1,3,5".into()),
+            ..NewSchedule::default()
+        }
+    }
+
+    fn fields(r: Result<ValidSchedule, Vec<FieldError>>) -> Vec<(String, String)> {
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_schedule_takes_the_computers_zone_by_default() {
+        let v = validate(&input(), "Europe/Berlin", now()).expect("valid");
+        assert_eq!(v.timing.zone.name(), "Europe/Berlin");
+        assert_eq!(v.platform, Platform::X);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let bad = NewSchedule {
+            campaign_id: " ".into(),
+            platform: "myspace".into(),
+            account_id: "".into(),
+            cron: Some("0 25 * * *".into()),
+            time_zone: "Nowhere/City".into(),
+            start_date: Some("12/01/2026".into()),
+            ..NewSchedule::default()
+        };
+        assert_eq!(
+            fields(validate(&bad, "UTC", now())),
+            [
+                ("platform".into(), "unknown_platform".into()),
+                ("campaign_id".into(), "required".into()),
+                ("account_id".into(), "required".into()),
+                ("time_zone".into(), "invalid".into()),
+                ("cron".into(), "invalid".into()),
+                ("start_date".into(), "invalid".into()),
+            ]
+        );
+        let both = NewSchedule {
+            run_at: Some("2026-12-02T10:00:00Z".into()),
+            ..input()
+        };
+        assert_eq!(
+            fields(validate(&both, "UTC", now())),
+            [("cron".into(), "conflict".into())]
+        );
+        let past = NewSchedule {
+            run_at: Some("2026-11-30T10:00:00Z".into()),
+            cron: None,
+            ..input()
+        };
+        assert_eq!(
+            fields(validate(&past, "UTC", now())),
+            [("run_at".into(), "in_the_past".into())]
+        );
+        let backwards = NewSchedule {
+            start_date: Some("2026-12-10".into()),
+            end_date: Some("2026-12-01".into()),
+            ..input()
+        };
+        assert_eq!(
+            fields(validate(&backwards, "UTC", now())),
+            [("end_date".into(), "before_start".into())]
+        );
+    }
+}

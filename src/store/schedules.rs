@@ -1,0 +1,300 @@
+//! Schedules and the posts they plan. A post row is a slot: UNIQUE on
+//! (campaign, platform, account, instant), so planning the same slots twice,
+//! or from two processes at once, inserts each once.
+
+use chrono::{DateTime, Utc};
+use reachloop_ipc::{Platform, Schedule, ScheduledPost};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{audit, Actor, AuditRecord, Store, StoreError};
+use crate::time;
+
+/// A checked schedule as stored.
+pub struct NewScheduleRow<'a> {
+    pub campaign_id: &'a str,
+    pub platform: Platform,
+    pub account_id: &'a str,
+    pub run_at: Option<DateTime<Utc>>,
+    pub cron: Option<&'a str>,
+    pub time_zone: &'a str,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub end_date: Option<chrono::NaiveDate>,
+    pub use_optimizer: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ScheduleRow {
+    id: String,
+    campaign_id: String,
+    provider_id: Option<String>,
+    account_id: Option<String>,
+    kind: String,
+    run_at: Option<String>,
+    cron_expr: Option<String>,
+    time_zone: String,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    next_run_at: Option<String>,
+    paused: i64,
+    use_optimizer: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+const SCHEDULE_SELECT: &str = "SELECT id, campaign_id, provider_id, account_id, kind, run_at, cron_expr,
+    time_zone, starts_at, ends_at, next_run_at, paused, use_optimizer, created_at, updated_at FROM schedules";
+
+impl ScheduleRow {
+    fn into_ipc(self) -> Result<Schedule, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("schedule {}: {what}", self.id));
+        let platform = self
+            .provider_id
+            .as_deref()
+            .and_then(Platform::parse)
+            .ok_or_else(|| corrupt("no platform"))?;
+        let description = match self.cron_expr.as_deref() {
+            Some(expr) => crate::schedule::Cadence::parse(expr)
+                .map(|c| c.describe())
+                .map_err(|e| corrupt(&e.to_string()))?,
+            None => "Once".to_string(),
+        };
+        Ok(Schedule {
+            platform,
+            account_id: self
+                .account_id
+                .clone()
+                .ok_or_else(|| corrupt("no account"))?,
+            description,
+            id: self.id,
+            campaign_id: self.campaign_id,
+            kind: self.kind,
+            run_at: self.run_at,
+            cron: self.cron_expr,
+            time_zone: self.time_zone,
+            start_date: self.starts_at,
+            end_date: self.ends_at,
+            paused: self.paused != 0,
+            use_optimizer: self.use_optimizer != 0,
+            next_run_at: self.next_run_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: String,
+    campaign_id: String,
+    provider_id: String,
+    account_id: String,
+    schedule_id: Option<String>,
+    variant_id: Option<String>,
+    scheduled_at: String,
+    time_zone: String,
+    status: String,
+    overridden: i64,
+    attempts: i64,
+    remote_url: Option<String>,
+    last_error: Option<String>,
+}
+
+const POST_SELECT: &str =
+    "SELECT id, campaign_id, provider_id, account_id, schedule_id, variant_id,
+    scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error FROM posts";
+
+impl PostRow {
+    fn into_ipc(self) -> Result<ScheduledPost, StoreError> {
+        Ok(ScheduledPost {
+            platform: Platform::parse(&self.provider_id).ok_or_else(|| {
+                StoreError::Corrupt(format!("post {}: platform {}", self.id, self.provider_id))
+            })?,
+            id: self.id,
+            campaign_id: self.campaign_id,
+            account_id: self.account_id,
+            schedule_id: self.schedule_id,
+            variant_id: self.variant_id,
+            scheduled_at: self.scheduled_at,
+            time_zone: self.time_zone,
+            status: self.status,
+            overridden: self.overridden != 0,
+            attempts: u32::try_from(self.attempts).unwrap_or(0),
+            remote_url: self.remote_url,
+            last_error: self.last_error,
+        })
+    }
+}
+
+impl Store {
+    /// Stores a checked schedule with its audit entry.
+    pub async fn insert_schedule(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        row: &NewScheduleRow<'_>,
+    ) -> Result<Schedule, StoreError> {
+        let id = Uuid::new_v4().to_string();
+        let at = time::to_db(now);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO schedules (id, campaign_id, provider_id, account_id, kind, run_at, cron_expr,
+                 time_zone, starts_at, ends_at, use_optimizer, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(row.campaign_id)
+        .bind(row.platform.as_str())
+        .bind(row.account_id)
+        .bind(if row.cron.is_some() { "cron" } else { "once" })
+        .bind(row.run_at.map(time::to_db))
+        .bind(row.cron)
+        .bind(row.time_zone)
+        .bind(row.start_date.map(|d| d.to_string()))
+        .bind(row.end_date.map(|d| d.to_string()))
+        .bind(i64::from(row.use_optimizer))
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor,
+            action: "schedule.created",
+            entity_type: "schedule",
+            entity_id: Some(&id),
+            details: json!({
+                "campaign_id": row.campaign_id,
+                "platform": row.platform.as_str(),
+                "account_id": row.account_id,
+                "cron": row.cron,
+                "run_at": row.run_at.map(time::to_db),
+                "time_zone": row.time_zone,
+            }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        self.schedule(&id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn schedule(&self, id: &str) -> Result<Option<Schedule>, StoreError> {
+        let row: Option<ScheduleRow> = sqlx::query_as(&format!("{SCHEDULE_SELECT} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(ScheduleRow::into_ipc).transpose()
+    }
+
+    /// Every schedule (of one campaign), oldest first.
+    pub async fn list_schedules(
+        &self,
+        campaign_id: Option<&str>,
+    ) -> Result<Vec<Schedule>, StoreError> {
+        let rows: Vec<ScheduleRow> = sqlx::query_as(&format!(
+            "{SCHEDULE_SELECT} WHERE (?1 IS NULL OR campaign_id = ?1) AND provider_id IS NOT NULL
+             ORDER BY created_at, id"
+        ))
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(ScheduleRow::into_ipc).collect()
+    }
+
+    /// Pauses or resumes a schedule, audited. Its planned posts stay; the
+    /// publisher leaves the posts of a paused schedule alone.
+    pub async fn set_schedule_paused(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        id: &str,
+        paused: bool,
+    ) -> Result<Schedule, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?")
+            .bind(i64::from(paused))
+            .bind(time::to_db(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let record = AuditRecord {
+            actor,
+            action: if paused {
+                "schedule.paused"
+            } else {
+                "schedule.resumed"
+            },
+            entity_type: "schedule",
+            entity_id: Some(id),
+            details: json!({}),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        self.schedule(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Plans `slots` of `schedule` as posts; a slot already planned (by this
+    /// or another process) is left as it is. Returns how many were new, and
+    /// moves the schedule's `next_run_at` to the first slot not yet past.
+    pub async fn plan_posts(
+        &self,
+        now: DateTime<Utc>,
+        schedule: &Schedule,
+        slots: &[DateTime<Utc>],
+    ) -> Result<u64, StoreError> {
+        let at = time::to_db(now);
+        let mut tx = self.pool.begin().await?;
+        let mut added = 0;
+        for slot in slots {
+            added += sqlx::query(
+                "INSERT INTO posts (id, campaign_id, provider_id, account_id, schedule_id, scheduled_at,
+                     time_zone, status, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)
+                 ON CONFLICT (campaign_id, provider_id, account_id, scheduled_at) DO NOTHING",
+            )
+            .bind(Uuid::new_v4().to_string())
+            .bind(&schedule.campaign_id)
+            .bind(schedule.platform.as_str())
+            .bind(&schedule.account_id)
+            .bind(&schedule.id)
+            .bind(time::to_db(*slot))
+            .bind(&schedule.time_zone)
+            .bind(&at)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        let next = slots.iter().find(|s| **s >= now).map(|s| time::to_db(*s));
+        sqlx::query("UPDATE schedules SET next_run_at = ? WHERE id = ?")
+            .bind(next)
+            .bind(&schedule.id)
+            .execute(&mut *tx)
+            .await?;
+        if added > 0 {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "posts.planned",
+                entity_type: "schedule",
+                entity_id: Some(&schedule.id),
+                details: json!({ "added": added }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Posts, soonest first; only those in `status` when given.
+    pub async fn list_posts(&self, status: Option<&str>) -> Result<Vec<ScheduledPost>, StoreError> {
+        let rows: Vec<PostRow> = sqlx::query_as(&format!(
+            "{POST_SELECT} WHERE (?1 IS NULL OR status = ?1) ORDER BY scheduled_at, id"
+        ))
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(PostRow::into_ipc).collect()
+    }
+}
