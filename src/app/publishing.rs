@@ -173,13 +173,18 @@ impl App {
             .ok_or(StoreError::NotFound)?)
     }
 
-    /// Plans one schedule's posts from `MISSED_GRACE` ago to `PLAN_HORIZON`
-    /// ahead; returns how many slots were new.
+    /// Plans one schedule's posts from `MISSED_GRACE` ago (but not before
+    /// it was made) to `PLAN_HORIZON` ahead; returns how many were new.
     async fn plan_schedule(&self, now: DateTime<Utc>, s: &Schedule) -> Result<u64, Error> {
         if s.paused {
             return Ok(0);
         }
-        let slots = timing_of(s)?.runs_between(now - MISSED_GRACE, now + PLAN_HORIZON, PLAN_LIMIT);
+        // Never a slot from before the schedule existed: a new cadence does
+        // not start with posts the user never had a chance to see.
+        let created = crate::time::from_db(&s.created_at)
+            .map_err(|e| StoreError::Corrupt(format!("schedule {}: {e}", s.id)))?;
+        let from = (now - MISSED_GRACE).max(created);
+        let slots = timing_of(s)?.runs_between(from, now + PLAN_HORIZON, PLAN_LIMIT);
         Ok(self.store().plan_posts(now, s, &slots).await?)
     }
 

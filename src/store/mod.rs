@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod campaigns;
+mod publishing;
 mod schedules;
 mod settings;
 mod variants;
@@ -21,6 +22,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
+pub use publishing::ClaimedPost;
 pub use schedules::NewScheduleRow;
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};

@@ -8,6 +8,7 @@ mod generate;
 mod media;
 mod meta;
 mod oauth;
+mod publishing;
 mod relay;
 mod schedules;
 mod secrets;

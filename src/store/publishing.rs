@@ -1,0 +1,282 @@
+//! The publisher's writes: each step is its own committed transaction, so a
+//! crash between any two leaves a state the next round can read.
+//!
+//! scheduled ──claim──▶ publishing (lease) ──begin_attempt (committed before
+//! the platform call)──▶ published | failed | scheduled (retry later).
+//! A lease that runs out before `begin_attempt` puts the post back to
+//! scheduled (the platform was never called); after it, the post becomes
+//! needs_verification, and only asking the platform can move it on.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{audit, Actor, AuditRecord, Store, StoreError};
+use crate::time;
+
+/// A claimed post, with what the publisher needs to send it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedPost {
+    pub id: String,
+    pub campaign_id: String,
+    pub provider_id: String,
+    pub account_id: String,
+    pub variant_id: Option<String>,
+    pub scheduled_at: String,
+    pub attempts: i64,
+    pub attempt_started_at: Option<String>,
+}
+
+impl Store {
+    /// Claims up to `limit` due posts for `owner`, atomically: a post is
+    /// claimed by one publisher at a time, whoever else runs. Due: scheduled
+    /// at or before `now`, within `grace`, its schedule not paused, its
+    /// campaign active, publishing not paused globally.
+    pub async fn claim_due_posts(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease: chrono::Duration,
+        grace: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<ClaimedPost>, StoreError> {
+        if self.publishing_paused().await? {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let claimed: Vec<ClaimedPost> = sqlx::query_as(
+            "UPDATE posts SET status = 'publishing', claimed_by = ?1, lease_until = ?2,
+                 attempt_started_at = NULL, updated_at = ?3
+             WHERE id IN (
+                 SELECT p.id FROM posts p
+                 JOIN campaigns c ON c.id = p.campaign_id
+                 LEFT JOIN schedules s ON s.id = p.schedule_id
+                 WHERE p.status = 'scheduled' AND p.scheduled_at <= ?3 AND p.scheduled_at >= ?4
+                   AND c.status = 'active' AND (s.id IS NULL OR s.paused = 0)
+                 ORDER BY p.scheduled_at, p.id LIMIT ?5)
+               AND status = 'scheduled'
+             RETURNING id, campaign_id, provider_id, account_id, variant_id, scheduled_at, attempts,
+                 attempt_started_at",
+        )
+        .bind(owner)
+        .bind(time::to_db(now + lease))
+        .bind(time::to_db(now))
+        .bind(time::to_db(now - grace))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        for post in &claimed {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "post.claimed",
+                entity_type: "post",
+                entity_id: Some(&post.id),
+                details: json!({ "by": owner, "scheduled_at": post.scheduled_at }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Records the attempt (and the variant it sends) before the platform
+    /// is called; false when the claim is no longer `owner`'s (it expired
+    /// and someone else took it): then the platform must not be called.
+    pub async fn begin_attempt(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+        variant_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE posts SET attempt_started_at = ?, attempts = attempts + 1, variant_id = ?, updated_at = ?
+             WHERE id = ? AND status = 'publishing' AND claimed_by = ? AND lease_until > ?",
+        )
+        .bind(time::to_db(now))
+        .bind(variant_id)
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .bind(owner)
+        .bind(time::to_db(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "post.attempt",
+                entity_type: "post",
+                entity_id: Some(post_id),
+                details: json!({ "by": owner, "variant_id": variant_id }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// The platform took the post: its id and link, committed at once.
+    pub async fn finish_published(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        remote_id: &str,
+        remote_url: Option<&str>,
+        how: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE posts SET status = 'published', remote_id = ?, remote_url = ?, published_at = ?,
+                 claimed_by = NULL, lease_until = NULL, error_code = NULL, last_error = NULL, updated_at = ?
+             WHERE id = ? AND status IN ('publishing', 'needs_verification')",
+        )
+        .bind(remote_id)
+        .bind(remote_url)
+        .bind(time::to_db(now))
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor: Actor::Scheduler,
+            action: "post.published",
+            entity_type: "post",
+            entity_id: Some(post_id),
+            details: json!({ "remote_id": remote_id, "how": how }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The post did not go out: `retry` puts it back to scheduled (the
+    /// platform said it was not created), else it failed for good.
+    pub async fn finish_unpublished(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        code: &str,
+        message: &str,
+        retry: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE posts SET status = ?, error_code = ?, last_error = ?, claimed_by = NULL,
+                 lease_until = NULL, attempt_started_at = NULL, updated_at = ?
+             WHERE id = ? AND status IN ('publishing', 'needs_verification')",
+        )
+        .bind(if retry { "scheduled" } else { "failed" })
+        .bind(code)
+        .bind(message)
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor: Actor::Scheduler,
+            action: if retry {
+                "post.retry_later"
+            } else {
+                "post.failed"
+            },
+            entity_type: "post",
+            entity_id: Some(post_id),
+            details: json!({ "code": code, "message": message }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims whose lease ran out: back to scheduled when the platform was
+    /// never called, else needs_verification. Returns (requeued, to verify).
+    pub async fn expire_leases(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        let at = time::to_db(now);
+        let mut tx = self.pool.begin().await?;
+        let requeued = sqlx::query(
+            "UPDATE posts SET status = 'scheduled', claimed_by = NULL, lease_until = NULL, updated_at = ?1
+             WHERE status = 'publishing' AND lease_until <= ?1 AND attempt_started_at IS NULL",
+        )
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let to_verify = sqlx::query(
+            "UPDATE posts SET status = 'needs_verification', claimed_by = NULL, lease_until = NULL,
+                 updated_at = ?1
+             WHERE status = 'publishing' AND lease_until <= ?1 AND attempt_started_at IS NOT NULL",
+        )
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok((requeued, to_verify))
+    }
+
+    /// Scheduled posts more than `grace` late become missed.
+    pub async fn mark_missed(
+        &self,
+        now: DateTime<Utc>,
+        grace: chrono::Duration,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE posts SET status = 'missed', last_error = ?, updated_at = ?
+             WHERE status = 'scheduled' AND scheduled_at < ?",
+        )
+        .bind(
+            "Reachloop was not running at this post's time (nor within the grace window after it).",
+        )
+        .bind(time::to_db(now))
+        .bind(time::to_db(now - grace))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "posts.missed",
+                entity_type: "post",
+                entity_id: None,
+                details: json!({ "count": n }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Posts waiting to be checked at their platform.
+    pub async fn posts_to_verify(&self) -> Result<Vec<ClaimedPost>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, campaign_id, provider_id, account_id, variant_id, scheduled_at, attempts,
+                 attempt_started_at FROM posts WHERE status = 'needs_verification'
+             ORDER BY scheduled_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The live variant of `campaign` on `platform` to post next: the one
+    /// used least so far (then the oldest). Round-robin until the optimizer.
+    pub async fn next_variant(
+        &self,
+        campaign_id: &str,
+        platform: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT v.id, v.body FROM variants v
+             WHERE v.campaign_id = ?1 AND v.provider_id = ?2 AND v.archived = 0
+             ORDER BY (SELECT count(*) FROM posts p WHERE p.variant_id = v.id
+                       AND p.status IN ('publishing', 'published', 'needs_verification')),
+                      v.created_at, v.rowid
+             LIMIT 1",
+        )
+        .bind(campaign_id)
+        .bind(platform)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,266 @@
+//! The publisher's state machine in the store: claims are exclusive, the
+//! attempt is recorded before any platform call, and a claim that runs out
+//! goes back to scheduled only when the platform was never called.
+
+use chrono::Duration;
+use reachloop::store::Actor;
+use reachloop::App;
+use reachloop_ipc::{CampaignStatus, NewCampaign, NewSchedule, Platform, VariantText};
+
+use crate::{at, data_dir};
+
+const LEASE: Duration = Duration::minutes(5);
+const GRACE: Duration = Duration::hours(2);
+
+/// An active Sandbox campaign with two variants and a schedule every 10
+/// minutes from 09:00.
+async fn world(dir: &std::path::Path) -> (App, String, String) {
+    let app = App::open(dir).await.expect("open");
+    let account = app
+        .connect_sandbox(at(8, 0), "Shop")
+        .await
+        .expect("sandbox");
+    let c = app
+        .create_campaign(
+            at(8, 0),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &NewCampaign {
+                name: "Pub".into(),
+                platforms: vec!["sandbox".into()],
+                goal: "reach".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("campaign");
+    for body in ["First variant", "Second variant"] {
+        app.add_variant(
+            at(8, 1),
+            &c.id,
+            Platform::Sandbox,
+            &VariantText {
+                title: None,
+                body: body.into(),
+            },
+            Actor::User,
+        )
+        .await
+        .expect("variant");
+    }
+    app.set_campaign_status(at(8, 2), &c.id, Actor::User, CampaignStatus::Active)
+        .await
+        .expect("activate");
+    let s = app
+        .create_schedule(
+            at(8, 55),
+            Actor::User,
+            &NewSchedule {
+                campaign_id: c.id.clone(),
+                platform: "sandbox".into(),
+                account_id: account.id,
+                cron: Some("*/10 * * * *".into()),
+                time_zone: "UTC".into(),
+                ..NewSchedule::default()
+            },
+            "UTC",
+        )
+        .await
+        .expect("schedule");
+    (app, c.id, s.id)
+}
+
+#[tokio::test]
+async fn two_publishers_never_claim_the_same_post() {
+    let dir = data_dir();
+    let (app, _, _) = world(dir.path()).await;
+    let other = App::open(dir.path()).await.expect("second process");
+    let now = at(9, 35); // 09:00 … 09:30 are due: 4 posts
+    let (a, b) = tokio::join!(
+        app.store().claim_due_posts(now, "app", LEASE, GRACE, 3),
+        other.store().claim_due_posts(now, "agent", LEASE, GRACE, 3),
+    );
+    let (a, b) = (a.expect("a"), b.expect("b"));
+    let mut ids: Vec<&str> = a.iter().chain(&b).map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids.len(),
+        4,
+        "every due post claimed once: {} + {}",
+        a.len(),
+        b.len()
+    );
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "no post claimed twice");
+    assert!(app
+        .store()
+        .claim_due_posts(now, "app", LEASE, GRACE, 10)
+        .await
+        .expect("again")
+        .is_empty());
+}
+
+#[tokio::test]
+async fn nothing_is_claimed_while_paused_inactive_or_too_late() {
+    let dir = data_dir();
+    let (app, campaign, schedule) = world(dir.path()).await;
+    let store = app.store();
+    let now = at(9, 5);
+    app.set_schedule_paused(now, Actor::User, &schedule, true)
+        .await
+        .expect("pause");
+    assert!(store
+        .claim_due_posts(now, "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim")
+        .is_empty());
+    app.set_schedule_paused(now, Actor::User, &schedule, false)
+        .await
+        .expect("resume");
+    store
+        .set_publishing_paused(now, Actor::User, true)
+        .await
+        .expect("global pause");
+    assert!(store
+        .claim_due_posts(now, "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim")
+        .is_empty());
+    store
+        .set_publishing_paused(now, Actor::User, false)
+        .await
+        .expect("resume all");
+    app.set_campaign_status(now, &campaign, Actor::User, CampaignStatus::Paused)
+        .await
+        .expect("pause campaign");
+    assert!(store
+        .claim_due_posts(now, "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim")
+        .is_empty());
+    app.set_campaign_status(now, &campaign, Actor::User, CampaignStatus::Active)
+        .await
+        .expect("resume campaign");
+    // Hours later: the old slots are past the grace window and are missed,
+    // not fired as a backlog.
+    let late = at(13, 0);
+    let claimed = store
+        .claim_due_posts(late, "app", LEASE, GRACE, 100)
+        .await
+        .expect("claim");
+    assert!(
+        claimed
+            .iter()
+            .all(|p| p.scheduled_at.as_str() >= "2026-11-26T11:00:00.000Z"),
+        "{claimed:?}"
+    );
+    let missed = store.mark_missed(late, GRACE).await.expect("missed");
+    assert_eq!(missed, 12, "09:00 … 10:50");
+    assert_eq!(
+        app.list_posts(Some("missed")).await.expect("list").len(),
+        12
+    );
+}
+
+#[tokio::test]
+async fn a_claim_that_runs_out_is_retried_only_if_the_platform_was_never_called() {
+    let dir = data_dir();
+    let (app, campaign, _) = world(dir.path()).await;
+    let store = app.store();
+    let now = at(9, 12);
+    let claimed = store
+        .claim_due_posts(now, "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 2, "09:00 and 09:10");
+    let (first, second) = (&claimed[0], &claimed[1]);
+    // The first attempt is recorded (committed) before the platform call;
+    // then the app dies. The second was claimed but never sent.
+    let (variant, _) = store
+        .next_variant(&campaign, "sandbox")
+        .await
+        .expect("variant")
+        .expect("one");
+    assert!(store
+        .begin_attempt(now, &first.id, "app", &variant)
+        .await
+        .expect("attempt"));
+    let after = now + LEASE + Duration::seconds(1);
+    // Another publisher cannot record an attempt on a claim it does not hold.
+    assert!(!store
+        .begin_attempt(after, &second.id, "agent", &variant)
+        .await
+        .expect("refused"));
+    assert_eq!(store.expire_leases(after).await.expect("expire"), (1, 1));
+    let status = |id: &str| {
+        let id = id.to_string();
+        let app = app.clone();
+        async move {
+            app.list_posts(None)
+                .await
+                .expect("list")
+                .into_iter()
+                .find(|p| p.id == id)
+                .map(|p| p.status)
+                .expect("post")
+        }
+    };
+    assert_eq!(status(&first.id).await, "needs_verification");
+    assert_eq!(status(&second.id).await, "scheduled");
+    // The one to verify is never claimed again by a normal round.
+    let again = store
+        .claim_due_posts(after, "agent", LEASE, GRACE, 10)
+        .await
+        .expect("claim");
+    assert!(again.iter().all(|p| p.id != first.id));
+    assert_eq!(store.posts_to_verify().await.expect("verify").len(), 1);
+    // The platform says it exists: published, and never claimed again.
+    store
+        .finish_published(after, &first.id, "sandbox-1", None, "verified")
+        .await
+        .expect("published");
+    assert_eq!(status(&first.id).await, "published");
+    assert!(store.posts_to_verify().await.expect("verify").is_empty());
+    let later = store
+        .claim_due_posts(at(10, 0), "agent", LEASE, GRACE, 100)
+        .await
+        .expect("claim");
+    assert!(later.iter().all(|p| p.id != first.id));
+}
+
+#[tokio::test]
+async fn variants_take_turns_and_an_archived_one_is_never_chosen() {
+    let dir = data_dir();
+    let (app, campaign, _) = world(dir.path()).await;
+    let store = app.store();
+    let now = at(9, 25);
+    let claimed = store
+        .claim_due_posts(now, "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim");
+    let mut used = Vec::new();
+    for p in &claimed[..2] {
+        let (v, _) = store
+            .next_variant(&campaign, "sandbox")
+            .await
+            .expect("v")
+            .expect("some");
+        assert!(store
+            .begin_attempt(now, &p.id, "app", &v)
+            .await
+            .expect("attempt"));
+        used.push(v);
+    }
+    assert_ne!(used[0], used[1], "round-robin");
+    app.delete_variant(now, &used[0], Actor::User)
+        .await
+        .expect("archive");
+    for _ in 0..3 {
+        let (v, _) = store
+            .next_variant(&campaign, "sandbox")
+            .await
+            .expect("v")
+            .expect("some");
+        assert_eq!(v, used[1], "the archived variant is never chosen");
+    }
+}
