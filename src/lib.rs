@@ -12,6 +12,8 @@ pub mod generate;
 pub mod media;
 pub mod oauth;
 pub mod paths;
+pub mod platforms;
+pub mod publish;
 pub mod rules;
 pub mod schedule;
 pub mod secrets;

@@ -280,3 +280,100 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// The platform may or may not have the post (a timeout after sending):
+    /// only asking it can tell.
+    pub async fn mark_needs_verification(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        why: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE posts SET status = 'needs_verification', last_error = ?, claimed_by = NULL,
+                 lease_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'publishing'",
+        )
+        .bind(why)
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor: Actor::Scheduler,
+            action: "post.needs_verification",
+            entity_type: "post",
+            entity_id: Some(post_id),
+            details: json!({ "why": why }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The text of a variant that may be posted (not archived).
+    pub async fn variant_body(&self, variant_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT body FROM variants WHERE id = ? AND archived = 0")
+                .bind(variant_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The Sandbox network stores a post.
+    pub async fn sandbox_insert(
+        &self,
+        now: DateTime<Utc>,
+        id: &str,
+        account_id: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sandbox_posts (id, account_id, body, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(body)
+        .bind(time::to_db(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The Sandbox's posts by `account_id` with `body` made in
+    /// `[since, until]` that no other post of ours has claimed as its own.
+    pub async fn sandbox_find(
+        &self,
+        account_id: &str,
+        body: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT s.id FROM sandbox_posts s
+             WHERE s.account_id = ? AND s.body = ? AND s.created_at >= ? AND s.created_at <= ?
+               AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.remote_id = s.id AND p.provider_id = 'sandbox')
+             ORDER BY s.created_at",
+        )
+        .bind(account_id)
+        .bind(body)
+        .bind(time::to_db(since))
+        .bind(time::to_db(until))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// How many posts the Sandbox holds for `account_id` (tests, and the
+    /// "exactly once" checks).
+    pub async fn sandbox_count(&self, account_id: &str) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM sandbox_posts WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -264,3 +264,202 @@ async fn variants_take_turns_and_an_archived_one_is_never_chosen() {
         assert_eq!(v, used[1], "the archived variant is never chosen");
     }
 }
+
+mod rounds {
+    use super::*;
+    use reachloop::platforms::sandbox::{Sandbox, SandboxConfig};
+    use reachloop::publish::{self, Adapters};
+
+    fn sandbox(app: &App, failure_rate: f64, lost_answer_rate: f64, seed: u64) -> Adapters {
+        Adapters(vec![Box::new(Sandbox::new(
+            app.store().clone(),
+            SandboxConfig {
+                seed,
+                latency: std::time::Duration::ZERO,
+                failure_rate,
+                lost_answer_rate,
+            },
+        ))])
+    }
+
+    async fn statuses(app: &App) -> Vec<String> {
+        app.list_posts(None)
+            .await
+            .expect("posts")
+            .into_iter()
+            .filter(|p| p.scheduled_at.as_str() <= "2026-11-26T09:30:00.000Z")
+            .map(|p| p.status)
+            .collect()
+    }
+
+    async fn account(app: &App) -> String {
+        app.list_posts(None).await.expect("posts")[0]
+            .account_id
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn due_posts_go_out_once_and_the_next_round_sends_nothing_again() {
+        let dir = data_dir();
+        let (app, _, _) = world(dir.path()).await;
+        let adapters = sandbox(&app, 0.0, 0.0, 1);
+        let clock = || at(9, 31);
+        let r = publish::round(app.store(), &adapters, "app", &clock, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r.published, 4, "{r:?}");
+        let r = publish::round(app.store(), &adapters, "app", &clock, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r, publish::Round::default());
+        assert_eq!(
+            app.store()
+                .sandbox_count(&account(&app).await)
+                .await
+                .expect("count"),
+            4
+        );
+        let published = app.list_posts(Some("published")).await.expect("posts");
+        assert!(published.iter().all(|p| p
+            .remote_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("sandbox://posts/"))));
+        // The variants took turns.
+        let mut variants: Vec<_> = published
+            .iter()
+            .filter_map(|p| p.variant_id.clone())
+            .collect();
+        variants.dedup();
+        assert_eq!(variants.len(), 4, "alternating: {variants:?}");
+    }
+
+    #[tokio::test]
+    async fn a_lost_answer_is_verified_and_never_sent_twice() {
+        let dir = data_dir();
+        let (app, _, _) = world(dir.path()).await;
+        let lossy = sandbox(&app, 0.0, 1.0, 2);
+        let clock = || at(9, 31);
+        let r = publish::round(app.store(), &lossy, "app", &clock, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!((r.published, r.to_verify), (0, 4), "{r:?}");
+        assert!(statuses(&app)
+            .await
+            .iter()
+            .all(|s| s == "needs_verification"));
+        // The next round asks the Sandbox first: they exist, so they are
+        // published without a second send.
+        let r = publish::round(app.store(), &lossy, "app", &clock, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r.verified, 4, "{r:?}");
+        assert!(statuses(&app).await.iter().all(|s| s == "published"));
+        assert_eq!(
+            app.store()
+                .sandbox_count(&account(&app).await)
+                .await
+                .expect("count"),
+            4
+        );
+    }
+
+    #[tokio::test]
+    async fn a_crash_before_the_call_is_verified_absent_and_sent_once() {
+        let dir = data_dir();
+        let (app, campaign, _) = world(dir.path()).await;
+        let store = app.store();
+        // A publisher claims, records its attempt, and dies before calling.
+        let t = at(9, 1);
+        let claimed = store
+            .claim_due_posts(t, "dead", publish::LEASE, GRACE, 1)
+            .await
+            .expect("claim");
+        let (v, _) = store
+            .next_variant(&campaign, "sandbox")
+            .await
+            .expect("v")
+            .expect("some");
+        assert!(store
+            .begin_attempt(t, &claimed[0].id, "dead", &v)
+            .await
+            .expect("attempt"));
+        let adapters = sandbox(&app, 0.0, 0.0, 3);
+        let later = || at(9, 7);
+        let r = publish::round(store, &adapters, "app", &later, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r.retried, 1, "verified absent, so sent again: {r:?}");
+        assert_eq!(r.published, 1, "{r:?}");
+        assert_eq!(
+            store
+                .sandbox_count(&account(&app).await)
+                .await
+                .expect("count"),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn refusals_are_retried_and_no_post_is_lost_or_doubled_under_chaos() {
+        for seed in 0..8 {
+            let dir = data_dir();
+            let (app, campaign, _) = world(dir.path()).await;
+            let store = app.store();
+            let chaos = sandbox(&app, 0.25, 0.3, seed);
+            let calm = sandbox(&app, 0.0, 0.0, seed);
+            let start = at(9, 31);
+            for round_no in 0..15u32 {
+                // Past each lease from one round to the next.
+                let t = start + Duration::minutes(6 * i64::from(round_no));
+                // Now and then a publisher dies mid-post.
+                if round_no < 12 && (seed + u64::from(round_no)) % 3 == 0 {
+                    if let Some(p) = store
+                        .claim_due_posts(t, "crashed", publish::LEASE, GRACE, 1)
+                        .await
+                        .expect("claim")
+                        .first()
+                    {
+                        if let Some((v, _)) =
+                            store.next_variant(&campaign, "sandbox").await.expect("v")
+                        {
+                            store
+                                .begin_attempt(t, &p.id, "crashed", &v)
+                                .await
+                                .expect("attempt");
+                        }
+                    }
+                }
+                // The last rounds are calm, so every open question settles.
+                let adapters = if round_no < 12 { &chaos } else { &calm };
+                let clock = move || t;
+                publish::round(store, adapters, "app", &clock, GRACE, 50)
+                    .await
+                    .expect("round");
+            }
+            let posts = app.list_posts(None).await.expect("posts");
+            let due: Vec<_> = posts
+                .iter()
+                .filter(|p| p.scheduled_at.as_str() <= "2026-11-26T09:30:00.000Z")
+                .collect();
+            assert!(
+                due.iter().all(|p| p.status == "published"),
+                "seed {seed}: {:?}",
+                due.iter().map(|p| &p.status).collect::<Vec<_>>()
+            );
+            assert!(
+                posts
+                    .iter()
+                    .all(|p| p.status != "publishing" && p.status != "needs_verification"),
+                "seed {seed}: all settled"
+            );
+            // Exactly once on the network: as many Sandbox posts as
+            // published posts, each remote id used once.
+            let published: Vec<_> = posts.iter().filter(|p| p.status == "published").collect();
+            let on_network = store
+                .sandbox_count(&account(&app).await)
+                .await
+                .expect("count");
+            assert_eq!(on_network as usize, published.len(), "seed {seed}");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The Sandbox: a simulated network built in, with no internet and no
+//! sign-in. Posts "publish" after a realistic latency, with occasional
+//! injected failures, including the dangerous one where the post is
+//! created but the answer is lost. Every draw is deterministic from the
+//! seed and the attempt, so a run can be replayed.
+
+use std::time::Duration;
+
+use reachloop_ipc::Platform;
+use sha2::{Digest, Sha256};
+
+use super::{Adapter, BoxFuture, Lookup, PublishError, PublishRequest, Receipt};
+use crate::store::Store;
+
+/// How the simulated network behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct SandboxConfig {
+    pub seed: u64,
+    pub latency: Duration,
+    /// Share of attempts refused before anything is created.
+    pub failure_rate: f64,
+    /// Share of attempts where the post is created but the answer is lost.
+    pub lost_answer_rate: f64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            seed: 42,
+            latency: Duration::from_millis(300),
+            failure_rate: 0.03,
+            lost_answer_rate: 0.0,
+        }
+    }
+}
+
+pub struct Sandbox {
+    store: Store,
+    config: SandboxConfig,
+}
+
+impl Sandbox {
+    pub fn new(store: Store, config: SandboxConfig) -> Sandbox {
+        Sandbox { store, config }
+    }
+
+    /// A uniform draw in `0..1` from the seed and this attempt.
+    fn draw(&self, req: &PublishRequest) -> f64 {
+        let mut h = Sha256::new();
+        h.update(self.config.seed.to_le_bytes());
+        h.update(req.post_id.as_bytes());
+        h.update(crate::time::to_db(req.attempt_started_at).as_bytes());
+        let bytes = h.finalize();
+        let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+        (n >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Adapter for Sandbox {
+    fn platform(&self) -> Platform {
+        Platform::Sandbox
+    }
+
+    fn publish<'a>(
+        &'a self,
+        req: &'a PublishRequest,
+    ) -> BoxFuture<'a, Result<Receipt, PublishError>> {
+        Box::pin(async move {
+            tokio::time::sleep(self.config.latency).await;
+            let u = self.draw(req);
+            if u < self.config.failure_rate {
+                return Err(PublishError::Retry {
+                    code: "sandbox_unavailable".into(),
+                    message:
+                        "The Sandbox network had a (simulated) hiccup; it will be tried again."
+                            .into(),
+                });
+            }
+            let id = format!(
+                "sb-{}",
+                &hex::encode(Sha256::digest(format!("{}{}", req.post_id, u).as_bytes()))[..16]
+            );
+            self.store
+                .sandbox_insert(req.attempt_started_at, &id, &req.account_id, &req.body)
+                .await
+                .map_err(|e| {
+                    PublishError::Unknown(format!("the Sandbox could not store the post: {e}"))
+                })?;
+            if u < self.config.failure_rate + self.config.lost_answer_rate {
+                return Err(PublishError::Unknown(
+                    "The Sandbox did not answer in time (simulated); it may have the post.".into(),
+                ));
+            }
+            Ok(Receipt {
+                url: Some(format!("sandbox://posts/{id}")),
+                remote_id: id,
+            })
+        })
+    }
+
+    fn find<'a>(&'a self, req: &'a PublishRequest) -> BoxFuture<'a, Lookup> {
+        Box::pin(async move {
+            match self
+                .store
+                .sandbox_find(
+                    &req.account_id,
+                    &req.body,
+                    req.attempt_started_at,
+                    // An attempt cannot outlive its claim.
+                    req.attempt_started_at + crate::publish::LEASE,
+                )
+                .await
+            {
+                Ok(found) => match found.into_iter().next() {
+                    Some(id) => Lookup::Found(Receipt {
+                        url: Some(format!("sandbox://posts/{id}")),
+                        remote_id: id,
+                    }),
+                    None => Lookup::Absent,
+                },
+                Err(e) => Lookup::CannotTell(format!("the Sandbox could not be read: {e}")),
+            }
+        })
+    }
+}

@@ -1,0 +1,230 @@
+//! The publisher: one round claims due posts and sends each through its
+//! platform's adapter, exactly once. The order of writes is what makes it
+//! safe: the claim, then the attempt (committed before the platform call),
+//! then the platform's id. A crash anywhere leaves either a post that was
+//! never sent (requeued) or one that must be verified at the platform
+//! before anything else happens to it.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::platforms::{Adapter, Lookup, PublishError, PublishRequest};
+use crate::store::{ClaimedPost, Store, StoreError};
+
+/// How long a claim holds; a publisher that has not finished by then is
+/// taken to have died.
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub published: u32,
+    pub verified: u32,
+    pub retried: u32,
+    pub failed: u32,
+    pub to_verify: u32,
+    pub missed: u64,
+}
+
+/// The adapters by platform.
+pub struct Adapters(pub Vec<Box<dyn Adapter>>);
+
+impl Adapters {
+    fn for_platform(&self, provider: &str) -> Option<&dyn Adapter> {
+        self.0
+            .iter()
+            .find(|a| a.platform().as_str() == provider)
+            .map(|a| a.as_ref())
+    }
+}
+
+/// One publishing round for `owner` (the app or the agent). `clock` is read
+/// at each step; `grace` is the missed-post window.
+pub async fn round(
+    store: &Store,
+    adapters: &Adapters,
+    owner: &str,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    grace: Duration,
+    limit: u32,
+) -> Result<Round, StoreError> {
+    let mut report = Round::default();
+    store.expire_leases(clock()).await?;
+    // First what a crash or a timeout left unclear.
+    for post in store.posts_to_verify().await? {
+        match crate::background::isolate(verify(store, adapters, &post, clock)).await {
+            Ok(Some(true)) => report.verified += 1,
+            Ok(Some(false)) => report.retried += 1,
+            Ok(None) => report.to_verify += 1,
+            Err(e) => tracing::warn!(post = %post.id, "verification failed: {e}"),
+        }
+    }
+    report.missed = store.mark_missed(clock(), grace).await?;
+    let claimed = store
+        .claim_due_posts(clock(), owner, LEASE, grace, limit)
+        .await?;
+    for post in claimed {
+        match crate::background::isolate(send(store, adapters, owner, &post, clock)).await {
+            Ok(Sent::Published) => report.published += 1,
+            Ok(Sent::Retry) => report.retried += 1,
+            Ok(Sent::Failed) => report.failed += 1,
+            Ok(Sent::Unknown) => report.to_verify += 1,
+            Ok(Sent::Skipped) => {}
+            Err(e) => tracing::warn!(post = %post.id, "publishing this post failed: {e}"),
+        }
+    }
+    Ok(report)
+}
+
+enum Sent {
+    Published,
+    Retry,
+    Failed,
+    Unknown,
+    Skipped,
+}
+
+async fn send(
+    store: &Store,
+    adapters: &Adapters,
+    owner: &str,
+    post: &ClaimedPost,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+) -> Result<Sent, StoreError> {
+    let Some(adapter) = adapters.for_platform(&post.provider_id) else {
+        store
+            .finish_unpublished(
+                clock(),
+                &post.id,
+                "no_adapter",
+                "Publishing to this platform is not available yet.",
+                false,
+            )
+            .await?;
+        return Ok(Sent::Failed);
+    };
+    // A person's choice wins; else the variants take turns.
+    let chosen = match &post.variant_id {
+        Some(v) => store.variant_body(v).await?.map(|body| (v.clone(), body)),
+        None => {
+            store
+                .next_variant(&post.campaign_id, &post.provider_id)
+                .await?
+        }
+    };
+    let Some((variant_id, body)) = chosen else {
+        store
+            .finish_unpublished(
+                clock(),
+                &post.id,
+                "no_variant",
+                "The campaign has no variant for this platform (or the chosen one was deleted): write one, then reschedule.",
+                false,
+            )
+            .await?;
+        return Ok(Sent::Failed);
+    };
+    let started = clock();
+    if !store
+        .begin_attempt(started, &post.id, owner, &variant_id)
+        .await?
+    {
+        // The claim ran out and someone else holds the post now.
+        return Ok(Sent::Skipped);
+    }
+    let req = PublishRequest {
+        post_id: post.id.clone(),
+        account_id: post.account_id.clone(),
+        body,
+        attempt_started_at: started,
+    };
+    match adapter.publish(&req).await {
+        Ok(receipt) => {
+            store
+                .finish_published(
+                    clock(),
+                    &post.id,
+                    &receipt.remote_id,
+                    receipt.url.as_deref(),
+                    "published",
+                )
+                .await?;
+            Ok(Sent::Published)
+        }
+        Err(PublishError::Retry { code, message }) => {
+            store
+                .finish_unpublished(clock(), &post.id, &code, &message, true)
+                .await?;
+            Ok(Sent::Retry)
+        }
+        Err(PublishError::Permanent { code, message }) => {
+            store
+                .finish_unpublished(clock(), &post.id, &code, &message, false)
+                .await?;
+            Ok(Sent::Failed)
+        }
+        Err(PublishError::Unknown(why)) => {
+            store
+                .mark_needs_verification(clock(), &post.id, &why)
+                .await?;
+            Ok(Sent::Unknown)
+        }
+    }
+}
+
+/// Asks the platform whether a post of unclear fate exists. `Some(true)`:
+/// it does (published); `Some(false)`: provably absent (scheduled again);
+/// `None`: the platform cannot tell, the user decides.
+async fn verify(
+    store: &Store,
+    adapters: &Adapters,
+    post: &ClaimedPost,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+) -> Result<Option<bool>, StoreError> {
+    let Some(adapter) = adapters.for_platform(&post.provider_id) else {
+        return Ok(None);
+    };
+    let (Some(variant), Some(started)) = (&post.variant_id, &post.attempt_started_at) else {
+        return Ok(None);
+    };
+    let Some(body) = store.variant_body(variant).await? else {
+        return Ok(None);
+    };
+    let started = crate::time::from_db(started)
+        .map_err(|e| StoreError::Corrupt(format!("post {}: {e}", post.id)))?;
+    let req = PublishRequest {
+        post_id: post.id.clone(),
+        account_id: post.account_id.clone(),
+        body,
+        attempt_started_at: started,
+    };
+    match adapter.find(&req).await {
+        Lookup::Found(r) => {
+            store
+                .finish_published(
+                    clock(),
+                    &post.id,
+                    &r.remote_id,
+                    r.url.as_deref(),
+                    "verified",
+                )
+                .await?;
+            Ok(Some(true))
+        }
+        Lookup::Absent => {
+            store
+                .finish_unpublished(
+                    clock(),
+                    &post.id,
+                    "verified_absent",
+                    "The platform does not have this post; it will be sent again.",
+                    true,
+                )
+                .await?;
+            Ok(Some(false))
+        }
+        Lookup::CannotTell(why) => {
+            tracing::warn!(post = %post.id, "cannot verify: {why}");
+            Ok(None)
+        }
+    }
+}
