@@ -254,3 +254,53 @@ impl App {
         Ok(self.store().list_posts(status).await?)
     }
 }
+
+/// How long the publisher lease lasts; it is renewed every round.
+pub const PUBLISHER_LEASE: chrono::Duration = chrono::Duration::minutes(2);
+
+impl App {
+    /// The adapters this build can publish with.
+    pub fn adapters(&self) -> crate::publish::Adapters {
+        crate::publish::Adapters(vec![Box::new(crate::platforms::sandbox::Sandbox::new(
+            self.store().clone(),
+            crate::platforms::sandbox::SandboxConfig::default(),
+        ))])
+    }
+
+    /// One tick of background publishing for `holder` (`kind`: app or
+    /// agent): take or renew the publisher lease, plan every schedule, run
+    /// one publishing round. `None` while the other side holds the lease.
+    pub async fn publishing_tick(
+        &self,
+        holder: &str,
+        kind: &str,
+        adapters: &crate::publish::Adapters,
+        clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    ) -> Result<Option<crate::publish::Round>, Error> {
+        if !self
+            .store()
+            .take_publisher_lease(clock(), holder, kind, PUBLISHER_LEASE)
+            .await?
+        {
+            return Ok(None);
+        }
+        self.plan_all(clock()).await?;
+        let round =
+            crate::publish::round(self.store(), adapters, holder, clock, MISSED_GRACE, 200).await?;
+        Ok(Some(round))
+    }
+
+    /// Who publishes now: (holder, app or agent), if anyone.
+    pub async fn publisher(&self, now: DateTime<Utc>) -> Result<Option<(String, String)>, Error> {
+        Ok(self
+            .store()
+            .publisher_lease(now)
+            .await?
+            .map(|l| (l.holder, l.kind)))
+    }
+
+    /// Gives the publisher lease up on a clean stop.
+    pub async fn stop_publishing(&self, holder: &str) -> Result<(), Error> {
+        Ok(self.store().release_publisher_lease(holder).await?)
+    }
+}

@@ -44,6 +44,17 @@ enum Command {
     /// Posts planned by schedules, and their state.
     #[command(subcommand)]
     Posts(PostsCommand),
+    /// Plan and publish in the background without a window, until stopped
+    /// (Ctrl-C finishes the round in flight). Only one publisher runs at a
+    /// time: while the app holds the lease, the agent waits.
+    Agent {
+        /// Seconds between rounds.
+        #[arg(long, default_value_t = 15)]
+        interval_secs: u64,
+        /// Run one round and stop.
+        #[arg(long)]
+        once: bool,
+    },
     /// Write a consistent copy of the database to FILE (a new file), even
     /// while the app is running. Media files live in the data directory's
     /// media/ folder; the data key lives in the OS keychain.
@@ -393,6 +404,58 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 }
             }
         }
+        Command::Agent {
+            interval_secs,
+            once,
+        } => {
+            let holder = format!("agent-{}", uuid::Uuid::new_v4());
+            let adapters = app.adapters();
+            let clock = chrono::Utc::now;
+            // Listen for Ctrl-C (and SIGTERM) from the start, so a stop that
+            // comes mid-round lets the round finish instead of killing it.
+            let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+            let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            {
+                let (stop, stopping) = (stop.clone(), stopping.clone());
+                tokio::spawn(async move {
+                    wait_for_stop_signal().await;
+                    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+                    stop.notify_one();
+                });
+            }
+            tokio::task::yield_now().await;
+            eprintln!(
+                "agent: publishing from {} (Ctrl-C to stop)",
+                app.data_dir().display()
+            );
+            loop {
+                match app
+                    .publishing_tick(&holder, "agent", &adapters, &clock)
+                    .await
+                {
+                    Ok(Some(r)) => {
+                        if r != reachloop::publish::Round::default() {
+                            eprintln!(
+                                "agent: published {}, verified {}, retried {}, failed {}, to verify {}, missed {}",
+                                r.published, r.verified, r.retried, r.failed, r.to_verify, r.missed
+                            );
+                        }
+                    }
+                    Ok(None) => eprintln!("agent: the app is publishing; waiting"),
+                    // One bad round does not stop the agent.
+                    Err(e) => eprintln!("agent: this round failed: {e}"),
+                }
+                if once || stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(interval_secs.max(1))) => {}
+                    _ = stop.notified() => break,
+                }
+            }
+            app.stop_publishing(&holder).await?;
+            eprintln!("agent: stopped");
+        }
         Command::Schedule(ScheduleCommand::Plan) => {
             let added = app.plan_all(now).await?;
             let _ = writeln!(out, "{added}");
@@ -435,6 +498,22 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Ctrl-C, or on Unix also SIGTERM (a service manager stopping the agent).
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn schedule_preview(args: &PreviewArgs) -> ExitCode {

@@ -29,6 +29,11 @@ pub struct Round {
 pub struct Adapters(pub Vec<Box<dyn Adapter>>);
 
 impl Adapters {
+    /// The platforms these adapters publish to.
+    pub fn platforms(&self) -> Vec<&'static str> {
+        self.0.iter().map(|a| a.platform().as_str()).collect()
+    }
+
     fn for_platform(&self, provider: &str) -> Option<&dyn Adapter> {
         self.0
             .iter()
@@ -58,9 +63,14 @@ pub async fn round(
             Err(e) => tracing::warn!(post = %post.id, "verification failed: {e}"),
         }
     }
-    report.missed = store.mark_missed(clock(), grace).await?;
+    // Only the platforms there is an adapter for: the others' posts wait
+    // as they are.
+    let platforms = adapters.platforms();
+    report.missed = store
+        .mark_missed_on(clock(), grace, Some(&platforms))
+        .await?;
     let claimed = store
-        .claim_due_posts(clock(), owner, LEASE, grace, limit)
+        .claim_due_posts_on(clock(), owner, LEASE, grace, limit, Some(&platforms))
         .await?;
     for post in claimed {
         match crate::background::isolate(send(store, adapters, owner, &post, clock)).await {

@@ -22,7 +22,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
-pub use publishing::ClaimedPost;
+pub use publishing::{ClaimedPost, LeaseHolder};
 pub use schedules::NewScheduleRow;
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};

@@ -39,6 +39,22 @@ impl Store {
         grace: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<ClaimedPost>, StoreError> {
+        self.claim_due_posts_on(now, owner, lease, grace, limit, None)
+            .await
+    }
+
+    /// [`Store::claim_due_posts`] for the platforms in `platforms` only
+    /// (those the publisher has an adapter for); all when `None`.
+    pub async fn claim_due_posts_on(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease: chrono::Duration,
+        grace: chrono::Duration,
+        limit: u32,
+        platforms: Option<&[&str]>,
+    ) -> Result<Vec<ClaimedPost>, StoreError> {
+        let platforms = platforms.map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
         if self.publishing_paused().await? {
             return Ok(Vec::new());
         }
@@ -52,6 +68,7 @@ impl Store {
                  LEFT JOIN schedules s ON s.id = p.schedule_id
                  WHERE p.status = 'scheduled' AND p.scheduled_at <= ?3 AND p.scheduled_at >= ?4
                    AND c.status = 'active' AND (s.id IS NULL OR s.paused = 0)
+                   AND (?6 IS NULL OR p.provider_id IN (SELECT value FROM json_each(?6)))
                  ORDER BY p.scheduled_at, p.id LIMIT ?5)
                AND status = 'scheduled'
              RETURNING id, campaign_id, provider_id, account_id, variant_id, scheduled_at, attempts,
@@ -62,6 +79,7 @@ impl Store {
         .bind(time::to_db(now))
         .bind(time::to_db(now - grace))
         .bind(limit)
+        .bind(platforms)
         .fetch_all(&mut *tx)
         .await?;
         for post in &claimed {
@@ -215,22 +233,37 @@ impl Store {
         Ok((requeued, to_verify))
     }
 
-    /// Scheduled posts more than `grace` late become missed.
+    /// Scheduled posts more than `grace` late become missed (only those of
+    /// `platforms` when given: a platform nobody can publish to yet keeps
+    /// its posts as they are).
     pub async fn mark_missed(
         &self,
         now: DateTime<Utc>,
         grace: chrono::Duration,
     ) -> Result<u64, StoreError> {
+        self.mark_missed_on(now, grace, None).await
+    }
+
+    pub async fn mark_missed_on(
+        &self,
+        now: DateTime<Utc>,
+        grace: chrono::Duration,
+        platforms: Option<&[&str]>,
+    ) -> Result<u64, StoreError> {
+        let platforms = platforms.map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE posts SET status = 'missed', last_error = ?, updated_at = ?
-             WHERE status = 'scheduled' AND scheduled_at < ?",
+             WHERE status = 'scheduled' AND scheduled_at < ?
+               AND (? IS NULL OR provider_id IN (SELECT value FROM json_each(?)))",
         )
         .bind(
             "Reachloop was not running at this post's time (nor within the grace window after it).",
         )
         .bind(time::to_db(now))
         .bind(time::to_db(now - grace))
+        .bind(platforms.clone())
+        .bind(platforms)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -375,5 +408,94 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+}
+
+/// Who publishes now.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LeaseHolder {
+    pub holder: String,
+    /// `app` or `agent`.
+    pub kind: String,
+    pub until: String,
+}
+
+impl Store {
+    /// Takes or renews the publisher lease for `holder` until `now + ttl`;
+    /// false while another live holder has it.
+    pub async fn take_publisher_lease(
+        &self,
+        now: DateTime<Utc>,
+        holder: &str,
+        kind: &str,
+        ttl: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let before: Option<LeaseHolder> =
+            sqlx::query_as("SELECT holder, kind, until FROM publisher_lease WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let until = time::to_db(now + ttl);
+        let taken = match &before {
+            None => {
+                sqlx::query(
+                    "INSERT INTO publisher_lease (id, holder, kind, until) VALUES (1, ?, ?, ?)",
+                )
+                .bind(holder)
+                .bind(kind)
+                .bind(&until)
+                .execute(&mut *tx)
+                .await?;
+                true
+            }
+            Some(_) => {
+                sqlx::query(
+                    "UPDATE publisher_lease SET holder = ?1, kind = ?2, until = ?3
+                     WHERE id = 1 AND (holder = ?1 OR until <= ?4)",
+                )
+                .bind(holder)
+                .bind(kind)
+                .bind(&until)
+                .bind(time::to_db(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+        };
+        let changed_hands = taken && before.as_ref().is_none_or(|b| b.holder != holder);
+        if changed_hands {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "publisher.lease_taken",
+                entity_type: "publisher",
+                entity_id: Some(holder),
+                details: json!({ "kind": kind, "from": before.map(|b| b.holder) }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(taken)
+    }
+
+    /// Gives the lease up (a clean stop), so the other side takes over at once.
+    pub async fn release_publisher_lease(&self, holder: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM publisher_lease WHERE id = 1 AND holder = ?")
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Who holds the lease, if anyone does now.
+    pub async fn publisher_lease(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LeaseHolder>, StoreError> {
+        let row: Option<LeaseHolder> =
+            sqlx::query_as("SELECT holder, kind, until FROM publisher_lease WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.filter(|r| r.until.as_str() > time::to_db(now).as_str()))
     }
 }

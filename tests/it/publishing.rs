@@ -463,3 +463,150 @@ mod rounds {
         }
     }
 }
+
+#[tokio::test]
+async fn one_publisher_at_a_time_and_a_clean_stop_hands_over_at_once() {
+    let dir = data_dir();
+    let (app, _, _) = world(dir.path()).await;
+    let store = app.store();
+    let ttl = Duration::minutes(2);
+    assert!(store
+        .take_publisher_lease(at(9, 0), "app-1", "app", ttl)
+        .await
+        .expect("take"));
+    assert!(!store
+        .take_publisher_lease(at(9, 1), "agent-1", "agent", ttl)
+        .await
+        .expect("busy"));
+    assert!(store
+        .take_publisher_lease(at(9, 1), "app-1", "app", ttl)
+        .await
+        .expect("renew"));
+    assert_eq!(
+        app.publisher(at(9, 2)).await.expect("who"),
+        Some(("app-1".into(), "app".into()))
+    );
+    // The app died: its lease runs out and the agent takes over.
+    assert!(store
+        .take_publisher_lease(at(9, 4), "agent-1", "agent", ttl)
+        .await
+        .expect("take over"));
+    app.stop_publishing("agent-1").await.expect("release");
+    assert_eq!(app.publisher(at(9, 4)).await.expect("who"), None);
+    assert!(store
+        .take_publisher_lease(at(9, 4), "app-1", "app", ttl)
+        .await
+        .expect("at once"));
+    let audit = app.recent_audit(50).await.expect("audit");
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.action == "publisher.lease_taken")
+            .count()
+            >= 3
+    );
+}
+
+/// `reachloop-cli agent` publishes due posts with no window and stops
+/// cleanly on SIGTERM, releasing the lease.
+#[tokio::test]
+async fn the_headless_agent_publishes_and_stops_cleanly() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let account = app
+        .connect_sandbox(chrono::Utc::now(), "Agent shop")
+        .await
+        .expect("sandbox");
+    let c = app
+        .create_campaign(
+            chrono::Utc::now(),
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &NewCampaign {
+                name: "Agent".into(),
+                platforms: vec!["sandbox".into()],
+                goal: "reach".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("campaign");
+    app.add_variant(
+        chrono::Utc::now(),
+        &c.id,
+        Platform::Sandbox,
+        &VariantText {
+            title: None,
+            body: "From the agent".into(),
+        },
+        Actor::User,
+    )
+    .await
+    .expect("variant");
+    app.set_campaign_status(
+        chrono::Utc::now(),
+        &c.id,
+        Actor::User,
+        CampaignStatus::Active,
+    )
+    .await
+    .expect("active");
+    let soon = (chrono::Utc::now() + Duration::seconds(1)).to_rfc3339();
+    app.create_schedule(
+        chrono::Utc::now(),
+        Actor::User,
+        &NewSchedule {
+            campaign_id: c.id.clone(),
+            platform: "sandbox".into(),
+            account_id: account.id.clone(),
+            run_at: Some(soon),
+            time_zone: "UTC".into(),
+            ..NewSchedule::default()
+        },
+        "UTC",
+    )
+    .await
+    .expect("schedule");
+    let agent = std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("REACHLOOP_DATA_DIR", dir.path())
+        .args(["agent", "--interval-secs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the agent");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let published = app.list_posts(Some("published")).await.expect("posts");
+        if published.len() == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent did not publish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(app
+        .publisher(chrono::Utc::now())
+        .await
+        .expect("who")
+        .is_some_and(|(_, k)| k == "agent"));
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &agent.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = agent.wait_with_output().expect("agent ends");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("agent: stopped"), "{log}");
+    assert_eq!(
+        app.publisher(chrono::Utc::now()).await.expect("who"),
+        None,
+        "lease released"
+    );
+    assert_eq!(
+        app.store().sandbox_count(&account.id).await.expect("count"),
+        1
+    );
+}
