@@ -36,6 +36,13 @@ const COMMANDS: &[&str] = &[
     "attach_dropped_media",
     "detach_media",
     "media_preview",
+    "connect_sandbox",
+    "preview_schedule",
+    "create_schedule",
+    "list_schedules",
+    "set_schedule_paused",
+    "list_posts",
+    "publisher_status",
 ];
 
 fn main() {

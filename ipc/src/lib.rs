@@ -704,3 +704,24 @@ pub struct ScheduledPost {
     pub remote_url: Option<String>,
     pub last_error: Option<String>,
 }
+
+/// A cadence's next runs while the user types it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchedulePreview {
+    /// The cadence in words.
+    pub description: String,
+    /// The zone the runs are in.
+    pub time_zone: String,
+    /// Each run as RFC 3339 in UTC, and as the zone's local wall time
+    /// ("2026-12-02 14:00 CET").
+    pub runs_utc: Vec<String>,
+    pub runs_local: Vec<String>,
+}
+
+/// Who publishes now (the app or the agent), for the status line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublisherStatus {
+    /// `app` or `agent`; `None` when nothing publishes right now.
+    pub kind: Option<String>,
+    pub this_app: bool,
+}

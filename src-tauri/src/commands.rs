@@ -87,7 +87,14 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         pick_media,
         attach_dropped_media,
         detach_media,
-        media_preview
+        media_preview,
+        connect_sandbox,
+        preview_schedule,
+        create_schedule,
+        list_schedules,
+        set_schedule_paused,
+        list_posts,
+        publisher_status
     ]
 }
 
@@ -650,4 +657,104 @@ async fn media_preview(
     mime: String,
 ) -> Result<Option<String>, ErrorDto> {
     shell.core()?.media_preview(&sha256, &mime).map_err(to_dto)
+}
+
+#[tauri::command]
+async fn connect_sandbox(
+    shell: State<'_, Shell>,
+    name: String,
+) -> Result<reachloop_ipc::Account, ErrorDto> {
+    shell
+        .core()?
+        .connect_sandbox(chrono::Utc::now(), &name)
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+async fn preview_schedule(
+    cron: String,
+    time_zone: String,
+) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
+    let zone = if time_zone.trim().is_empty() {
+        reachloop::time::local_zone_name()
+    } else {
+        time_zone
+    };
+    reachloop::schedule::preview_for_ui(&cron, &zone, chrono::Utc::now(), 5).map_err(|e| ErrorDto {
+        code: reachloop_ipc::codes::VALIDATION.into(),
+        message: reachloop::error::sentence(&e.to_string()),
+        fields: vec![],
+    })
+}
+
+#[tauri::command]
+async fn create_schedule(
+    shell: State<'_, Shell>,
+    input: reachloop_ipc::NewSchedule,
+) -> Result<reachloop_ipc::Schedule, ErrorDto> {
+    shell
+        .core()?
+        .create_schedule(
+            chrono::Utc::now(),
+            Actor::User,
+            &input,
+            &reachloop::time::local_zone_name(),
+        )
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+async fn list_schedules(
+    shell: State<'_, Shell>,
+    campaign_id: Option<String>,
+) -> Result<Vec<reachloop_ipc::Schedule>, ErrorDto> {
+    shell
+        .core()?
+        .list_schedules(campaign_id.as_deref())
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+async fn set_schedule_paused(
+    shell: State<'_, Shell>,
+    id: String,
+    paused: bool,
+) -> Result<reachloop_ipc::Schedule, ErrorDto> {
+    shell
+        .core()?
+        .set_schedule_paused(chrono::Utc::now(), Actor::User, &id, paused)
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+async fn list_posts(
+    shell: State<'_, Shell>,
+    status: Option<String>,
+) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
+    shell
+        .core()?
+        .list_posts(status.as_deref())
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+async fn publisher_status(
+    shell: State<'_, Shell>,
+) -> Result<reachloop_ipc::PublisherStatus, ErrorDto> {
+    let who = shell
+        .core()?
+        .publisher(chrono::Utc::now())
+        .await
+        .map_err(to_dto)?;
+    Ok(reachloop_ipc::PublisherStatus {
+        this_app: who
+            .as_ref()
+            .is_some_and(|(holder, _)| holder == crate::PUBLISHER_ID.as_str()),
+        kind: who.map(|(_, kind)| kind),
+    })
 }

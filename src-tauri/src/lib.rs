@@ -19,6 +19,10 @@ pub use commands::Shell;
 /// When the process started, for the start-up figure `ui_ready` reports.
 static STARTED: OnceLock<Instant> = OnceLock::new();
 
+/// This app's name as a publisher (the lease holder), unique per process.
+pub(crate) static PUBLISHER_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("app-{}", uuid::Uuid::new_v4()));
+
 /// Starts the desktop app and blocks until it quits.
 pub fn run() -> ExitCode {
     STARTED.get_or_init(Instant::now);
@@ -55,7 +59,11 @@ pub fn run() -> ExitCode {
         // WAL checkpointed into it), so copying it is a backup.
         if let tauri::RunEvent::Exit = event {
             if let Ok(core) = handle.state::<Shell>().core() {
-                tauri::async_runtime::block_on(core.store().clone().close());
+                tauri::async_runtime::block_on(async {
+                    // Hand publishing over to an agent at once.
+                    let _ = core.stop_publishing(PUBLISHER_ID.as_str()).await;
+                    core.store().clone().close().await;
+                });
             }
         }
     });
@@ -111,6 +119,7 @@ pub fn builder_with<R: Runtime>(
                     core.clone(),
                 ));
                 tauri::async_runtime::spawn(run_queued_generations_forever(core.clone()));
+                tauri::async_runtime::spawn(publish_forever(app.handle().clone(), core.clone()));
             }
             Ok(())
         })
@@ -149,6 +158,54 @@ async fn refresh_tokens_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reac
                 }
             }
             Err(e) => tracing::warn!("token refresh round failed: {e}"),
+        }
+    }
+}
+
+/// Plans and publishes due posts every 20 s while the app runs (window open
+/// or in the tray), unless `reachloop-cli agent` holds the publisher lease.
+/// Failures and posts that need the user are announced on the desktop.
+async fn publish_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::App) {
+    let adapters = core.adapters();
+    let clock = chrono::Utc::now;
+    // REACHLOOP_PUBLISH_INTERVAL_SECS shortens the wait (tests, demos).
+    let every = std::env::var("REACHLOOP_PUBLISH_INTERVAL_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| (1..=3600).contains(s))
+        .unwrap_or(20);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+    loop {
+        tick.tick().await;
+        match core
+            .publishing_tick(PUBLISHER_ID.as_str(), "app", &adapters, &clock)
+            .await
+        {
+            Ok(Some(round)) => {
+                if round.failed > 0 {
+                    notify(
+                        &app,
+                        "A post could not be published",
+                        "Open the Calendar in Reachloop to see why and what to do.",
+                    );
+                }
+                if round.to_verify > 0 {
+                    notify(
+                        &app,
+                        "A post needs checking",
+                        "The platform did not confirm a post; Reachloop checks before trying again.",
+                    );
+                }
+                if round.missed > 0 {
+                    notify(
+                        &app,
+                        "Posts were missed",
+                        "Reachloop was not running when they were due; see the Calendar.",
+                    );
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("publishing round failed: {e}"),
         }
     }
 }

@@ -1019,3 +1019,124 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     assert_eq!(active_id(&client).await, "ai-base-url");
     shots.shot(&client, "44-settings-ai").await;
 }
+
+/// The whole loop with the Sandbox, without touching the window once it is
+/// set up: connect a Sandbox account, create a campaign, write a variant,
+/// activate it, schedule every minute (the cadence in words and its next
+/// runs show while typing), and watch a post go out in the Calendar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let env = [("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string())];
+    let driver = start_driver(data.path(), &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+
+    click(&client, "#nav-accounts").await;
+    click(&client, "#connect-sandbox").await;
+    let row = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#account-list .account-item"))
+        .await
+        .expect("the Sandbox account is listed");
+    assert!(row.text().await.expect("text").contains("@sandbox"));
+    shots.shot(&client, "50-sandbox-connected").await;
+
+    click(&client, "#nav-campaigns").await;
+    find(&client, "#campaign-name")
+        .await
+        .send_keys("Sandbox loop")
+        .await
+        .expect("name");
+    click(&client, "#platform-sandbox").await;
+    click(&client, "#campaign-submit").await;
+    wait_for_listed(&client, "Sandbox loop").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#add-variant-sandbox"))
+        .await
+        .expect("the campaign opens");
+    click(&client, "#add-variant-sandbox").await;
+    find(
+        &client,
+        "#variants-sandbox .variant-card:not([data-id]) textarea",
+    )
+    .await
+    .send_keys("Fresh from the Sandbox oven")
+    .await
+    .expect("type");
+    click(
+        &client,
+        "#variants-sandbox .variant-card:not([data-id]) .save-variant",
+    )
+    .await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#variants-sandbox .variant-card[data-id]"))
+        .await
+        .expect("the variant is saved");
+    click(&client, "#status-active").await;
+
+    // Every minute, in UTC: the words and the next runs show while typing.
+    let cron = find(&client, "#schedule-cron").await;
+    cron.clear().await.expect("clear");
+    cron.send_keys("* * * * *").await.expect("type");
+    find(&client, "#schedule-zone")
+        .await
+        .send_keys("UTC")
+        .await
+        .expect("zone");
+    let preview = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#schedule-preview"))
+        .await
+        .expect("preview");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = preview.text().await.unwrap_or_default();
+        if text.to_lowercase().contains("every minute") && text.contains("UTC") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no preview in words: {text}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    shots.shot(&client, "51-schedule-preview").await;
+    click(&client, "#schedule-submit").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#schedule-list .schedule-item"))
+        .await
+        .expect("the schedule is listed");
+
+    // Hands off: the Calendar shows a post go out within about a minute.
+    click(&client, "#nav-calendar").await;
+    let deadline = Instant::now() + Duration::from_secs(150);
+    loop {
+        if client
+            .find(Locator::Css("#calendar-days .post.published"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no post was published");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let status = find(&client, "#publisher-status")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(status.contains("this app"), "{status}");
+    shots.shot(&client, "52-calendar-published").await;
+    client.close().await.expect("quit the app");
+}

@@ -296,5 +296,37 @@ pub fn preview(
     Ok(runs)
 }
 
+/// The preview shown while a cadence is typed: its words and its next
+/// `count` runs in UTC and in the zone's local time.
+pub fn preview_for_ui(
+    expr: &str,
+    zone: &str,
+    from: DateTime<Utc>,
+    count: usize,
+) -> Result<reachloop_ipc::SchedulePreview, ScheduleError> {
+    let cadence = Cadence::parse(expr)?;
+    let tz = parse_zone(zone)?;
+    let runs = cadence.runs(tz, from, count);
+    if runs.is_empty() {
+        return Err(ScheduleError::NeverRuns);
+    }
+    Ok(reachloop_ipc::SchedulePreview {
+        description: cadence.describe(),
+        time_zone: tz.name().to_string(),
+        runs_utc: runs
+            .iter()
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .collect(),
+        runs_local: runs
+            .iter()
+            .map(|t| {
+                t.with_timezone(&tz)
+                    .format("%a %Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
+            .collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -384,3 +384,20 @@ fn missed_posts_are_published_late_only_within_the_grace_window() {
         Late::Missed
     );
 }
+
+#[test]
+fn the_ui_preview_shows_local_and_utc_times() {
+    let p = preview_for_ui(
+        "0 14 * * 1,3,5",
+        "Europe/Berlin",
+        utc("2026-11-30T00:00:00Z"),
+        2,
+    )
+    .expect("preview");
+    assert_eq!(p.runs_utc, ["2026-11-30T13:00:00Z", "2026-12-02T13:00:00Z"]);
+    assert_eq!(
+        p.runs_local,
+        ["Mon 2026-11-30 14:00 CET", "Wed 2026-12-02 14:00 CET"]
+    );
+    assert!(p.description.contains("14:00"));
+}

@@ -86,6 +86,7 @@ pub fn app() -> Html {
                         Page::Accounts => html! { <pages::accounts::AccountsPage /> },
                         Page::Campaigns => html! { <pages::campaigns::CampaignsPage /> },
                         Page::Activity => html! { <pages::activity::ActivityPage /> },
+                        Page::Calendar => html! { <pages::calendar::CalendarPage /> },
                         Page::Settings => html! { <pages::settings::SettingsPage /> },
                         other => html! { <pages::upcoming::Upcoming page={other} /> },
                     }

@@ -413,3 +413,80 @@ struct PreviewArgs<'a> {
 pub async fn media_preview(sha256: &str, mime: &str) -> Result<Option<String>, ErrorDto> {
     call("media_preview", &PreviewArgs { sha256, mime }).await
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NameArgs<'a> {
+    name: &'a str,
+}
+
+/// Connects a Sandbox account (Reachloop's simulated network; no sign-in).
+pub async fn connect_sandbox(name: &str) -> Result<Account, ErrorDto> {
+    call("connect_sandbox", &NameArgs { name }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CadencePreviewArgs<'a> {
+    cron: &'a str,
+    time_zone: &'a str,
+}
+
+/// The cadence in words and its next runs, while it is typed.
+pub async fn preview_schedule(
+    cron: &str,
+    time_zone: &str,
+) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
+    call("preview_schedule", &CadencePreviewArgs { cron, time_zone }).await
+}
+
+#[derive(Serialize)]
+struct ScheduleInput<'a> {
+    input: &'a reachloop_ipc::NewSchedule,
+}
+
+pub async fn create_schedule(
+    input: &reachloop_ipc::NewSchedule,
+) -> Result<reachloop_ipc::Schedule, ErrorDto> {
+    call("create_schedule", &ScheduleInput { input }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CampaignFilter<'a> {
+    campaign_id: Option<&'a str>,
+}
+
+pub async fn list_schedules(
+    campaign_id: Option<&str>,
+) -> Result<Vec<reachloop_ipc::Schedule>, ErrorDto> {
+    call("list_schedules", &CampaignFilter { campaign_id }).await
+}
+
+#[derive(Serialize)]
+struct SchedulePauseArgs<'a> {
+    id: &'a str,
+    paused: bool,
+}
+
+pub async fn set_schedule_paused(
+    id: &str,
+    paused: bool,
+) -> Result<reachloop_ipc::Schedule, ErrorDto> {
+    call("set_schedule_paused", &SchedulePauseArgs { id, paused }).await
+}
+
+#[derive(Serialize)]
+struct StatusFilter<'a> {
+    status: Option<&'a str>,
+}
+
+pub async fn list_posts(
+    status: Option<&str>,
+) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
+    call("list_posts", &StatusFilter { status }).await
+}
+
+pub async fn publisher_status() -> Result<reachloop_ipc::PublisherStatus, ErrorDto> {
+    call("publisher_status", &NoArgs {}).await
+}

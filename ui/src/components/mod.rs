@@ -2,3 +2,4 @@
 
 pub mod getting_started;
 pub mod problem;
+pub mod schedule_form;

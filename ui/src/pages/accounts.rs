@@ -124,10 +124,30 @@ pub fn accounts_page() -> Html {
         }
     });
 
+    let sandbox = {
+        let (error, reload) = (error.clone(), reload.clone());
+        Callback::from(move |_| {
+            let (error, reload) = (error.clone(), reload.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::connect_sandbox("Sandbox").await {
+                    Ok(_) => {
+                        error.set(None);
+                        reload.set(*reload + 1)
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+
     html! {
         <section class="page" id="page-accounts">
             <h1>{ "Accounts" }</h1>
-            <div class="actions">{ for buttons }</div>
+            <div class="actions">
+                { for buttons }
+                <button id="connect-sandbox" class="secondary" onclick={sandbox}>{ "Connect Sandbox" }</button>
+            </div>
+            <p class="hint">{ "The Sandbox is Reachloop's built-in simulated network: no internet and no sign-in, for trying the whole loop in minutes." }</p>
             <p class="hint">{ "Instagram accounts linked to a Facebook Page can also be connected through Connect Facebook Pages." }</p>
             if let Some(p) = *connecting {
                 <div class="notice" id="connect-waiting" role="status">

@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use super::campaigns::CampaignEditor;
 use crate::components::problem::{Problem, Unsaved};
+use crate::components::schedule_form::Schedules;
 use crate::services;
 use crate::state::highlight;
 
@@ -336,6 +337,7 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                 }
             </div>
             <div class="variant-grid">{ for grids }</div>
+            <Schedules campaign_id={c.id.clone()} platforms={c.platforms.clone()} />
         </section>
     }
 }

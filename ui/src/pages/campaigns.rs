@@ -176,23 +176,21 @@ pub fn campaign_editor(props: &EditorProps) -> Html {
         })
     };
 
-    let platform_boxes = Platform::ALL
-        .iter()
-        .filter(|p| **p != Platform::Sandbox || form.platforms.contains(p))
-        .map(|&p| {
-            let onchange = {
-                let form = form.dispatcher();
-                Callback::from(move |_: Event| form.dispatch(FormAction::TogglePlatform(p)))
-            };
-            let id = format!("platform-{}", p.as_str());
-            html! {
-                <label class="check" for={id.clone()}>
-                    <input type="checkbox" id={id} name="platforms" value={p.as_str()}
-                        checked={form.platforms.contains(&p)} {onchange} />
-                    { format!(" {}", p.label()) }
-                </label>
-            }
-        });
+    // The Sandbox (the built-in simulated network) is a target like the others.
+    let platform_boxes = Platform::ALL.iter().map(|&p| {
+        let onchange = {
+            let form = form.dispatcher();
+            Callback::from(move |_: Event| form.dispatch(FormAction::TogglePlatform(p)))
+        };
+        let id = format!("platform-{}", p.as_str());
+        html! {
+            <label class="check" for={id.clone()}>
+                <input type="checkbox" id={id} name="platforms" value={p.as_str()}
+                    checked={form.platforms.contains(&p)} {onchange} />
+                { format!(" {}", p.label()) }
+            </label>
+        }
+    });
 
     let field_error = |field: &str| match form.error(field) {
         Some(message) => html! {

@@ -12,7 +12,6 @@ pub struct Props {
 #[function_component(Upcoming)]
 pub fn upcoming(props: &Props) -> Html {
     let what = match props.page {
-        Page::Calendar => "Schedule posts once or on a cadence, in your time zone.",
         Page::Analytics => "Follow impressions, likes, comments, shares and clicks over time.",
         Page::Optimizer => "Let the optimizer pick the best variant, and see why.",
         _ => "",

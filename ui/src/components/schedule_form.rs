@@ -1,0 +1,254 @@
+//! A campaign's schedules: the list with pause and resume, and the form to
+//! add one, with the cadence explained in words and its next runs shown in
+//! local time and UTC while it is typed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use reachloop_ipc::{
+    Account, AccountStatus, FieldError, NewSchedule, Platform, Schedule, SchedulePreview,
+};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::services;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub campaign_id: String,
+    pub platforms: Vec<Platform>,
+}
+
+#[function_component(Schedules)]
+pub fn schedules(props: &Props) -> Html {
+    let list = use_state(Vec::<Schedule>::new);
+    let accounts = use_state(Vec::<Account>::new);
+    let account = use_state(String::new);
+    let once = use_state(|| false);
+    let cron = use_state(|| "0 14 * * 1,3,5".to_string());
+    let run_at = use_state(String::new);
+    let zone = use_state(String::new);
+    let preview = use_state(|| None::<Result<SchedulePreview, String>>);
+    let errors = use_state(Vec::<FieldError>::new);
+    let note = use_state(|| None::<String>);
+    let reload = use_state(|| 0u32);
+    let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+
+    {
+        let (list, accounts, account, id, platforms) = (
+            list.clone(),
+            accounts.clone(),
+            account.clone(),
+            props.campaign_id.clone(),
+            props.platforms.clone(),
+        );
+        use_effect_with(*reload, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(l) = services::list_schedules(Some(&id)).await {
+                    list.set(l);
+                }
+                if let Ok(all) = services::list_accounts().await {
+                    let usable: Vec<Account> = all
+                        .into_iter()
+                        .filter(|a| platforms.contains(&a.platform))
+                        .filter(|a| a.status != AccountStatus::Disconnected)
+                        .collect();
+                    if account.is_empty() {
+                        if let Some(first) = usable.first() {
+                            account.set(first.id.clone());
+                        }
+                    }
+                    accounts.set(usable);
+                }
+            });
+        });
+    }
+    // The preview, after typing pauses.
+    {
+        let (preview, pending) = (preview.clone(), pending.clone());
+        use_effect_with(
+            ((*cron).clone(), (*zone).clone(), *once),
+            move |(c, z, once)| {
+                if *once {
+                    preview.set(None);
+                    return;
+                }
+                let (c, z) = (c.clone(), z.clone());
+                let t = Timeout::new(250, move || {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        preview.set(Some(
+                            services::preview_schedule(&c, &z)
+                                .await
+                                .map_err(|e| e.message),
+                        ));
+                    });
+                });
+                *pending.borrow_mut() = Some(t);
+            },
+        );
+    }
+
+    let text = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let pick_account = {
+        let account = account.clone();
+        Callback::from(move |e: Event| {
+            account.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let set_once = |v: bool| {
+        let once = once.clone();
+        Callback::from(move |_| once.set(v))
+    };
+    let onsubmit = {
+        let (accounts, account, once, cron, run_at, zone, errors, note, reload) = (
+            accounts.clone(),
+            account.clone(),
+            once.clone(),
+            cron.clone(),
+            run_at.clone(),
+            zone.clone(),
+            errors.clone(),
+            note.clone(),
+            reload.clone(),
+        );
+        let campaign_id = props.campaign_id.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let platform = accounts
+                .iter()
+                .find(|a| a.id == *account)
+                .map(|a| a.platform.as_str().to_string())
+                .unwrap_or_default();
+            let run_at_utc = (!run_at.is_empty()).then(|| {
+                // The browser reads a datetime-local value in the computer's zone.
+                js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&run_at))
+                    .to_iso_string()
+                    .as_string()
+                    .unwrap_or_default()
+            });
+            let input = NewSchedule {
+                campaign_id: campaign_id.clone(),
+                platform,
+                account_id: (*account).clone(),
+                run_at: if *once { run_at_utc } else { None },
+                cron: if *once { None } else { Some((*cron).clone()) },
+                time_zone: (*zone).clone(),
+                ..NewSchedule::default()
+            };
+            let (errors, note, reload) = (errors.clone(), note.clone(), reload.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::create_schedule(&input).await {
+                    Ok(s) => {
+                        errors.set(Vec::new());
+                        note.set(Some(format!(
+                            "Scheduled: {} ({}).",
+                            s.description, s.time_zone
+                        )));
+                        reload.set(*reload + 1);
+                    }
+                    Err(e) if !e.fields.is_empty() => errors.set(e.fields),
+                    Err(e) => note.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let error_for = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| html! { <p class="field-error" role="alert">{ &e.message }</p> })
+            .unwrap_or_default()
+    };
+    let rows = list.iter().map(|s| {
+        let toggle = {
+            let (id, paused, reload) = (s.id.clone(), s.paused, reload.clone());
+            Callback::from(move |_| {
+                let (id, reload) = (id.clone(), reload.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if services::set_schedule_paused(&id, !paused).await.is_ok() {
+                        reload.set(*reload + 1);
+                    }
+                });
+            })
+        };
+        html! {
+            <li class="schedule-item" key={s.id.clone()} data-id={s.id.clone()}>
+                <span>{ format!("{} · {} · {}", s.platform.label(), s.description, s.time_zone) }</span>
+                <span class={classes!("badge", if s.paused { "paused" } else { "active" })}>{ if s.paused { "paused" } else { "active" } }</span>
+                <button type="button" class="link schedule-toggle" onclick={toggle}>{ if s.paused { "Resume" } else { "Pause" } }</button>
+            </li>
+        }
+    });
+
+    html! {
+        <section class="card schedules" id="schedules" aria-label="Schedules">
+            <h2>{ "Schedules" }</h2>
+            if list.is_empty() {
+                <p class="muted">{ "Nothing scheduled yet." }</p>
+            } else {
+                <ul class="list" id="schedule-list">{ for rows }</ul>
+            }
+            if accounts.is_empty() {
+                <p class="hint" id="schedule-needs-account">{ "Connect an account for one of this campaign's platforms first (Accounts; the Sandbox needs no sign-in)." }</p>
+            } else {
+                <form id="schedule-form" {onsubmit} novalidate=true>
+                    <div class="field">
+                        <label for="schedule-account">{ "Account" }</label>
+                        <select id="schedule-account" onchange={pick_account}>
+                            { for accounts.iter().map(|a| html! {
+                                <option value={a.id.clone()} selected={*account == a.id}>{ format!("{} · {}", a.platform.label(), a.handle) }</option>
+                            }) }
+                        </select>
+                        { error_for("account_id") }{ error_for("platform") }
+                    </div>
+                    <div class="checks" role="radiogroup" aria-label="When">
+                        <label class="check"><input type="radio" name="schedule-kind" id="schedule-kind-cron" checked={!*once} onclick={set_once(false)} />{ " On a cadence" }</label>
+                        <label class="check"><input type="radio" name="schedule-kind" id="schedule-kind-once" checked={*once} onclick={set_once(true)} />{ " Once" }</label>
+                    </div>
+                    if *once {
+                        <div class="field">
+                            <label for="schedule-run-at">{ "Time" }</label>
+                            <input type="datetime-local" id="schedule-run-at" value={(*run_at).clone()} oninput={text(&run_at)} />
+                            { error_for("run_at") }
+                        </div>
+                    } else {
+                        <div class="field">
+                            <label for="schedule-cron">{ "Cadence (crontab: minute hour day month weekday)" }</label>
+                            <input type="text" id="schedule-cron" value={(*cron).clone()} oninput={text(&cron)} autocomplete="off" spellcheck="false" />
+                            { error_for("cron") }
+                            { match &*preview {
+                                Some(Ok(p)) => html! {
+                                    <div class="preview" id="schedule-preview" role="status">
+                                        <p>{ &p.description }</p>
+                                        <ul class="runs">
+                                            { for p.runs_local.iter().zip(&p.runs_utc).map(|(l, u)| html! {
+                                                <li>{ l }<span class="muted">{ format!(" · {u}") }</span></li>
+                                            }) }
+                                        </ul>
+                                    </div>
+                                },
+                                Some(Err(m)) => html! { <p class="field-error" id="schedule-preview-error" role="alert">{ m }</p> },
+                                None => html! {},
+                            } }
+                        </div>
+                    }
+                    <div class="field">
+                        <label for="schedule-zone">{ "Time zone" }</label>
+                        <input type="text" id="schedule-zone" value={(*zone).clone()} oninput={text(&zone)} placeholder="this computer's (e.g. Europe/Berlin)" autocomplete="off" />
+                        { error_for("time_zone") }
+                    </div>
+                    if let Some(n) = &*note { <p class="hint" id="schedule-note" role="status">{ n }</p> }
+                    <div class="actions">
+                        <button type="submit" class="primary" id="schedule-submit">{ "Schedule" }</button>
+                    </div>
+                </form>
+            }
+        </section>
+    }
+}
