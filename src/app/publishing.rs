@@ -258,12 +258,36 @@ impl App {
 /// How long the publisher lease lasts; it is renewed every round.
 pub const PUBLISHER_LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
+/// The leases, shortened by `REACHLOOP_PUBLISHER_LEASE_SECS` and
+/// `REACHLOOP_CLAIM_LEASE_SECS` (the fault test kills publishers often).
+#[derive(Debug, Clone, Copy)]
+pub struct PublishTimings {
+    pub publisher_lease: chrono::Duration,
+    pub claim_lease: chrono::Duration,
+}
+
+impl PublishTimings {
+    pub fn from_env() -> PublishTimings {
+        let secs = |var: &str| {
+            std::env::var(var)
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|s| (1..=86_400).contains(s))
+                .map(chrono::Duration::seconds)
+        };
+        PublishTimings {
+            publisher_lease: secs("REACHLOOP_PUBLISHER_LEASE_SECS").unwrap_or(PUBLISHER_LEASE),
+            claim_lease: secs("REACHLOOP_CLAIM_LEASE_SECS").unwrap_or(crate::publish::LEASE),
+        }
+    }
+}
+
 impl App {
     /// The adapters this build can publish with.
     pub fn adapters(&self) -> crate::publish::Adapters {
         crate::publish::Adapters(vec![Box::new(crate::platforms::sandbox::Sandbox::new(
             self.store().clone(),
-            crate::platforms::sandbox::SandboxConfig::default(),
+            crate::platforms::sandbox::SandboxConfig::from_env(),
         ))])
     }
 
@@ -277,16 +301,27 @@ impl App {
         adapters: &crate::publish::Adapters,
         clock: &(dyn Fn() -> DateTime<Utc> + Sync),
     ) -> Result<Option<crate::publish::Round>, Error> {
+        let t = PublishTimings::from_env();
         if !self
             .store()
-            .take_publisher_lease(clock(), holder, kind, PUBLISHER_LEASE)
+            .take_publisher_lease(clock(), holder, kind, t.publisher_lease)
             .await?
         {
             return Ok(None);
         }
         self.plan_all(clock()).await?;
-        let round =
-            crate::publish::round(self.store(), adapters, holder, clock, MISSED_GRACE, 200).await?;
+        let round = crate::publish::round_with(
+            self.store(),
+            adapters,
+            holder,
+            clock,
+            crate::publish::Timing {
+                claim: t.claim_lease,
+                grace: MISSED_GRACE,
+                limit: 200,
+            },
+        )
+        .await?;
         Ok(Some(round))
     }
 
@@ -302,5 +337,45 @@ impl App {
     /// Gives the publisher lease up on a clean stop.
     pub async fn stop_publishing(&self, holder: &str) -> Result<(), Error> {
         Ok(self.store().release_publisher_lease(holder).await?)
+    }
+}
+
+impl App {
+    /// A person's change to an upcoming post: pick its variant, move it,
+    /// skip it, or publish it now. Refused with a clear message once the
+    /// publisher has claimed the post.
+    pub async fn override_post(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        post_id: &str,
+        change: &crate::store::PostOverride,
+    ) -> Result<ScheduledPost, Error> {
+        if let crate::store::PostOverride::Move(to) = change {
+            if *to < now - chrono::Duration::minutes(1) {
+                return Err(problem(
+                    "at",
+                    "in_the_past",
+                    "Pick a time that has not passed (or publish it now).",
+                ));
+            }
+        }
+        match self
+            .store()
+            .override_post(now, actor, post_id, change)
+            .await?
+        {
+            Ok(post) => Ok(post),
+            Err(refused) => Err(problem(
+                "post",
+                match refused {
+                    crate::store::OverrideRefused::AlreadyPublishing => "already_publishing",
+                    crate::store::OverrideRefused::NotUpcoming(_) => "not_upcoming",
+                    crate::store::OverrideRefused::WrongVariant => "wrong_variant",
+                    crate::store::OverrideRefused::SlotTaken => "slot_taken",
+                },
+                crate::error::sentence(&refused.to_string()) + ".",
+            )),
+        }
     }
 }

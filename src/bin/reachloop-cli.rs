@@ -132,6 +132,20 @@ struct AddScheduleArgs {
 
 #[derive(Subcommand)]
 enum PostsCommand {
+    /// Change one upcoming post: pick its variant, move it, skip it, or
+    /// publish it now. Audited; refused once the post is being published.
+    Override {
+        id: String,
+        #[arg(long, conflicts_with_all = ["at", "skip", "now"])]
+        variant: Option<String>,
+        /// Post at this time instead (RFC 3339).
+        #[arg(long, conflicts_with_all = ["skip", "now"])]
+        at: Option<String>,
+        #[arg(long, conflicts_with = "now")]
+        skip: bool,
+        #[arg(long)]
+        now: bool,
+    },
     /// List planned and published posts, soonest first.
     List {
         /// Only posts in this status (scheduled, publishing, published,
@@ -467,6 +481,43 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         Command::Schedule(ScheduleCommand::Resume { id }) => {
             app.set_schedule_paused(now, Actor::Cli, &id, false).await?;
             let _ = writeln!(out, "resumed {id}");
+        }
+        Command::Posts(PostsCommand::Override {
+            id,
+            variant,
+            at,
+            skip,
+            now: publish_now,
+        }) => {
+            use reachloop::store::PostOverride;
+            let change = match (variant, at, skip, publish_now) {
+                (Some(v), _, _, _) => PostOverride::Variant(v),
+                (_, Some(t), _, _) => match chrono::DateTime::parse_from_rfc3339(t.trim()) {
+                    Ok(t) => PostOverride::Move(t.with_timezone(&chrono::Utc)),
+                    Err(_) => {
+                        return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                            field: "at".into(),
+                            code: "invalid".into(),
+                            message: format!(
+                                "\"{}\" is not an RFC 3339 time, e.g. 2026-12-01T14:00:00+01:00.",
+                                reachloop::text::echo(&t, 30)
+                            ),
+                        }]))
+                    }
+                },
+                (_, _, true, _) => PostOverride::Skip,
+                (_, _, _, true) => PostOverride::Move(now),
+                _ => {
+                    return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                        field: "override".into(),
+                        code: "required".into(),
+                        message: "Say what to change: --variant ID, --at TIME, --skip or --now."
+                            .into(),
+                    }]))
+                }
+            };
+            let post = app.override_post(now, Actor::Cli, &id, &change).await?;
+            let _ = writeln!(out, "{} {} {}", post.id, post.scheduled_at, post.status);
         }
         Command::Posts(PostsCommand::List { status, json }) => {
             let posts = app.list_posts(status.as_deref()).await?;

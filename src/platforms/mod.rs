@@ -18,8 +18,10 @@ pub struct PublishRequest {
     pub post_id: String,
     pub account_id: String,
     pub body: String,
-    /// When the attempt was recorded (`find` looks from here on).
+    /// When the attempt was recorded (`find` looks from here on)...
     pub attempt_started_at: DateTime<Utc>,
+    /// ...to here: the attempt cannot outlive its claim.
+    pub attempt_ends_by: DateTime<Utc>,
 }
 
 /// What the platform gave back.

@@ -23,6 +23,31 @@ pub struct SandboxConfig {
     pub lost_answer_rate: f64,
 }
 
+impl SandboxConfig {
+    /// The defaults, overridden by `REACHLOOP_SANDBOX_SEED`,
+    /// `…_LATENCY_MS`, `…_FAILURE_RATE` and `…_LOST_ANSWER_RATE` (demos and
+    /// fault tests).
+    pub fn from_env() -> SandboxConfig {
+        let d = SandboxConfig::default();
+        let var = |name: &str| std::env::var(format!("REACHLOOP_SANDBOX_{name}")).ok();
+        let rate = |name: &str, default: f64| {
+            var(name)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|r| (0.0..=1.0).contains(r))
+                .unwrap_or(default)
+        };
+        SandboxConfig {
+            seed: var("SEED").and_then(|v| v.parse().ok()).unwrap_or(d.seed),
+            latency: var("LATENCY_MS")
+                .and_then(|v| v.parse().ok())
+                .map(Duration::from_millis)
+                .unwrap_or(d.latency),
+            failure_rate: rate("FAILURE_RATE", d.failure_rate),
+            lost_answer_rate: rate("LOST_ANSWER_RATE", d.lost_answer_rate),
+        }
+    }
+}
+
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
@@ -106,8 +131,7 @@ impl Adapter for Sandbox {
                     &req.account_id,
                     &req.body,
                     req.attempt_started_at,
-                    // An attempt cannot outlive its claim.
-                    req.attempt_started_at + crate::publish::LEASE,
+                    req.attempt_ends_by,
                 )
                 .await
             {

@@ -10,9 +10,30 @@ use chrono::{DateTime, Duration, Utc};
 use crate::platforms::{Adapter, Lookup, PublishError, PublishRequest};
 use crate::store::{ClaimedPost, Store, StoreError};
 
-/// How long a claim holds; a publisher that has not finished by then is
-/// taken to have died.
+/// How long a claim holds by default; a publisher that has not finished by
+/// then is taken to have died.
 pub const LEASE: Duration = Duration::minutes(5);
+
+/// The publisher's timings.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// How long a claim on one post holds.
+    pub claim: Duration,
+    /// The missed-post grace window.
+    pub grace: Duration,
+    /// At most this many posts per round.
+    pub limit: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            claim: LEASE,
+            grace: Duration::hours(2),
+            limit: 200,
+        }
+    }
+}
 
 /// What one round did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -52,11 +73,32 @@ pub async fn round(
     grace: Duration,
     limit: u32,
 ) -> Result<Round, StoreError> {
+    let timing = Timing {
+        claim: LEASE,
+        grace,
+        limit,
+    };
+    round_with(store, adapters, owner, clock, timing).await
+}
+
+/// [`round`] with every timing given.
+pub async fn round_with(
+    store: &Store,
+    adapters: &Adapters,
+    owner: &str,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    timing: Timing,
+) -> Result<Round, StoreError> {
+    let Timing {
+        claim,
+        grace,
+        limit,
+    } = timing;
     let mut report = Round::default();
     store.expire_leases(clock()).await?;
     // First what a crash or a timeout left unclear.
     for post in store.posts_to_verify().await? {
-        match crate::background::isolate(verify(store, adapters, &post, clock)).await {
+        match crate::background::isolate(verify(store, adapters, &post, clock, claim)).await {
             Ok(Some(true)) => report.verified += 1,
             Ok(Some(false)) => report.retried += 1,
             Ok(None) => report.to_verify += 1,
@@ -70,10 +112,10 @@ pub async fn round(
         .mark_missed_on(clock(), grace, Some(&platforms))
         .await?;
     let claimed = store
-        .claim_due_posts_on(clock(), owner, LEASE, grace, limit, Some(&platforms))
+        .claim_due_posts_on(clock(), owner, claim, grace, limit, Some(&platforms))
         .await?;
     for post in claimed {
-        match crate::background::isolate(send(store, adapters, owner, &post, clock)).await {
+        match crate::background::isolate(send(store, adapters, owner, &post, clock, claim)).await {
             Ok(Sent::Published) => report.published += 1,
             Ok(Sent::Retry) => report.retried += 1,
             Ok(Sent::Failed) => report.failed += 1,
@@ -99,6 +141,7 @@ async fn send(
     owner: &str,
     post: &ClaimedPost,
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    claim: Duration,
 ) -> Result<Sent, StoreError> {
     let Some(adapter) = adapters.for_platform(&post.provider_id) else {
         store
@@ -146,6 +189,7 @@ async fn send(
         account_id: post.account_id.clone(),
         body,
         attempt_started_at: started,
+        attempt_ends_by: started + claim,
     };
     match adapter.publish(&req).await {
         Ok(receipt) => {
@@ -189,6 +233,7 @@ async fn verify(
     adapters: &Adapters,
     post: &ClaimedPost,
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    claim: Duration,
 ) -> Result<Option<bool>, StoreError> {
     let Some(adapter) = adapters.for_platform(&post.provider_id) else {
         return Ok(None);
@@ -206,6 +251,7 @@ async fn verify(
         account_id: post.account_id.clone(),
         body,
         attempt_started_at: started,
+        attempt_ends_by: started + claim,
     };
     match adapter.find(&req).await {
         Lookup::Found(r) => {

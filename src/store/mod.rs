@@ -23,7 +23,7 @@ pub use accounts::{
 };
 pub use audit::{Actor, AuditRecord};
 pub use publishing::{ClaimedPost, LeaseHolder};
-pub use schedules::NewScheduleRow;
+pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};
 

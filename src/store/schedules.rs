@@ -298,3 +298,155 @@ impl Store {
         rows.into_iter().map(PostRow::into_ipc).collect()
     }
 }
+
+/// A person's change to one upcoming post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostOverride {
+    /// Post this variant (of the post's campaign and platform).
+    Variant(String),
+    /// Post at this time instead.
+    Move(DateTime<Utc>),
+    /// Do not post it.
+    Skip,
+}
+
+/// Why an override was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideRefused {
+    #[error("this post is already being published; it cannot be changed now")]
+    AlreadyPublishing,
+    #[error("this post is {0}; only an upcoming post can be changed")]
+    NotUpcoming(String),
+    #[error("that variant is not a live variant of this post's campaign and platform")]
+    WrongVariant,
+    #[error("another post to this account is already planned at that time")]
+    SlotTaken,
+}
+
+impl Store {
+    /// Applies `change` to a scheduled post, atomically with its audit
+    /// entry, only while the post is still scheduled: an override never
+    /// reaches a post the publisher has claimed. Moving keeps the original
+    /// slot as a cancelled row (so planning cannot bring it back) and plans
+    /// the post anew at the chosen time, as a person's choice.
+    pub async fn override_post(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        post_id: &str,
+        change: &PostOverride,
+    ) -> Result<Result<ScheduledPost, OverrideRefused>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<PostRow> = sqlx::query_as(&format!("{POST_SELECT} WHERE id = ?"))
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(post) = row else {
+            return Err(StoreError::NotFound);
+        };
+        match post.status.as_str() {
+            "scheduled" => {}
+            "publishing" => return Ok(Err(OverrideRefused::AlreadyPublishing)),
+            other => return Ok(Err(OverrideRefused::NotUpcoming(other.replace('_', " ")))),
+        }
+        let at = time::to_db(now);
+        let mut result_id = post.id.clone();
+        let details;
+        match change {
+            PostOverride::Variant(v) => {
+                let ok: bool = sqlx::query_scalar(
+                    "SELECT count(*) > 0 FROM variants WHERE id = ? AND campaign_id = ? AND provider_id = ? AND archived = 0",
+                )
+                .bind(v)
+                .bind(&post.campaign_id)
+                .bind(&post.provider_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if !ok {
+                    return Ok(Err(OverrideRefused::WrongVariant));
+                }
+                let n = sqlx::query(
+                    "UPDATE posts SET variant_id = ?, overridden = 1, updated_at = ? WHERE id = ? AND status = 'scheduled'",
+                )
+                .bind(v)
+                .bind(&at)
+                .bind(&post.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Ok(Err(OverrideRefused::AlreadyPublishing));
+                }
+                details = json!({ "variant_id": v });
+            }
+            PostOverride::Skip => {
+                let n = sqlx::query(
+                    "UPDATE posts SET status = 'cancelled', overridden = 1, last_error = 'Skipped by you.', updated_at = ?
+                     WHERE id = ? AND status = 'scheduled'",
+                )
+                .bind(&at)
+                .bind(&post.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Ok(Err(OverrideRefused::AlreadyPublishing));
+                }
+                details = json!({ "skipped": post.scheduled_at });
+            }
+            PostOverride::Move(to) => {
+                let n = sqlx::query(
+                    "UPDATE posts SET status = 'cancelled', overridden = 1, last_error = ?, updated_at = ?
+                     WHERE id = ? AND status = 'scheduled'",
+                )
+                .bind(format!("Moved by you to {}.", time::to_db(*to)))
+                .bind(&at)
+                .bind(&post.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Ok(Err(OverrideRefused::AlreadyPublishing));
+                }
+                let new_id = Uuid::new_v4().to_string();
+                let inserted = sqlx::query(
+                    "INSERT INTO posts (id, campaign_id, provider_id, account_id, variant_id, schedule_id,
+                         scheduled_at, time_zone, status, overridden, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 'scheduled', 1, ?, ?)
+                     ON CONFLICT (campaign_id, provider_id, account_id, scheduled_at) DO NOTHING",
+                )
+                .bind(&new_id)
+                .bind(&post.campaign_id)
+                .bind(&post.provider_id)
+                .bind(&post.account_id)
+                .bind(&post.variant_id)
+                .bind(time::to_db(*to))
+                .bind(&post.time_zone)
+                .bind(&at)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted != 1 {
+                    return Ok(Err(OverrideRefused::SlotTaken));
+                }
+                details = json!({ "from": post.scheduled_at, "to": time::to_db(*to), "new_post": new_id });
+                result_id = new_id;
+            }
+        }
+        let record = AuditRecord {
+            actor,
+            action: "post.overridden",
+            entity_type: "post",
+            entity_id: Some(post_id),
+            details,
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        let row: PostRow = sqlx::query_as(&format!("{POST_SELECT} WHERE id = ?"))
+            .bind(&result_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Ok(row.into_ipc()?))
+    }
+}

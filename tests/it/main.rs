@@ -4,6 +4,7 @@
 mod campaigns;
 mod cli;
 mod fakes;
+mod fault;
 mod generate;
 mod media;
 mod meta;

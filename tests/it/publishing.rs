@@ -610,3 +610,93 @@ async fn the_headless_agent_publishes_and_stops_cleanly() {
         1
     );
 }
+
+#[tokio::test]
+async fn overrides_change_only_upcoming_posts_and_stick() {
+    use reachloop::store::PostOverride;
+    let dir = data_dir();
+    let (app, campaign, _) = world(dir.path()).await;
+    let store = app.store();
+    let now = at(8, 56);
+    let posts = app.list_posts(Some("scheduled")).await.expect("posts");
+    let (p0, p1, p2, p3) = (&posts[0], &posts[1], &posts[2], &posts[3]);
+    let code = |e: reachloop::Error| e.fields()[0].code.clone();
+    // Pick the second variant for 09:00.
+    let variants = app.list_variants(&campaign).await.expect("variants");
+    let chosen = &variants[1].id;
+    let picked = app
+        .override_post(
+            now,
+            Actor::User,
+            &p0.id,
+            &PostOverride::Variant(chosen.clone()),
+        )
+        .await
+        .expect("pick");
+    assert!(picked.overridden && picked.variant_id.as_deref() == Some(chosen.as_str()));
+    // Skip 09:10; move 09:20 to 09:25; moving 09:30 onto 09:00 is refused.
+    app.override_post(now, Actor::User, &p1.id, &PostOverride::Skip)
+        .await
+        .expect("skip");
+    let moved = app
+        .override_post(now, Actor::User, &p2.id, &PostOverride::Move(at(9, 25)))
+        .await
+        .expect("move");
+    assert_eq!(moved.scheduled_at, "2026-11-26T09:25:00.000Z");
+    let e = app
+        .override_post(now, Actor::User, &p3.id, &PostOverride::Move(at(9, 0)))
+        .await
+        .expect_err("slot taken");
+    assert_eq!(code(e), "slot_taken");
+    // Another campaign's variant, or an archived one, is refused.
+    app.delete_variant(now, &variants[0].id, Actor::User)
+        .await
+        .expect("archive");
+    let e = app
+        .override_post(
+            now,
+            Actor::User,
+            &p3.id,
+            &PostOverride::Variant(variants[0].id.clone()),
+        )
+        .await
+        .expect_err("archived");
+    assert_eq!(code(e), "wrong_variant");
+    // Planning again brings back neither the skipped nor the moved slot.
+    app.plan_all(now).await.expect("plan");
+    let by_time = |t: &str| {
+        let t = t.to_string();
+        let app = app.clone();
+        async move {
+            app.list_posts(None)
+                .await
+                .expect("posts")
+                .into_iter()
+                .filter(|p| p.scheduled_at == t)
+                .map(|p| p.status)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(by_time("2026-11-26T09:10:00.000Z").await, ["cancelled"]);
+    assert_eq!(by_time("2026-11-26T09:20:00.000Z").await, ["cancelled"]);
+    assert_eq!(by_time("2026-11-26T09:25:00.000Z").await, ["scheduled"]);
+    // Once the publisher has claimed a post, an override is refused.
+    let claimed = store
+        .claim_due_posts(at(9, 1), "app", LEASE, GRACE, 1)
+        .await
+        .expect("claim");
+    assert_eq!(claimed[0].id, p0.id);
+    let e = app
+        .override_post(at(9, 1), Actor::User, &p0.id, &PostOverride::Skip)
+        .await
+        .expect_err("claimed");
+    assert_eq!(code(e), "already_publishing");
+    let audit = app.recent_audit(100).await.expect("audit");
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "post.overridden")
+            .count(),
+        3
+    );
+}

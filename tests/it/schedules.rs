@@ -303,6 +303,28 @@ fn the_whole_planning_loop_headless_and_from_several_processes() {
         .map(Vec::len)
         .expect("list");
     assert_eq!(after, planned);
+    // Skip the first post from the CLI; a bad time is a clear error.
+    let first = json(&cli(
+        d,
+        &["posts", "list", "--status", "scheduled", "--json"],
+    ))[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let bad = cli(d, &["posts", "override", &first, "--at", "soon"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an RFC 3339 time"));
+    let skipped = cli(d, &["posts", "override", &first, "--skip"]);
+    assert!(
+        skipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&skipped.stderr)
+    );
+    let cancelled = json(&cli(
+        d,
+        &["posts", "list", "--status", "cancelled", "--json"],
+    ));
+    assert_eq!(cancelled[0]["id"], first.as_str());
     let paused = cli(d, &["schedule", "pause", &id]);
     assert!(paused.status.success());
     let listed = json(&cli(d, &["schedule", "list", "--json"]));
