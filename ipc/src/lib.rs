@@ -703,6 +703,10 @@ pub struct ScheduledPost {
     pub attempts: u32,
     pub remote_url: Option<String>,
     pub last_error: Option<String>,
+    /// What may bite before it does: posts too close together on one
+    /// account, the same text again, a variant that breaks the rules.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// A cadence's next runs while the user types it.

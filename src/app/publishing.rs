@@ -251,7 +251,55 @@ impl App {
                 ));
             }
         }
-        Ok(self.store().list_posts(status).await?)
+        let mut posts = self.store().list_posts(status).await?;
+        // Warnings for what is still to come, among all upcoming posts.
+        let upcoming = if status == Some("scheduled") {
+            posts.clone()
+        } else {
+            self.store().list_posts(Some("scheduled")).await?
+        };
+        let mut bodies = std::collections::HashMap::new();
+        for p in &upcoming {
+            if let Some(v) = &p.variant_id {
+                if !bodies.contains_key(v) {
+                    let body = self.store().variant_body(v).await?;
+                    bodies.insert(v.clone(), body);
+                }
+            }
+        }
+        let times: Vec<Option<DateTime<Utc>>> = upcoming
+            .iter()
+            .map(|p| crate::time::from_db(&p.scheduled_at).ok())
+            .collect();
+        let planned: Vec<crate::publish::warnings::Planned<'_>> = upcoming
+            .iter()
+            .zip(&times)
+            .filter_map(|(p, t)| {
+                Some(crate::publish::warnings::Planned {
+                    id: &p.id,
+                    account_id: &p.account_id,
+                    platform: p.platform,
+                    at: (*t)?,
+                    body: p
+                        .variant_id
+                        .as_ref()
+                        .and_then(|v| bodies.get(v))
+                        .and_then(|b| b.as_deref()),
+                })
+            })
+            .collect();
+        let warnings = crate::publish::warnings::check(&planned, Default::default());
+        let by_id: std::collections::HashMap<&str, &Vec<String>> = planned
+            .iter()
+            .zip(&warnings)
+            .map(|(p, w)| (p.id, w))
+            .collect();
+        for p in &mut posts {
+            if let Some(w) = by_id.get(p.id.as_str()) {
+                p.warnings = (*w).clone();
+            }
+        }
+        Ok(posts)
     }
 }
 

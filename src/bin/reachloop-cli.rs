@@ -536,6 +536,9 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                         p.status,
                         p.remote_url.as_deref().unwrap_or("")
                     );
+                    for w in &p.warnings {
+                        let _ = writeln!(out, "    warning: {w}");
+                    }
                 }
             }
         }

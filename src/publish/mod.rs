@@ -5,6 +5,8 @@
 //! never sent (requeued) or one that must be verified at the platform
 //! before anything else happens to it.
 
+pub mod warnings;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::platforms::{Adapter, Lookup, PublishError, PublishRequest};

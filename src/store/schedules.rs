@@ -122,6 +122,7 @@ impl PostRow {
             attempts: u32::try_from(self.attempts).unwrap_or(0),
             remote_url: self.remote_url,
             last_error: self.last_error,
+            warnings: Vec::new(),
         })
     }
 }

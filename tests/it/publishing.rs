@@ -620,6 +620,13 @@ async fn overrides_change_only_upcoming_posts_and_stick() {
     let now = at(8, 56);
     let posts = app.list_posts(Some("scheduled")).await.expect("posts");
     let (p0, p1, p2, p3) = (&posts[0], &posts[1], &posts[2], &posts[3]);
+    // Every 10 minutes to one account: warned before it bites.
+    assert!(p0.warnings.is_empty(), "{:?}", p0.warnings);
+    assert!(
+        p1.warnings.iter().any(|w| w.contains("Only 10 minutes")),
+        "{:?}",
+        p1.warnings
+    );
     let code = |e: reachloop::Error| e.fields()[0].code.clone();
     // Pick the second variant for 09:00.
     let variants = app.list_variants(&campaign).await.expect("variants");

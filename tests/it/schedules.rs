@@ -73,6 +73,10 @@ async fn a_cadence_plans_its_posts_once_however_often_it_is_planned() {
     let posts = app.list_posts(None).await.expect("posts");
     assert_eq!(posts.len(), expected.len());
     assert_eq!(posts.len(), 14 * 48);
+    assert!(
+        posts.iter().all(|p| p.warnings.is_empty()),
+        "30 minutes apart is fine"
+    );
     assert!(posts
         .iter()
         .all(|p| p.scheduled_at.as_str() >= "2026-11-26T09:10:00.000Z"));

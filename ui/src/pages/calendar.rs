@@ -87,6 +87,7 @@ pub fn calendar_page() -> Html {
                                             <span class={classes!("badge", "post-status", p.status.clone())}>{ p.status.replace('_', " ") }</span>
                                             if let Some(url) = &p.remote_url { <span class="muted">{ url }</span> }
                                             if let Some(e) = &p.last_error { <span class="error">{ e }</span> }
+                                            { for p.warnings.iter().map(|w| html! { <span class="warning post-warning" title={w.clone()}>{ format!("⚠ {w}") }</span> }) }
                                         </li>
                                     }
                                 }) }

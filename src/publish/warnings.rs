@@ -1,0 +1,165 @@
+//! Warnings before they bite, pure: two posts to one account too close
+//! together, the same or nearly the same text to one account within a
+//! window (platforms flag accounts for it), a text that breaks its
+//! platform's rules. Platform caps come from the adapters with the posts.
+
+use chrono::{DateTime, Duration, Utc};
+use reachloop_ipc::Platform;
+
+/// One planned post as the checks see it.
+#[derive(Debug, Clone)]
+pub struct Planned<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub platform: Platform,
+    pub at: DateTime<Utc>,
+    /// The text it will post, when a variant is chosen.
+    pub body: Option<&'a str>,
+}
+
+/// How close is too close.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Posts to one account closer than this are flagged.
+    pub min_gap: Duration,
+    /// The same text to one account within this window is flagged.
+    pub duplicate_window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            min_gap: Duration::minutes(30),
+            duplicate_window: Duration::hours(24),
+        }
+    }
+}
+
+/// The warnings for each post, in the order of `posts`.
+pub fn check(posts: &[Planned<'_>], limits: Limits) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); posts.len()];
+    let mut order: Vec<usize> = (0..posts.len()).collect();
+    order.sort_by_key(|&i| (posts[i].account_id, posts[i].at));
+    for (k, &i) in order.iter().enumerate() {
+        let p = &posts[i];
+        // The previous post to the same account.
+        if let Some(&j) = order[..k]
+            .iter()
+            .rev()
+            .find(|&&j| posts[j].account_id == p.account_id)
+        {
+            let gap = p.at - posts[j].at;
+            if gap < limits.min_gap {
+                out[i].push(format!(
+                    "Only {} after the previous post to this account (less than {} minutes); platforms may throttle posts this close.",
+                    words(gap),
+                    limits.min_gap.num_minutes()
+                ));
+            }
+        }
+        if let Some(body) = p.body {
+            // Sorted by account, then time: walk back only through this
+            // account's posts within the window.
+            let repeat = order[..k]
+                .iter()
+                .rev()
+                .map(|&j| &posts[j])
+                .take_while(|q| {
+                    q.account_id == p.account_id && p.at - q.at <= limits.duplicate_window
+                })
+                .any(|q| {
+                    q.body
+                        .is_some_and(|b| b == body || crate::generate::near_duplicate(b, body))
+                });
+            if repeat {
+                out[i].push(format!(
+                    "The same or nearly the same text goes to this account within {} hours; platforms flag accounts for repeats.",
+                    limits.duplicate_window.num_hours()
+                ));
+            }
+            let checked = crate::rules::check(&crate::rules::Post {
+                platform: p.platform,
+                body,
+                title: None,
+                banned: &[],
+            });
+            if let Some(problem) = checked.problems.first() {
+                out[i].push(format!(
+                    "The text breaks {}'s rules: {}",
+                    p.platform.label(),
+                    problem.message
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn words(d: Duration) -> String {
+    match d.num_minutes() {
+        0 => format!("{} seconds", d.num_seconds().max(0)),
+        1 => "1 minute".into(),
+        m => format!("{m} minutes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 1, h, m, 0)
+            .single()
+            .expect("t")
+    }
+
+    #[test]
+    fn close_posts_repeats_and_broken_texts_are_flagged() {
+        let long = "a".repeat(300);
+        let posts = [
+            Planned {
+                id: "1",
+                account_id: "a",
+                platform: Platform::X,
+                at: t(9, 0),
+                body: Some("Fresh bread today!"),
+            },
+            Planned {
+                id: "2",
+                account_id: "a",
+                platform: Platform::X,
+                at: t(9, 10),
+                body: Some("fresh bread TODAY"),
+            },
+            Planned {
+                id: "3",
+                account_id: "b",
+                platform: Platform::X,
+                at: t(9, 10),
+                body: Some("Fresh bread today!"),
+            },
+            Planned {
+                id: "4",
+                account_id: "a",
+                platform: Platform::X,
+                at: t(12, 0),
+                body: Some(&long),
+            },
+            Planned {
+                id: "5",
+                account_id: "a",
+                platform: Platform::X,
+                at: t(18, 0),
+                body: None,
+            },
+        ];
+        let w = check(&posts, Limits::default());
+        assert!(w[0].is_empty(), "{:?}", w[0]);
+        assert_eq!(w[1].len(), 2, "too close and a repeat: {:?}", w[1]);
+        assert!(w[1][0].contains("Only 10 minutes"));
+        assert!(w[2].is_empty(), "another account: {:?}", w[2]);
+        assert_eq!(w[3].len(), 1);
+        assert!(w[3][0].contains("rules"), "{:?}", w[3]);
+        assert!(w[4].is_empty());
+    }
+}
