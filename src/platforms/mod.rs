@@ -46,6 +46,16 @@ pub enum PublishError {
     /// platform must be asked before anything else.
     #[error("{0}")]
     Unknown(String),
+    /// Refused for a rate limit or a quota, not created: the account (or
+    /// the whole platform) must wait until `until`, as the platform said
+    /// (X's `x-rate-limit-reset`, `Retry-After`, Meta's usage headers,
+    /// TikTok's `spam_risk_*`, YouTube's `quotaExceeded`).
+    #[error("{message}")]
+    RateLimited {
+        until: DateTime<Utc>,
+        whole_platform: bool,
+        message: String,
+    },
 }
 
 /// Whether the platform has a post.

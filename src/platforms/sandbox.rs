@@ -21,6 +21,9 @@ pub struct SandboxConfig {
     pub failure_rate: f64,
     /// Share of attempts where the post is created but the answer is lost.
     pub lost_answer_rate: f64,
+    /// At most this many posts per account in this window (a platform's
+    /// rate limit, answered as X does: refused until the window resets).
+    pub rate_limit: Option<(u32, chrono::Duration)>,
 }
 
 impl SandboxConfig {
@@ -44,6 +47,14 @@ impl SandboxConfig {
                 .unwrap_or(d.latency),
             failure_rate: rate("FAILURE_RATE", d.failure_rate),
             lost_answer_rate: rate("LOST_ANSWER_RATE", d.lost_answer_rate),
+            // "N/SECONDS", e.g. 100/900 for X's 100 posts per 15 minutes.
+            rate_limit: var("RATE_LIMIT").and_then(|v| {
+                let (n, secs) = v.split_once('/')?;
+                Some((
+                    n.trim().parse().ok()?,
+                    chrono::Duration::seconds(secs.trim().parse().ok()?),
+                ))
+            }),
         }
     }
 }
@@ -55,6 +66,7 @@ impl Default for SandboxConfig {
             latency: Duration::from_millis(300),
             failure_rate: 0.03,
             lost_answer_rate: 0.0,
+            rate_limit: None,
         }
     }
 }
@@ -92,6 +104,30 @@ impl Adapter for Sandbox {
     ) -> BoxFuture<'a, Result<Receipt, PublishError>> {
         Box::pin(async move {
             tokio::time::sleep(self.config.latency).await;
+            if let Some((max, window)) = self.config.rate_limit {
+                let since = req.attempt_started_at - window;
+                let (n, first) = self
+                    .store
+                    .sandbox_recent(&req.account_id, since)
+                    .await
+                    .map_err(|e| PublishError::Retry {
+                        code: "sandbox_unavailable".into(),
+                        message: format!("The Sandbox could not be read: {e}"),
+                    })?;
+                if n >= i64::from(max) {
+                    let reset = first
+                        .and_then(|f| crate::time::from_db(&f).ok())
+                        .map_or(req.attempt_started_at + window, |f| f + window);
+                    return Err(PublishError::RateLimited {
+                        until: reset,
+                        whole_platform: false,
+                        message: format!(
+                            "The Sandbox allows {max} posts per account every {} seconds; this account waits until the limit resets.",
+                            window.num_seconds()
+                        ),
+                    });
+                }
+            }
             let u = self.draw(req);
             if u < self.config.failure_rate {
                 return Err(PublishError::Retry {

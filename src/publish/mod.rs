@@ -37,6 +37,16 @@ impl Default for Timing {
     }
 }
 
+/// Failures in a row before a platform is held back.
+pub const BREAKER_AFTER: u32 = 5;
+
+/// How long the breaker holds a platform back after `failures` in a row:
+/// 30 s doubling per further failure, at most an hour.
+pub fn breaker_wait(failures: u32) -> Duration {
+    let extra = failures.saturating_sub(BREAKER_AFTER).min(10);
+    (Duration::seconds(30) * 2i32.pow(extra)).min(Duration::hours(1))
+}
+
 /// What one round did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Round {
@@ -157,6 +167,15 @@ async fn send(
             .await?;
         return Ok(Sent::Failed);
     };
+    // Held back since the claim (a rate limit or the breaker, earlier in
+    // this round): give it back untouched.
+    if store
+        .is_held(clock(), &post.account_id, &post.provider_id)
+        .await?
+    {
+        store.release_claim(clock(), &post.id, owner).await?;
+        return Ok(Sent::Skipped);
+    }
     // A person's choice wins; else the variants take turns.
     let chosen = match &post.variant_id {
         Some(v) => store.variant_body(v).await?.map(|body| (v.clone(), body)),
@@ -193,6 +212,7 @@ async fn send(
         attempt_started_at: started,
         attempt_ends_by: started + claim,
     };
+    let platform_scope = format!("platform:{}", post.provider_id);
     match adapter.publish(&req).await {
         Ok(receipt) => {
             store
@@ -204,9 +224,37 @@ async fn send(
                     "published",
                 )
                 .await?;
+            store.clear_failures(&platform_scope).await?;
             Ok(Sent::Published)
         }
+        Err(PublishError::RateLimited {
+            until,
+            whole_platform,
+            message,
+        }) => {
+            let scope = if whole_platform {
+                platform_scope
+            } else {
+                format!("account:{}", post.account_id)
+            };
+            store.pause_scope(clock(), &scope, until, &message).await?;
+            store
+                .finish_unpublished(clock(), &post.id, "rate_limited", &message, true)
+                .await?;
+            Ok(Sent::Retry)
+        }
         Err(PublishError::Retry { code, message }) => {
+            // A platform that keeps failing is left alone for a while (a
+            // circuit breaker): `BREAKER_AFTER` failures in a row hold it
+            // back, for longer each time, at most an hour.
+            let failures = store.count_failure(clock(), &platform_scope).await?;
+            if failures >= BREAKER_AFTER {
+                let until = clock() + breaker_wait(failures);
+                let why = format!("{failures} failures in a row: {message}");
+                store
+                    .pause_scope(clock(), &platform_scope, until, &why)
+                    .await?;
+            }
             store
                 .finish_unpublished(clock(), &post.id, &code, &message, true)
                 .await?;

@@ -69,6 +69,10 @@ impl Store {
                  WHERE p.status = 'scheduled' AND p.scheduled_at <= ?3 AND p.scheduled_at >= ?4
                    AND c.status = 'active' AND (s.id IS NULL OR s.paused = 0)
                    AND (?6 IS NULL OR p.provider_id IN (SELECT value FROM json_each(?6)))
+                   -- Not while its account or platform is held back (rate
+                   -- limit, quota, circuit breaker).
+                   AND NOT EXISTS (SELECT 1 FROM publish_pauses h WHERE h.until > ?3
+                        AND h.scope IN ('account:' || p.account_id, 'platform:' || p.provider_id))
                  ORDER BY p.scheduled_at, p.id LIMIT ?5)
                AND status = 'scheduled'
              RETURNING id, campaign_id, provider_id, account_id, variant_id, scheduled_at, attempts,
@@ -497,5 +501,134 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.filter(|r| r.until.as_str() > time::to_db(now).as_str()))
+    }
+}
+
+impl Store {
+    /// Holds `scope` (`account:<id>` or `platform:<id>`) back until
+    /// `until`, keeping the later of an existing hold and this one.
+    pub async fn pause_scope(
+        &self,
+        now: DateTime<Utc>,
+        scope: &str,
+        until: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO publish_pauses (scope, until, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (scope) DO UPDATE SET
+                 until = max(publish_pauses.until, excluded.until),
+                 reason = excluded.reason, updated_at = excluded.updated_at",
+        )
+        .bind(scope)
+        .bind(time::to_db(until))
+        .bind(reason)
+        .bind(time::to_db(now))
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor: Actor::Scheduler,
+            action: "publishing.held_back",
+            entity_type: "publisher",
+            entity_id: Some(scope),
+            details: json!({ "until": time::to_db(until), "reason": reason }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts one more failure in a row for `scope`; returns the count.
+    pub async fn count_failure(&self, now: DateTime<Utc>, scope: &str) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO publish_pauses (scope, until, reason, failures, updated_at)
+             VALUES (?1, ?2, '', 1, ?2)
+             ON CONFLICT (scope) DO UPDATE SET failures = publish_pauses.failures + 1, updated_at = ?2
+             RETURNING failures",
+        )
+        .bind(scope)
+        .bind(time::to_db(now))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// A success ends the run of failures for `scope`.
+    pub async fn clear_failures(&self, scope: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE publish_pauses SET failures = 0 WHERE scope = ?")
+            .bind(scope)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The scopes held back at `now`, with until when and why.
+    pub async fn paused_scopes(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT scope, until, reason FROM publish_pauses WHERE until > ? ORDER BY scope",
+        )
+        .bind(time::to_db(now))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+impl Store {
+    /// When the Sandbox's posts by `account_id` since `since` began, and
+    /// how many there are (its rate limit).
+    pub async fn sandbox_recent(
+        &self,
+        account_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, Option<String>), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT count(*), min(created_at) FROM sandbox_posts WHERE account_id = ? AND created_at >= ?",
+        )
+        .bind(account_id)
+        .bind(time::to_db(since))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+impl Store {
+    /// Whether the account or its platform is held back at `now`.
+    pub async fn is_held(
+        &self,
+        now: DateTime<Utc>,
+        account_id: &str,
+        provider_id: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) > 0 FROM publish_pauses WHERE until > ? AND scope IN (?, ?)",
+        )
+        .bind(time::to_db(now))
+        .bind(format!("account:{account_id}"))
+        .bind(format!("platform:{provider_id}"))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Gives a claim back untouched (no attempt was made).
+    pub async fn release_claim(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE posts SET status = 'scheduled', claimed_by = NULL, lease_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'publishing' AND claimed_by = ? AND attempt_started_at IS NULL",
+        )
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

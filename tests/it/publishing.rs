@@ -278,6 +278,7 @@ mod rounds {
                 latency: std::time::Duration::ZERO,
                 failure_rate,
                 lost_answer_rate,
+                rate_limit: None,
             },
         ))])
     }
@@ -706,4 +707,85 @@ async fn overrides_change_only_upcoming_posts_and_stick() {
             .count(),
         3
     );
+}
+
+mod limits {
+    use super::*;
+    use reachloop::platforms::sandbox::{Sandbox, SandboxConfig};
+    use reachloop::publish::{self, Adapters};
+
+    fn limited(app: &App, failure_rate: f64, rate_limit: Option<(u32, Duration)>) -> Adapters {
+        Adapters(vec![Box::new(Sandbox::new(
+            app.store().clone(),
+            SandboxConfig {
+                seed: 9,
+                latency: std::time::Duration::ZERO,
+                failure_rate,
+                lost_answer_rate: 0.0,
+                rate_limit,
+            },
+        ))])
+    }
+
+    #[tokio::test]
+    async fn a_rate_limited_account_waits_until_the_reset_even_after_a_restart() {
+        let dir = data_dir();
+        let (app, _, _) = world(dir.path()).await;
+        // Two posts per account per hour.
+        let adapters = limited(&app, 0.0, Some((2, Duration::hours(1))));
+        let clock = || at(9, 31);
+        let r = publish::round(app.store(), &adapters, "app", &clock, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!((r.published, r.retried), (2, 1), "{r:?}");
+        let held = app.store().paused_scopes(at(9, 31)).await.expect("held");
+        assert_eq!(held.len(), 1, "{held:?}");
+        assert!(held[0].0.starts_with("account:"));
+        // The first post in the window went out at 09:31: it resets an hour on.
+        assert_eq!(held[0].1, "2026-11-26T10:31:00.000Z", "the window's reset");
+        // A restarted publisher (a new handle) still waits...
+        let again = App::open(dir.path()).await.expect("reopen");
+        let later = || at(9, 45);
+        let r = publish::round(again.store(), &adapters, "app", &later, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r.published + r.retried, 0, "held back: {r:?}");
+        // ...until the reset.
+        let after = || at(10, 32);
+        let r = publish::round(again.store(), &adapters, "app", &after, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r.published, 2, "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn a_platform_that_keeps_failing_is_left_alone_for_a_while() {
+        let dir = data_dir();
+        let (app, _, _) = world(dir.path()).await;
+        let failing = limited(&app, 1.0, None);
+        let mut t = at(9, 55); // six posts due
+        let mut tried = 0;
+        for _ in 0..3 {
+            let clock = move || t;
+            let r = publish::round(app.store(), &failing, "app", &clock, GRACE, 50)
+                .await
+                .expect("round");
+            tried += r.retried;
+            t += Duration::seconds(5);
+        }
+        // Five failures in a row open the breaker: the sixth is not tried.
+        assert_eq!(tried, 5, "the breaker stopped the hammering");
+        let held = app.store().paused_scopes(t).await.expect("held");
+        assert_eq!(held[0].0, "platform:sandbox");
+        assert!(held[0].2.contains("5 failures in a row"), "{held:?}");
+        assert_eq!(publish::breaker_wait(5), Duration::seconds(30));
+        assert_eq!(publish::breaker_wait(40), Duration::hours(1));
+        // After the wait, a success closes it again.
+        let fine = limited(&app, 0.0, None);
+        let clock = || at(9, 57);
+        let r = publish::round(app.store(), &fine, "app", &clock, GRACE, 50)
+            .await
+            .expect("round");
+        assert_eq!(r.published, 6, "{r:?}");
+    }
 }
