@@ -44,6 +44,9 @@ enum Command {
     /// Posts planned by schedules, and their state.
     #[command(subcommand)]
     Posts(PostsCommand),
+    /// Measure the publisher (in a throwaway data directory).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Plan and publish in the background without a window, until stopped
     /// (Ctrl-C finishes the round in flight). Only one publisher runs at a
     /// time: while the app holds the lease, the agent waits.
@@ -128,6 +131,24 @@ struct AddScheduleArgs {
     optimizer: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Claim and drain posts against the Sandbox with a latency and a
+    /// per-account rate limit; prints the times, the rate limit's lower
+    /// bound, duplicates (must be 0) and peak memory.
+    Publish {
+        #[arg(long, default_value_t = 1000)]
+        posts: u32,
+        #[arg(long, default_value_t = 10)]
+        accounts: u32,
+        #[arg(long, default_value_t = 50)]
+        latency_ms: u64,
+        /// Posts per account per window, e.g. 25/10 (25 every 10 seconds).
+        #[arg(long, default_value = "25/10")]
+        rate_limit: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +270,15 @@ fn main() -> ExitCode {
     if let Command::Schedule(ScheduleCommand::Preview(args)) = &cli.command {
         return schedule_preview(args);
     }
+    if let Command::Bench(BenchCommand::Publish {
+        posts,
+        accounts,
+        latency_ms,
+        rate_limit,
+    }) = &cli.command
+    {
+        return bench_publish(*posts, *accounts, *latency_ms, rate_limit);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -342,7 +372,9 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 }
             }
         }
-        Command::Post(PostCommand::Check(_)) | Command::Schedule(ScheduleCommand::Preview(_)) => {
+        Command::Post(PostCommand::Check(_))
+        | Command::Schedule(ScheduleCommand::Preview(_))
+        | Command::Bench(_) => {
             unreachable!("handled before opening the data")
         }
         Command::Accounts(AccountsCommand::Connect {
@@ -552,6 +584,67 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn bench_publish(posts: u32, accounts: u32, latency_ms: u64, rate_limit: &str) -> ExitCode {
+    let usage = ExitCode::from(2);
+    let parsed = rate_limit
+        .split_once('/')
+        .and_then(|(n, s)| Some((n.trim().parse::<u32>().ok()?, s.trim().parse::<i64>().ok()?)));
+    let Some((n, secs)) = parsed.filter(|(n, s)| *n > 0 && *s > 0) else {
+        eprintln!("error: --rate-limit is POSTS/SECONDS, e.g. 25/10");
+        return usage;
+    };
+    if posts == 0 || accounts == 0 || accounts > posts {
+        eprintln!("error: give at least one post per account");
+        return usage;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = reachloop::app::bench::BenchPublish {
+        posts,
+        accounts,
+        latency: std::time::Duration::from_millis(latency_ms),
+        rate_limit: (n, chrono::Duration::seconds(secs)),
+    };
+    match runtime.block_on(reachloop::app::bench::publish(opts)) {
+        Ok(r) => {
+            let share = r.drain.as_secs_f64() / r.bound.as_secs_f64().max(1e-9);
+            println!("posts {posts}, accounts {accounts}, latency {latency_ms} ms, rate limit {n} per {secs} s per account");
+            println!(
+                "claim {} due posts: {:.1} ms",
+                posts,
+                r.claim.as_secs_f64() * 1000.0
+            );
+            println!(
+                "drain: {:.2} s (lower bound {:.2} s; {:.1} % of the bound)",
+                r.drain.as_secs_f64(),
+                r.bound.as_secs_f64(),
+                share * 100.0
+            );
+            println!("published {}, duplicates {}", r.published, r.duplicates);
+            if let Some(kib) = r.peak_rss_kib {
+                println!("peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0);
+            }
+            if r.duplicates == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Ctrl-C, or on Unix also SIGTERM (a service manager stopping the agent).

@@ -8,6 +8,7 @@
 pub mod warnings;
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 
 use crate::platforms::{Adapter, Lookup, PublishError, PublishRequest};
 use crate::store::{ClaimedPost, Store, StoreError};
@@ -126,18 +127,53 @@ pub async fn round_with(
     let claimed = store
         .claim_due_posts_on(clock(), owner, claim, grace, limit, Some(&platforms))
         .await?;
+    // Accounts in parallel (up to `ACCOUNTS_AT_ONCE`), each account's posts
+    // in order: one slow or rate-limited account does not hold the others.
+    let mut by_account: Vec<Vec<ClaimedPost>> = Vec::new();
     for post in claimed {
-        match crate::background::isolate(send(store, adapters, owner, &post, clock, claim)).await {
-            Ok(Sent::Published) => report.published += 1,
-            Ok(Sent::Retry) => report.retried += 1,
-            Ok(Sent::Failed) => report.failed += 1,
-            Ok(Sent::Unknown) => report.to_verify += 1,
-            Ok(Sent::Skipped) => {}
-            Err(e) => tracing::warn!(post = %post.id, "publishing this post failed: {e}"),
+        match by_account
+            .iter_mut()
+            .find(|g| g[0].account_id == post.account_id)
+        {
+            Some(group) => group.push(post),
+            None => by_account.push(vec![post]),
+        }
+    }
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    futures_util::stream::iter(by_account)
+        .for_each_concurrent(ACCOUNTS_AT_ONCE, |group| {
+            let outcomes = &outcomes;
+            async move {
+                for post in group {
+                    let sent = crate::background::isolate(send(
+                        store, adapters, owner, &post, clock, claim,
+                    ))
+                    .await;
+                    if let Err(e) = &sent {
+                        tracing::warn!(post = %post.id, "publishing this post failed: {e}");
+                    }
+                    outcomes
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(sent.ok());
+                }
+            }
+        })
+        .await;
+    for sent in outcomes.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        match sent {
+            Some(Sent::Published) => report.published += 1,
+            Some(Sent::Retry) => report.retried += 1,
+            Some(Sent::Failed) => report.failed += 1,
+            Some(Sent::Unknown) => report.to_verify += 1,
+            Some(Sent::Skipped) | None => {}
         }
     }
     Ok(report)
 }
+
+/// How many accounts one round publishes to at once.
+pub const ACCOUNTS_AT_ONCE: usize = 16;
 
 enum Sent {
     Published,
