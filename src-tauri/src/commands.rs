@@ -735,11 +735,12 @@ async fn list_posts(
     shell: State<'_, Shell>,
     status: Option<String>,
 ) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
-    shell
-        .core()?
-        .list_posts(status.as_deref())
-        .await
-        .map_err(to_dto)
+    let core = shell.core()?;
+    match status {
+        // The Calendar: a window around now.
+        None => core.calendar(chrono::Utc::now()).await.map_err(to_dto),
+        Some(s) => core.list_posts(Some(&s)).await.map_err(to_dto),
+    }
 }
 
 #[tauri::command]

@@ -252,14 +252,37 @@ impl App {
             }
         }
         let mut posts = self.store().list_posts(status).await?;
-        // Warnings for what is still to come, among all upcoming posts.
         let upcoming = if status == Some("scheduled") {
             posts.clone()
         } else {
             self.store().list_posts(Some("scheduled")).await?
         };
+        self.add_warnings(&mut posts, &upcoming).await?;
+        Ok(posts)
+    }
+
+    /// What the Calendar shows: the last 100 posts and the next 400, with
+    /// their warnings (a cadence every minute plans 20,000 posts in two
+    /// weeks; the window keeps every refresh small).
+    pub async fn calendar(&self, now: DateTime<Utc>) -> Result<Vec<ScheduledPost>, Error> {
+        let mut posts = self.store().posts_around(now, 100, 400).await?;
+        let upcoming: Vec<ScheduledPost> = posts
+            .iter()
+            .filter(|p| p.status == "scheduled")
+            .cloned()
+            .collect();
+        self.add_warnings(&mut posts, &upcoming).await?;
+        Ok(posts)
+    }
+
+    /// Fills in each post's warnings, checked among `upcoming`.
+    async fn add_warnings(
+        &self,
+        posts: &mut [ScheduledPost],
+        upcoming: &[ScheduledPost],
+    ) -> Result<(), Error> {
         let mut bodies = std::collections::HashMap::new();
-        for p in &upcoming {
+        for p in upcoming {
             if let Some(v) = &p.variant_id {
                 if !bodies.contains_key(v) {
                     let body = self.store().variant_body(v).await?;
@@ -294,12 +317,12 @@ impl App {
             .zip(&warnings)
             .map(|(p, w)| (p.id, w))
             .collect();
-        for p in &mut posts {
+        for p in posts.iter_mut() {
             if let Some(w) = by_id.get(p.id.as_str()) {
                 p.warnings = (*w).clone();
             }
         }
-        Ok(posts)
+        Ok(())
     }
 }
 

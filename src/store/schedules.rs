@@ -288,6 +288,37 @@ impl Store {
         Ok(added)
     }
 
+    /// The calendar's window: the last `past` posts before `now` and the
+    /// next `upcoming` from `now`, soonest first.
+    pub async fn posts_around(
+        &self,
+        now: DateTime<Utc>,
+        past: u32,
+        upcoming: u32,
+    ) -> Result<Vec<ScheduledPost>, StoreError> {
+        let at = time::to_db(now);
+        let mut before: Vec<PostRow> = sqlx::query_as(&format!(
+            "{POST_SELECT} WHERE scheduled_at < ? ORDER BY scheduled_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(&at)
+        .bind(past)
+        .fetch_all(&self.pool)
+        .await?;
+        before.reverse();
+        let after: Vec<PostRow> = sqlx::query_as(&format!(
+            "{POST_SELECT} WHERE scheduled_at >= ? ORDER BY scheduled_at, id LIMIT ?"
+        ))
+        .bind(&at)
+        .bind(upcoming)
+        .fetch_all(&self.pool)
+        .await?;
+        before
+            .into_iter()
+            .chain(after)
+            .map(PostRow::into_ipc)
+            .collect()
+    }
+
     /// Posts, soonest first; only those in `status` when given.
     pub async fn list_posts(&self, status: Option<&str>) -> Result<Vec<ScheduledPost>, StoreError> {
         let rows: Vec<PostRow> = sqlx::query_as(&format!(

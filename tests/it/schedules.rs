@@ -88,6 +88,10 @@ async fn a_cadence_plans_its_posts_once_however_often_it_is_planned() {
         Some("2026-11-26T09:30:00.000Z"),
         "the first slot not yet past"
     );
+    // The Calendar gets a window around now, not all 672.
+    let shown = app.calendar(now).await.expect("calendar");
+    assert_eq!(shown.len(), 400);
+    assert_eq!(shown[0].scheduled_at, posts[0].scheduled_at);
     // Planning again, and from a second handle at once, adds nothing.
     let other = App::open(dir.path()).await.expect("second handle");
     let (a, b) = tokio::join!(app.plan_all(now), other.plan_all(now));
