@@ -45,6 +45,7 @@ pub fn run() -> ExitCode {
     let options = ShellOptions {
         tray: true,
         deep_links: true,
+        main_window: !start_in_tray(),
     };
     let app = match builder_with(builder, core, options).build(tauri::generate_context!()) {
         Ok(app) => app,
@@ -55,6 +56,15 @@ pub fn run() -> ExitCode {
         }
     };
     app.run(|handle, event| {
+        // The last window closing does not end Reachloop (it lives on in
+        // the tray); Quit does.
+        if let tauri::RunEvent::ExitRequested {
+            code: None, api, ..
+        } = &event
+        {
+            api.prevent_exit();
+            return;
+        }
         // A clean exit leaves the database file complete on its own (the
         // WAL checkpointed into it), so copying it is a backup.
         if let tauri::RunEvent::Exit = event {
@@ -92,6 +102,16 @@ pub struct ShellOptions {
     pub tray: bool,
     /// Take `reachloop://` links (needs the deep-link plugin; off on the mock runtime).
     pub deep_links: bool,
+    /// Open the main window at start (not when starting into the tray, and
+    /// not on the mock runtime, whose tests make their own windows).
+    pub main_window: bool,
+}
+
+/// Starting straight into the tray: `--tray` (what start-at-login uses) or
+/// `REACHLOOP_START_IN_TRAY=1`.
+pub fn start_in_tray() -> bool {
+    std::env::args().any(|a| a == "--tray")
+        || std::env::var("REACHLOOP_START_IN_TRAY").is_ok_and(|v| v == "1")
 }
 
 /// The app's commands, state, tray and window behaviour, on any runtime, so
@@ -113,6 +133,9 @@ pub fn builder_with<R: Runtime>(
             if options.deep_links {
                 deep_links::install(app.handle());
             }
+            if options.main_window {
+                open_main_window(app.handle())?;
+            }
             if let Ok(core) = app.state::<Shell>().core() {
                 tauri::async_runtime::spawn(refresh_tokens_forever(
                     app.handle().clone(),
@@ -124,18 +147,16 @@ pub fn builder_with<R: Runtime>(
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window keeps Reachloop running in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = event {
+            // Closing the window keeps Reachloop running in the tray, but
+            // lets the window go: its WebKit processes end and only the core
+            // keeps running (Open builds it again, on the page it showed).
+            if let WindowEvent::Destroyed = event {
                 if window.label() == "main" {
-                    api.prevent_close();
-                    if let Err(e) = window.hide() {
-                        tracing::warn!("cannot hide the window: {e}");
-                    }
+                    tracing::info!("window closed; Reachloop keeps running in the tray");
                 }
             }
         })
 }
-
 /// Renews tokens before they expire, once a minute, for as long as the app
 /// runs (window open or in the tray). An account whose grant was revoked is
 /// announced once with a desktop notification.
@@ -246,9 +267,40 @@ pub(crate) fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &
 }
 
 pub(crate) fn show_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
+    match app.get_webview_window("main") {
+        Some(window) => {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        // Closed to the tray: build it again.
+        None => {
+            if let Err(e) = open_main_window(app) {
+                tracing::error!("cannot open the window: {e}");
+            }
+        }
     }
+}
+
+/// Builds the main window from `tauri.conf.json`.
+fn open_main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
+    if app.get_webview_window("main").is_some() {
+        return Ok(());
+    }
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    let mut builder = tauri::WebviewWindowBuilder::from_config(app, &config)?;
+    // The webview's own storage (the page the window showed, the UI's
+    // local storage) lives in Reachloop's data directory with the rest.
+    if let Ok(core) = app.state::<Shell>().core() {
+        builder = builder.data_directory(core.data_dir().join("webview"));
+    }
+    builder.build()?;
+    Ok(())
 }

@@ -31,6 +31,7 @@ fn harness_on(data_dir: std::path::PathBuf, dir: tempfile::TempDir) -> Harness {
         ShellOptions {
             tray: false,
             deep_links: false,
+            main_window: false,
         },
     )
     .build(tauri::generate_context!())

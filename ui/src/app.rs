@@ -7,9 +7,27 @@ use crate::pages;
 use crate::services;
 use crate::state::Page;
 
+/// Where the current page is remembered (the webview's own storage).
+const PAGE_KEY: &str = "reachloop.page";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
-    let page = use_state(|| Page::Campaigns);
+    // The page the window showed before it was closed to the tray.
+    let page = use_state(|| {
+        storage()
+            .and_then(|s| s.get_item(PAGE_KEY).ok().flatten())
+            .and_then(|id| Page::from_id(&id))
+            .unwrap_or(Page::Campaigns)
+    });
+    use_effect_with(*page, |p| {
+        if let Some(s) = storage() {
+            let _ = s.set_item(PAGE_KEY, p.id());
+        }
+    });
     // What leaving would drop: asked about in the app's own dialog (the
     // webview's window.confirm is not a synchronous question under Tauri).
     let pending_leave = use_state(|| None::<Callback<()>>);

@@ -56,6 +56,12 @@ impl Page {
             Page::Settings => "nav-settings",
         }
     }
+
+    /// The page whose `id()` is `id` (the page remembered across a window
+    /// closed to the tray and opened again).
+    pub fn from_id(id: &str) -> Option<Page> {
+        Page::ALL.into_iter().find(|p| p.id() == id)
+    }
 }
 
 /// The "new campaign" form.
@@ -423,6 +429,14 @@ mod tests {
         assert_eq!(input.name, "Launch");
         assert_eq!(input.platforms, vec!["x", "youtube"]);
         assert_eq!(input.goal, "ctr");
+    }
+
+    #[test]
+    fn pages_are_found_by_their_id() {
+        for p in Page::ALL {
+            assert_eq!(Page::from_id(p.id()), Some(p));
+        }
+        assert_eq!(Page::from_id("nav-nowhere"), None);
     }
 
     #[test]

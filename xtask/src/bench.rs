@@ -64,6 +64,7 @@ pub fn startup(args: &[&str]) -> Result<()> {
             memory.push(m);
         }
     }
+    let tray = tray_run(&app, &data)?;
     let _ = std::fs::remove_dir_all(&data);
     let mut warm: Vec<Duration> = ready[1..].to_vec();
     warm.sort();
@@ -95,7 +96,75 @@ pub fn startup(args: &[&str]) -> Result<()> {
             mib(m.processes.iter().map(|p| p.pss_kib).sum())
         );
     }
+    println!(
+        "\nin the tray (started with --tray, no window) after {} s:",
+        TRAY_IDLE.as_secs()
+    );
+    print_memory(&tray.memory);
+    println!(
+        "  Open (a second launch hands over) → window ready: {} ms",
+        tray.open.as_millis()
+    );
     Ok(())
+}
+
+fn print_memory(m: &Memory) {
+    for p in &m.processes {
+        println!(
+            "  {:<28} RSS {:>7.1} MiB  PSS {:>7.1} MiB",
+            p.name,
+            mib(p.rss_kib),
+            mib(p.pss_kib)
+        );
+    }
+    println!(
+        "  total                        RSS {:>7.1} MiB  PSS {:>7.1} MiB",
+        mib(m.processes.iter().map(|p| p.rss_kib).sum()),
+        mib(m.processes.iter().map(|p| p.pss_kib).sum())
+    );
+}
+
+/// How long the app sits in the tray before its memory is read.
+const TRAY_IDLE: Duration = Duration::from_secs(30);
+
+struct TrayRun {
+    memory: Memory,
+    open: Duration,
+}
+
+/// Starts the app straight into the tray, reads its memory after
+/// `TRAY_IDLE`, then opens the window the way the desktop does (a second
+/// launch hands over to the running app) and times it until the UI is ready.
+fn tray_run(app: &Path, data: &Path) -> Result<TrayRun> {
+    let mut child = Command::new(app)
+        .arg("--tray")
+        .env("REACHLOOP_DATA_DIR", data)
+        .env("REACHLOOP_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("start {} --tray", app.display()))?;
+    let result = (|| {
+        std::thread::sleep(TRAY_IDLE);
+        let memory = memory_of_tree(child.id());
+        let opened = Instant::now();
+        let mut second = Command::new(app)
+            .env("REACHLOOP_DATA_DIR", data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("launch a second instance")?;
+        let ready = wait_ready(&mut child, opened);
+        let _ = second.wait();
+        Ok(TrayRun {
+            memory,
+            open: ready?,
+        })
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(500));
+    result
 }
 
 fn mib(kib: u64) -> f64 {
