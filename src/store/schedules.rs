@@ -355,6 +355,17 @@ pub enum OverrideRefused {
     SlotTaken,
 }
 
+/// Ends a refused override: the transaction is rolled back at once, so a
+/// write it made (a move's cancelled slot) cannot hold the database's write
+/// lock until the connection happens to be used again.
+async fn refuse(
+    tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    why: OverrideRefused,
+) -> Result<Result<ScheduledPost, OverrideRefused>, StoreError> {
+    tx.rollback().await?;
+    Ok(Err(why))
+}
+
 impl Store {
     /// Applies `change` to a scheduled post, atomically with its audit
     /// entry, only while the post is still scheduled: an override never
@@ -395,7 +406,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 if !ok {
-                    return Ok(Err(OverrideRefused::WrongVariant));
+                    return refuse(tx, OverrideRefused::WrongVariant).await;
                 }
                 let n = sqlx::query(
                     "UPDATE posts SET variant_id = ?, overridden = 1, updated_at = ? WHERE id = ? AND status = 'scheduled'",
@@ -407,7 +418,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    return Ok(Err(OverrideRefused::AlreadyPublishing));
+                    return refuse(tx, OverrideRefused::AlreadyPublishing).await;
                 }
                 details = json!({ "variant_id": v });
             }
@@ -422,7 +433,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    return Ok(Err(OverrideRefused::AlreadyPublishing));
+                    return refuse(tx, OverrideRefused::AlreadyPublishing).await;
                 }
                 details = json!({ "skipped": post.scheduled_at });
             }
@@ -438,7 +449,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    return Ok(Err(OverrideRefused::AlreadyPublishing));
+                    return refuse(tx, OverrideRefused::AlreadyPublishing).await;
                 }
                 let new_id = Uuid::new_v4().to_string();
                 let inserted = sqlx::query(
@@ -460,7 +471,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if inserted != 1 {
-                    return Ok(Err(OverrideRefused::SlotTaken));
+                    return refuse(tx, OverrideRefused::SlotTaken).await;
                 }
                 details = json!({ "from": post.scheduled_at, "to": time::to_db(*to), "new_post": new_id });
                 result_id = new_id;
