@@ -71,6 +71,22 @@ pub const SETUP_LOCK_FILE: &str = "reachloop.setup.lock";
 /// How long a process waits for another to finish setting up.
 const SETUP_LOCK_WAIT: Duration = Duration::from_secs(60);
 
+/// How every connection is opened: WAL, foreign keys on, and a wait (not a
+/// failure) while another process writes.
+fn connect_options(path: &Path) -> Result<SqliteConnectOptions, StoreError> {
+    Ok(SqliteConnectOptions::from_str("sqlite://")
+        .map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(15)))
+}
+
 /// Takes the set-up lock, waiting up to `wait` for another process.
 async fn setup_lock(path: &Path, wait: Duration) -> Result<std::fs::File, StoreError> {
     let file = std::fs::OpenOptions::new()
@@ -130,18 +146,7 @@ impl Store {
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            // Another process writing: wait for it rather than fail.
-            .busy_timeout(Duration::from_secs(15));
+        let options = connect_options(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -171,15 +176,7 @@ impl Store {
     /// on data an older Reachloop wrote.
     #[doc(hidden)]
     pub async fn open_at_version(path: &Path, version: i64) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true);
+        let options = connect_options(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)

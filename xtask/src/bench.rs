@@ -82,19 +82,7 @@ pub fn startup(args: &[&str]) -> Result<()> {
             "\nmemory after {} s idle (the app and its WebKit child processes):",
             IDLE.as_secs()
         );
-        for p in &m.processes {
-            println!(
-                "  {:<28} RSS {:>7.1} MiB  PSS {:>7.1} MiB",
-                p.name,
-                mib(p.rss_kib),
-                mib(p.pss_kib)
-            );
-        }
-        println!(
-            "  total                        RSS {:>7.1} MiB  PSS {:>7.1} MiB",
-            mib(m.processes.iter().map(|p| p.rss_kib).sum()),
-            mib(m.processes.iter().map(|p| p.pss_kib).sum())
-        );
+        print_memory(m);
     }
     println!(
         "\nin the tray (started with --tray, no window) after {} s:",
