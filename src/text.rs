@@ -30,6 +30,13 @@ pub fn is_invisible_format(c: char) -> bool {
     )
 }
 
+/// Whether `text` shows nothing: only whitespace and invisible characters.
+pub fn is_blank(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| !c.is_whitespace() && !is_invisible_format(c))
+}
+
 /// Characters a one-line name must not hold: controls, line and paragraph
 /// separators, and the bidirectional controls that reorder what follows.
 fn breaks_a_name(c: char) -> bool {
@@ -66,10 +73,7 @@ pub fn clean_name(raw: &str) -> Result<String, NameProblem> {
         .filter(|c| !matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'))
         .collect();
     let name = kept.trim_matches(|c: char| c.is_whitespace() || is_invisible_format(c));
-    if !name
-        .chars()
-        .any(|c| !c.is_whitespace() && !is_invisible_format(c))
-    {
+    if is_blank(name) {
         return Err(NameProblem::Empty);
     }
     Ok(name.to_string())

@@ -110,12 +110,7 @@ async fn launch(driver: &Driver) -> Client {
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
         .expect("start a WebDriver session with the app");
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#page-campaigns"))
-        .await
-        .expect("the Campaigns page shows");
+    wait_for(&client, "#page-campaigns", "the Campaigns page shows").await;
     client
 }
 
@@ -137,6 +132,17 @@ impl Artifacts {
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         std::fs::write(self.0.join(format!("{name}.png")), png).expect("save screenshot");
     }
+}
+
+/// The element matching `css` once it appears (within `WAIT`); `what` says
+/// what was expected when it does not.
+async fn wait_for(client: &Client, css: &str, what: &str) -> Element {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{what} ({css}): {e}"))
 }
 
 /// The element matching `css`, which must exist.
@@ -189,23 +195,18 @@ async fn create_a_campaign_restart_and_find_it_again() {
 
     // First launch: an empty app.
     let client = launch(&driver).await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#campaign-empty"))
-        .await
-        .expect("empty state on first run");
+    wait_for(&client, "#campaign-empty", "empty state on first run").await;
     shots.shot(&client, "01-first-launch").await;
 
     // An empty name is refused beside the field, and nothing is created.
     click(&client, "#platform-x").await;
     click(&client, "#campaign-submit").await;
-    let error = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#campaign-name-error"))
-        .await
-        .expect("an error appears beside the name field");
+    let error = wait_for(
+        &client,
+        "#campaign-name-error",
+        "an error appears beside the name field",
+    )
+    .await;
     assert_eq!(
         error.text().await.expect("text"),
         "Give the campaign a name."
@@ -312,12 +313,7 @@ async fn create_a_campaign_restart_and_find_it_again() {
 
     // The Activity page shows the audit entry for it.
     click(&client, "#nav-activity").await;
-    let table = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#audit-list"))
-        .await
-        .expect("audit list");
+    let table = wait_for(&client, "#audit-list", "audit list").await;
     let text = table.text().await.expect("text");
     assert!(
         text.contains("Campaign created") && text.contains("name: Spring launch"),
@@ -329,12 +325,7 @@ async fn create_a_campaign_restart_and_find_it_again() {
     // Settings follows a pause made elsewhere (the tray calls the same
     // core operation; here the command is invoked behind the page's back).
     click(&client, "#nav-settings").await;
-    let paused = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#publishing-paused"))
-        .await
-        .expect("settings");
+    let paused = wait_for(&client, "#publishing-paused", "settings").await;
     assert!(!paused.is_selected().await.expect("state"));
     client
         .execute(
@@ -400,21 +391,16 @@ async fn connect_and_disconnect_an_x_account() {
     let client = launch(&driver).await;
 
     click(&client, "#nav-accounts").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#accounts-empty"))
-        .await
-        .expect("no accounts yet");
+    wait_for(&client, "#accounts-empty", "no accounts yet").await;
     shots.shot(&client, "10-accounts-empty").await;
 
     click(&client, "#connect-x").await;
-    let row = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#account-list .account-item"))
-        .await
-        .expect("the connected account is listed");
+    let row = wait_for(
+        &client,
+        "#account-list .account-item",
+        "the connected account is listed",
+    )
+    .await;
     let text = row.text().await.expect("text");
     assert!(
         text.contains("@XDevelopers") && text.contains("connected"),
@@ -534,12 +520,7 @@ async fn connect_facebook_pages_through_the_relay_and_a_deep_link() {
     let client = launch(&driver).await;
 
     click(&client, "#nav-accounts").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#accounts-empty"))
-        .await
-        .expect("no accounts yet");
+    wait_for(&client, "#accounts-empty", "no accounts yet").await;
     click(&client, "#connect-facebook").await;
     let picker = client
         .wait()
@@ -669,12 +650,7 @@ async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
     click(&client, "#campaign-submit").await;
     wait_for_listed(&client, "Sourdough week").await;
     click(&client, "#campaign-list .campaign-open").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#page-campaign #generate"))
-        .await
-        .expect("the campaign opens");
+    wait_for(&client, "#page-campaign #generate", "the campaign opens").await;
     shots.shot(&client, "30-campaign-open").await;
 
     click(&client, "#generate").await;
@@ -870,12 +846,7 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
 
     // Submit the empty form, then fix the name: focus stays in the name.
     click(&client, "#campaign-submit").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#campaign-name-error"))
-        .await
-        .expect("the name error shows");
+    wait_for(&client, "#campaign-name-error", "the name error shows").await;
     find(&client, "#campaign-name")
         .await
         .send_keys("Spring sale")
@@ -904,21 +875,12 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
         "the welcome steps go once there is a campaign"
     );
     click(&client, "#campaign-list .campaign-open").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#page-campaign #generate"))
-        .await
-        .expect("the campaign opens");
+    wait_for(&client, "#page-campaign #generate", "the campaign opens").await;
 
     // Generate without an AI endpoint: where to set one up, no silent job.
     click(&client, "#generate").await;
-    let error = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#campaign-error"))
+    let error = wait_for(&client, "#campaign-error", "an error shows")
         .await
-        .expect("an error shows")
         .text()
         .await
         .expect("text");
@@ -993,12 +955,8 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     // The way to the fix: Settings. The unsaved first card makes the app
     // ask first: staying keeps it, leaving is the user's choice.
     click(&client, "#campaign-error .ai-setup-link").await;
-    let asked = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#leave-question"))
+    let asked = wait_for(&client, "#leave-question", "the app asks before leaving")
         .await
-        .expect("the app asks before leaving")
         .text()
         .await
         .expect("text");
@@ -1009,12 +967,7 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     assert_eq!(unsaved_x_text(&client, 0).await, "First idea, not saved");
     click(&client, "#campaign-error .ai-setup-link").await;
     click(&client, "#leave-anyway").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#page-settings #ai-base-url"))
-        .await
-        .expect("Settings opens");
+    wait_for(&client, "#page-settings #ai-base-url", "Settings opens").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(active_id(&client).await, "ai-base-url");
     shots.shot(&client, "44-settings-ai").await;
@@ -1037,12 +990,12 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
 
     click(&client, "#nav-accounts").await;
     click(&client, "#connect-sandbox").await;
-    let row = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#account-list .account-item"))
-        .await
-        .expect("the Sandbox account is listed");
+    let row = wait_for(
+        &client,
+        "#account-list .account-item",
+        "the Sandbox account is listed",
+    )
+    .await;
     assert!(row.text().await.expect("text").contains("@sandbox"));
     shots.shot(&client, "50-sandbox-connected").await;
 
@@ -1056,12 +1009,7 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     click(&client, "#campaign-submit").await;
     wait_for_listed(&client, "Sandbox loop").await;
     click(&client, "#campaign-list .campaign-open").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#add-variant-sandbox"))
-        .await
-        .expect("the campaign opens");
+    wait_for(&client, "#add-variant-sandbox", "the campaign opens").await;
     click(&client, "#add-variant-sandbox").await;
     find(
         &client,
@@ -1076,12 +1024,12 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         "#variants-sandbox .variant-card:not([data-id]) .save-variant",
     )
     .await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#variants-sandbox .variant-card[data-id]"))
-        .await
-        .expect("the variant is saved");
+    wait_for(
+        &client,
+        "#variants-sandbox .variant-card[data-id]",
+        "the variant is saved",
+    )
+    .await;
     click(&client, "#status-active").await;
 
     // Every minute, in UTC: the words and the next runs show while typing.
@@ -1093,12 +1041,7 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         .send_keys("UTC")
         .await
         .expect("zone");
-    let preview = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#schedule-preview"))
-        .await
-        .expect("preview");
+    let preview = wait_for(&client, "#schedule-preview", "preview").await;
     let deadline = Instant::now() + WAIT;
     loop {
         let text = preview.text().await.unwrap_or_default();
@@ -1110,12 +1053,12 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     }
     shots.shot(&client, "51-schedule-preview").await;
     click(&client, "#schedule-submit").await;
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#schedule-list .schedule-item"))
-        .await
-        .expect("the schedule is listed");
+    wait_for(
+        &client,
+        "#schedule-list .schedule-item",
+        "the schedule is listed",
+    )
+    .await;
 
     // Hands off: the Calendar shows a post go out within about a minute.
     click(&client, "#nav-calendar").await;

@@ -888,19 +888,14 @@ impl App {
 /// A variant needs some text to post: an empty (or only invisible) body is
 /// refused, so a blanked card can never be saved as an empty post.
 fn require_text(text: &VariantText) -> Result<(), Error> {
-    let visible = text
-        .body
-        .chars()
-        .any(|c| !c.is_whitespace() && !crate::text::is_invisible_format(c));
-    if visible {
-        Ok(())
-    } else {
-        Err(Error::Validation(vec![field(
-            "body",
-            "required",
-            "Write the post text first; an empty variant cannot be saved.",
-        )]))
+    if !crate::text::is_blank(&text.body) {
+        return Ok(());
     }
+    Err(Error::Validation(vec![field(
+        "body",
+        "required",
+        "Write the post text first; an empty variant cannot be saved.",
+    )]))
 }
 
 /// YouTube keeps a title; other platforms have none.

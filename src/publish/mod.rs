@@ -175,6 +175,23 @@ pub async fn round_with(
 /// How many accounts one round publishes to at once.
 pub const ACCOUNTS_AT_ONCE: usize = 16;
 
+/// What is sent, and looked for afterwards: the attempt that started at
+/// `started` cannot outlive its claim.
+fn request(
+    post: &ClaimedPost,
+    body: String,
+    started: DateTime<Utc>,
+    claim: Duration,
+) -> PublishRequest {
+    PublishRequest {
+        post_id: post.id.clone(),
+        account_id: post.account_id.clone(),
+        body,
+        attempt_started_at: started,
+        attempt_ends_by: started + claim,
+    }
+}
+
 enum Sent {
     Published,
     Retry,
@@ -241,13 +258,7 @@ async fn send(
         // The claim ran out and someone else holds the post now.
         return Ok(Sent::Skipped);
     }
-    let req = PublishRequest {
-        post_id: post.id.clone(),
-        account_id: post.account_id.clone(),
-        body,
-        attempt_started_at: started,
-        attempt_ends_by: started + claim,
-    };
+    let req = request(post, body, started, claim);
     let platform_scope = format!("platform:{}", post.provider_id);
     match adapter.publish(&req).await {
         Ok(receipt) => {
@@ -332,13 +343,7 @@ async fn verify(
     };
     let started = crate::time::from_db(started)
         .map_err(|e| StoreError::Corrupt(format!("post {}: {e}", post.id)))?;
-    let req = PublishRequest {
-        post_id: post.id.clone(),
-        account_id: post.account_id.clone(),
-        body,
-        attempt_started_at: started,
-        attempt_ends_by: started + claim,
-    };
+    let req = request(post, body, started, claim);
     match adapter.find(&req).await {
         Lookup::Found(r) => {
             store

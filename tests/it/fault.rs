@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reachloop::store::Actor;
 use reachloop::App;
-use reachloop_ipc::{CampaignStatus, NewCampaign, NewSchedule, Platform, VariantText};
+use reachloop_ipc::NewSchedule;
 
 use crate::data_dir;
 
@@ -42,37 +42,13 @@ async fn killed_agents_neither_lose_nor_double_a_post() {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
     let now = chrono::Utc::now();
-    let c = app
-        .create_campaign(
-            now,
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &NewCampaign {
-                name: "Fault".into(),
-                platforms: vec!["sandbox".into()],
-                goal: "reach".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("campaign");
-    for body in ["Variant one", "Variant two", "Variant three"] {
-        app.add_variant(
-            now,
-            &c.id,
-            Platform::Sandbox,
-            &VariantText {
-                title: None,
-                body: body.into(),
-            },
-            Actor::User,
-        )
-        .await
-        .expect("variant");
-    }
-    app.set_campaign_status(now, &c.id, Actor::User, CampaignStatus::Active)
-        .await
-        .expect("active");
+    let c = crate::active_sandbox_campaign(
+        &app,
+        now,
+        "Fault",
+        &["Variant one", "Variant two", "Variant three"],
+    )
+    .await;
     let mut accounts = Vec::new();
     for i in 0..4 {
         accounts.push(
@@ -89,7 +65,7 @@ async fn killed_agents_neither_lose_nor_double_a_post() {
             chrono::Utc::now(),
             Actor::User,
             &NewSchedule {
-                campaign_id: c.id.clone(),
+                campaign_id: c.clone(),
                 platform: "sandbox".into(),
                 account_id: accounts[(i % 4) as usize].clone(),
                 run_at: Some(at.to_rfc3339()),

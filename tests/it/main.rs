@@ -102,3 +102,47 @@ pub async fn follow_consent(browser: &reqwest::Client, begun: &reachloop::oauth:
         .expect("location")
         .to_string()
 }
+
+/// An active campaign on the Sandbox with one hand-written variant per
+/// body: what the publishing tests publish. Returns its id.
+pub async fn active_sandbox_campaign(
+    app: &reachloop::App,
+    now: DateTime<Utc>,
+    name: &str,
+    bodies: &[&str],
+) -> String {
+    use reachloop::store::Actor;
+    use reachloop_ipc::{CampaignStatus, NewCampaign, Platform, VariantText};
+    let c = app
+        .create_campaign(
+            now,
+            uuid::Uuid::new_v4(),
+            Actor::User,
+            &NewCampaign {
+                name: name.into(),
+                platforms: vec!["sandbox".into()],
+                goal: "reach".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("campaign");
+    for body in bodies {
+        app.add_variant(
+            now,
+            &c.id,
+            Platform::Sandbox,
+            &VariantText {
+                title: None,
+                body: (*body).into(),
+            },
+            Actor::User,
+        )
+        .await
+        .expect("variant");
+    }
+    app.set_campaign_status(now, &c.id, Actor::User, CampaignStatus::Active)
+        .await
+        .expect("activate");
+    c.id
+}

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use reachloop::store::Actor;
 use reachloop::App;
-use reachloop_ipc::{CampaignStatus, NewCampaign, NewSchedule, Platform, VariantText};
+use reachloop_ipc::{CampaignStatus, NewSchedule};
 
 use crate::{at, data_dir};
 
@@ -20,43 +20,15 @@ async fn world(dir: &std::path::Path) -> (App, String, String) {
         .connect_sandbox(at(8, 0), "Shop")
         .await
         .expect("sandbox");
-    let c = app
-        .create_campaign(
-            at(8, 0),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &NewCampaign {
-                name: "Pub".into(),
-                platforms: vec!["sandbox".into()],
-                goal: "reach".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("campaign");
-    for body in ["First variant", "Second variant"] {
-        app.add_variant(
-            at(8, 1),
-            &c.id,
-            Platform::Sandbox,
-            &VariantText {
-                title: None,
-                body: body.into(),
-            },
-            Actor::User,
-        )
-        .await
-        .expect("variant");
-    }
-    app.set_campaign_status(at(8, 2), &c.id, Actor::User, CampaignStatus::Active)
-        .await
-        .expect("activate");
+    let c =
+        crate::active_sandbox_campaign(&app, at(8, 0), "Pub", &["First variant", "Second variant"])
+            .await;
     let s = app
         .create_schedule(
             at(8, 55),
             Actor::User,
             &NewSchedule {
-                campaign_id: c.id.clone(),
+                campaign_id: c.clone(),
                 platform: "sandbox".into(),
                 account_id: account.id,
                 cron: Some("*/10 * * * *".into()),
@@ -67,7 +39,7 @@ async fn world(dir: &std::path::Path) -> (App, String, String) {
         )
         .await
         .expect("schedule");
-    (app, c.id, s.id)
+    (app, c, s.id)
 }
 
 #[tokio::test]
@@ -518,46 +490,14 @@ async fn the_headless_agent_publishes_and_stops_cleanly() {
         .connect_sandbox(chrono::Utc::now(), "Agent shop")
         .await
         .expect("sandbox");
-    let c = app
-        .create_campaign(
-            chrono::Utc::now(),
-            uuid::Uuid::new_v4(),
-            Actor::User,
-            &NewCampaign {
-                name: "Agent".into(),
-                platforms: vec!["sandbox".into()],
-                goal: "reach".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("campaign");
-    app.add_variant(
-        chrono::Utc::now(),
-        &c.id,
-        Platform::Sandbox,
-        &VariantText {
-            title: None,
-            body: "From the agent".into(),
-        },
-        Actor::User,
-    )
-    .await
-    .expect("variant");
-    app.set_campaign_status(
-        chrono::Utc::now(),
-        &c.id,
-        Actor::User,
-        CampaignStatus::Active,
-    )
-    .await
-    .expect("active");
+    let c = crate::active_sandbox_campaign(&app, chrono::Utc::now(), "Agent", &["From the agent"])
+        .await;
     let soon = (chrono::Utc::now() + Duration::seconds(1)).to_rfc3339();
     app.create_schedule(
         chrono::Utc::now(),
         Actor::User,
         &NewSchedule {
-            campaign_id: c.id.clone(),
+            campaign_id: c.clone(),
             platform: "sandbox".into(),
             account_id: account.id.clone(),
             run_at: Some(soon),
