@@ -5,6 +5,7 @@
 pub mod ai;
 pub mod meta;
 pub mod oauth;
+pub mod x;
 
 use std::net::SocketAddr;
 

@@ -259,7 +259,11 @@ struct IssuedCode {
     redirect_uri: String,
     issued: Instant,
     scopes: Vec<String>,
+    user: Option<User>,
 }
+
+/// A user's id, handle and display name.
+pub type User = (String, String, String);
 
 /// Knobs and records of the fake.
 pub struct Behaviour {
@@ -296,6 +300,11 @@ pub struct Behaviour {
     pub seen_codes: Vec<String>,
     pub seen_states: Vec<String>,
     pub seen_verifiers: Vec<String>,
+    /// The next sign-ins are this user (else the dialect's own), so one
+    /// fake can hold several accounts.
+    pub sign_in_as: Option<User>,
+    /// Who each token belongs to, when not the dialect's user.
+    users: HashMap<String, User>,
     codes: HashMap<String, IssuedCode>,
     /// Live tokens with the scopes granted to them.
     access_tokens: HashMap<String, Vec<String>>,
@@ -326,6 +335,15 @@ pub struct FakeOAuth {
 
 impl FakeOAuth {
     pub async fn start(dialect: &'static Dialect) -> FakeOAuth {
+        FakeOAuth::start_with(dialect, |_| Router::new()).await
+    }
+
+    /// [`FakeOAuth::start`] with more of the platform's API on the same
+    /// server: `more` gets a handle to check the tokens this fake issued.
+    pub async fn start_with(
+        dialect: &'static Dialect,
+        more: impl FnOnce(FakeOAuth) -> Router,
+    ) -> FakeOAuth {
         let fake = Arc::new(Fake {
             dialect,
             behaviour: Mutex::new(Behaviour {
@@ -345,6 +363,8 @@ impl FakeOAuth {
                 seen_codes: Vec::new(),
                 seen_states: Vec::new(),
                 seen_verifiers: Vec::new(),
+                sign_in_as: None,
+                users: HashMap::new(),
                 codes: HashMap::new(),
                 access_tokens: HashMap::new(),
                 refresh_tokens: HashMap::new(),
@@ -356,7 +376,12 @@ impl FakeOAuth {
             .route(dialect.token_path, post(token))
             .route(dialect.revoke_path, post(revoke))
             .route(dialect.profile_path, get(profile))
-            .with_state(fake.clone());
+            .with_state(fake.clone())
+            .merge(more(FakeOAuth {
+                base: String::new(),
+                dialect,
+                fake: fake.clone(),
+            }));
         FakeOAuth {
             base: super::serve(router).await,
             dialect,
@@ -391,6 +416,34 @@ impl FakeOAuth {
             b.refresh_tokens.clear();
             b.access_tokens.clear();
         });
+    }
+
+    /// The user a live access token belongs to, with its scopes.
+    pub fn grant_of(&self, access: &str) -> Option<(String, Vec<String>)> {
+        let d = self.dialect;
+        self.with(|b| {
+            let scopes = b.access_tokens.get(access)?.clone();
+            let user = b
+                .users
+                .get(access)
+                .map(|u| u.0.clone())
+                .unwrap_or_else(|| d.user.0.to_string());
+            Some((user, scopes))
+        })
+    }
+
+    /// A live access token with `scopes` for the dialect's user, without a
+    /// sign-in (tests of the platform API itself).
+    pub fn issue_for_test(&self, scopes: &[&str]) -> String {
+        self.with(|b| {
+            b.counter += 1;
+            let token = format!("access-test-{}-{}", b.counter, "T".repeat(24));
+            b.access_tokens.insert(
+                token.clone(),
+                scopes.iter().map(|s| s.to_string()).collect(),
+            );
+            token
+        })
     }
 
     /// Whether `refresh` would still be accepted.
@@ -520,6 +573,7 @@ async fn authorize(State(fake): Shared, Query(q): Query<HashMap<String, String>>
         redirect_uri: param("redirect_uri"),
         issued: Instant::now(),
         scopes,
+        user: b.sign_in_as.clone(),
     };
     b.codes.insert(code.clone(), issued);
     target
@@ -643,7 +697,7 @@ async fn token(
             let with_refresh = d
                 .refresh_scope
                 .is_none_or(|s| issued.scopes.iter().any(|g| g == s));
-            issue_tokens(d, &mut b, with_refresh, issued.scopes)
+            issue_tokens(d, &mut b, with_refresh, issued.scopes, issued.user)
         }
         Some("refresh_token") => {
             let refresh = f.get("refresh_token").cloned().unwrap_or_default();
@@ -655,7 +709,8 @@ async fn token(
                 // Single-use: the old refresh token stops working once used.
                 b.refresh_tokens.remove(&refresh);
             }
-            issue_tokens(d, &mut b, d.rotates_refresh_tokens, scopes)
+            let user = b.users.get(&refresh).cloned();
+            issue_tokens(d, &mut b, d.rotates_refresh_tokens, scopes, user)
         }
         _ => oauth_error((
             StatusCode::BAD_REQUEST,
@@ -670,11 +725,16 @@ fn issue_tokens(
     b: &mut Behaviour,
     with_refresh: bool,
     scopes: Vec<String>,
+    user: Option<User>,
 ) -> Response {
     b.counter += 1;
     let access = format!("access-{}-{}", b.counter, "A".repeat(24));
     let refresh = format!("refresh-{}-{}", b.counter, "R".repeat(24));
     b.access_tokens.insert(access.clone(), scopes.clone());
+    if let Some(u) = &user {
+        b.users.insert(access.clone(), u.clone());
+        b.users.insert(refresh.clone(), u.clone());
+    }
     b.issued_tokens.push(access.clone());
     let mut body = json!({
         "token_type": "bearer",
@@ -849,6 +909,13 @@ async fn profile(
         return refused;
     }
     let mut body = (d.profile)(d);
+    if let (Some(u), Some(data)) = (b.users.get(token), body["data"].as_object_mut()) {
+        if data.contains_key("username") {
+            data.insert("id".into(), json!(u.0));
+            data.insert("username".into(), json!(u.1));
+            data.insert("name".into(), json!(u.2));
+        }
+    }
     // TikTok answers only the fields asked for.
     if let (Some(fields), Some(user)) = (q.get("fields"), body["data"]["user"].as_object_mut()) {
         let wanted: Vec<&str> = fields.split(',').collect();

@@ -187,7 +187,7 @@ async fn refresh_tokens_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reac
 /// or in the tray), unless `reachloop-cli agent` holds the publisher lease.
 /// Failures and posts that need the user are announced on the desktop.
 async fn publish_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::App) {
-    let adapters = core.adapters();
+    let adapters = core.adapters(&reachloop::secrets::OsKeychain::from_env());
     let clock = chrono::Utc::now;
     // REACHLOOP_PUBLISH_INTERVAL_SECS shortens the wait (tests, demos).
     let every = std::env::var("REACHLOOP_PUBLISH_INTERVAL_SECS")

@@ -149,6 +149,7 @@ pub async fn publish(opts: BenchPublish) -> Result<BenchReport, Error> {
         claim: publish::LEASE,
         grace,
         limit: opts.posts,
+        ..publish::Timing::default()
     };
     while published < u64::from(per * opts.accounts) {
         let r = publish::round_with(store, &adapters, "bench", &clock, timing).await?;

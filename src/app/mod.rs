@@ -44,6 +44,8 @@ pub struct App {
     job_progress: Arc<Mutex<HashMap<String, String>>>,
     /// Platforms pointed at other servers than their own (local fakes).
     endpoint_overrides: Arc<Mutex<HashMap<reachloop_ipc::Platform, oauth::Endpoints>>>,
+    /// The publisher's timings when set (tests), else from the environment.
+    publish_timings: Arc<Mutex<Option<publishing::PublishTimings>>>,
     /// When a stray sign-in link was last audited (at most one a minute).
     ignored_link_audited: Arc<Mutex<Option<DateTime<Utc>>>>,
 }
@@ -94,6 +96,7 @@ impl App {
             job_progress: Arc::default(),
             ignored_link_audited: Arc::default(),
             endpoint_overrides: Arc::default(),
+            publish_timings: Arc::default(),
         })
     }
 
@@ -551,12 +554,34 @@ impl App {
     /// Sends every request for `platform` to `endpoints` instead of the
     /// platform's servers (or `REACHLOOP_<PLATFORM>_*_BASE`): tests point a
     /// platform at a local fake this way without touching the environment.
+    /// Sets the publisher's timings (tests), instead of the environment's.
+    pub fn tune_publishing(&self, timings: publishing::PublishTimings) {
+        *lock(&self.publish_timings) = Some(timings);
+    }
+
+    pub(crate) fn publish_timings(&self) -> publishing::PublishTimings {
+        lock(&self.publish_timings).unwrap_or_else(publishing::PublishTimings::from_env)
+    }
+
     pub fn point_platform_at(
         &self,
         platform: reachloop_ipc::Platform,
         endpoints: oauth::Endpoints,
     ) {
         lock(&self.endpoint_overrides).insert(platform, endpoints);
+    }
+
+    /// Where `platform`'s servers are: as pointed (tests), else from the
+    /// environment, else the platform's own.
+    pub fn api_endpoints(
+        &self,
+        platform: reachloop_ipc::Platform,
+    ) -> Result<oauth::Endpoints, Error> {
+        let profile = oauth::profile(platform).ok_or(oauth::OAuthError::Unsupported(platform))?;
+        if let Some(e) = lock(&self.endpoint_overrides).get(&platform).cloned() {
+            return Ok(e);
+        }
+        Ok(oauth::Endpoints::from_env(profile).map_err(oauth::OAuthError::from)?)
     }
 
     pub async fn platform_config(
@@ -580,11 +605,7 @@ impl App {
         let credentials =
             oauth::resolve_credentials(Credentials::from_env(platform), stored_id, secret)
                 .ok_or(oauth::OAuthError::MissingClientId(platform))?;
-        let overridden = lock(&self.endpoint_overrides).get(&platform).cloned();
-        let endpoints = match overridden {
-            Some(e) => e,
-            None => oauth::Endpoints::from_env(profile).map_err(oauth::OAuthError::from)?,
-        };
+        let endpoints = self.api_endpoints(platform)?;
         Ok(PlatformConfig {
             endpoints,
             credentials,

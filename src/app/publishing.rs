@@ -335,6 +335,8 @@ pub const PUBLISHER_LEASE: chrono::Duration = chrono::Duration::minutes(2);
 pub struct PublishTimings {
     pub publisher_lease: chrono::Duration,
     pub claim_lease: chrono::Duration,
+    /// The first retry's wait (`REACHLOOP_RETRY_BASE_MS`).
+    pub retry_base: chrono::Duration,
 }
 
 impl PublishTimings {
@@ -349,17 +351,107 @@ impl PublishTimings {
         PublishTimings {
             publisher_lease: secs("REACHLOOP_PUBLISHER_LEASE_SECS").unwrap_or(PUBLISHER_LEASE),
             claim_lease: secs("REACHLOOP_CLAIM_LEASE_SECS").unwrap_or(crate::publish::LEASE),
+            retry_base: std::env::var("REACHLOOP_RETRY_BASE_MS")
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|ms| (1..=3_600_000).contains(ms))
+                .map(chrono::Duration::milliseconds)
+                .unwrap_or(crate::publish::Timing::default().retry_base),
         }
     }
 }
 
+/// Accounts' access tokens for the adapters: sealed in the database, opened
+/// with the vault (unlocked from the keychain on first use).
+struct AccountTokens {
+    app: App,
+    keys: crate::secrets::OsKeychain,
+}
+
+impl crate::platforms::x::Tokens for AccountTokens {
+    fn access<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> crate::platforms::BoxFuture<
+        'a,
+        Result<crate::platforms::x::Access, crate::platforms::PublishError>,
+    > {
+        use crate::platforms::PublishError;
+        Box::pin(async move {
+            let reconnect = |why: &str| PublishError::Permanent {
+                code: "reconnect".into(),
+                message: format!("{why}: reconnect the account in Accounts."),
+            };
+            let Some((user_id, status, sealed)) = self
+                .app
+                .store()
+                .publishing_identity(account_id)
+                .await
+                .map_err(|e| PublishError::Retry {
+                    code: "store".into(),
+                    message: e.to_string(),
+                })?
+            else {
+                return Err(reconnect("The account is gone"));
+            };
+            if status == "disconnected" || status == "needs_action" {
+                return Err(reconnect("The account's sign-in no longer works"));
+            }
+            let Some(sealed) = sealed else {
+                return Err(reconnect("The account has no sign-in stored"));
+            };
+            // A locked or missing keychain holds the platform back, not the
+            // post: nothing was sent.
+            let vault =
+                self.app
+                    .vault(&self.keys)
+                    .await
+                    .map_err(|e| PublishError::RateLimited {
+                        until: Utc::now() + chrono::Duration::minutes(5),
+                        whole_platform: true,
+                        message: format!("Publishing waits for the keychain: {e}"),
+                    })?;
+            let token = crate::oauth::open_access_token(&vault, &sealed, account_id)
+                .map_err(|_| reconnect("The account's stored sign-in cannot be opened"))?;
+            Ok(crate::platforms::x::Access { token, user_id })
+        })
+    }
+}
+
 impl App {
-    /// The adapters this build can publish with.
-    pub fn adapters(&self) -> crate::publish::Adapters {
-        crate::publish::Adapters(vec![Box::new(crate::platforms::sandbox::Sandbox::new(
-            self.store().clone(),
-            crate::platforms::sandbox::SandboxConfig::from_env(),
-        ))])
+    /// The adapters this build can publish with: the Sandbox always, X when
+    /// its address (`REACHLOOP_X_API_BASE`, else api.x.com) is usable.
+    pub fn adapters(&self, keys: &crate::secrets::OsKeychain) -> crate::publish::Adapters {
+        self.adapters_with(keys, |_| {})
+    }
+
+    /// [`App::adapters`] with X's timings tuned (tests against a fake).
+    pub fn adapters_with(
+        &self,
+        keys: &crate::secrets::OsKeychain,
+        tune_x: impl FnOnce(&mut crate::platforms::x::XConfig),
+    ) -> crate::publish::Adapters {
+        let mut adapters: Vec<Box<dyn crate::platforms::Adapter>> =
+            vec![Box::new(crate::platforms::sandbox::Sandbox::new(
+                self.store().clone(),
+                crate::platforms::sandbox::SandboxConfig::from_env(),
+            ))];
+        match self.api_endpoints(Platform::X) {
+            Ok(endpoints) => adapters.push(Box::new(crate::platforms::x::X::new(
+                {
+                    let mut config =
+                        crate::platforms::x::XConfig::new(endpoints.api_base, self.media_dir());
+                    tune_x(&mut config);
+                    config
+                },
+                Box::new(AccountTokens {
+                    app: self.clone(),
+                    keys: keys.clone(),
+                }),
+            ))),
+            Err(e) => tracing::warn!("publishing to X is off: {e}"),
+        }
+        crate::publish::Adapters(adapters)
     }
 
     /// One tick of background publishing for `holder` (`kind`: app or
@@ -372,7 +464,7 @@ impl App {
         adapters: &crate::publish::Adapters,
         clock: &(dyn Fn() -> DateTime<Utc> + Sync),
     ) -> Result<Option<crate::publish::Round>, Error> {
-        let t = PublishTimings::from_env();
+        let t = self.publish_timings();
         if !self
             .store()
             .take_publisher_lease(clock(), holder, kind, t.publisher_lease)
@@ -390,6 +482,8 @@ impl App {
                 claim: t.claim_lease,
                 grace: MISSED_GRACE,
                 limit: 200,
+                retry_base: t.retry_base,
+                max_attempts: crate::publish::MAX_ATTEMPTS,
             },
         )
         .await?;

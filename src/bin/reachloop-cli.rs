@@ -455,7 +455,7 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
             once,
         } => {
             let holder = format!("agent-{}", uuid::Uuid::new_v4());
-            let adapters = app.adapters();
+            let adapters = app.adapters(&OsKeychain::from_env());
             let clock = chrono::Utc::now;
             // Listen for Ctrl-C (and SIGTERM) from the start, so a stop that
             // comes mid-round lets the round finish instead of killing it.

@@ -702,3 +702,12 @@ pub async fn connect_with_loopback(
     )
     .await
 }
+
+/// Opens an account's sealed access token (for the publishing adapters).
+pub fn open_access_token(
+    vault: &Vault,
+    sealed: &[u8],
+    account_id: &str,
+) -> Result<zeroize::Zeroizing<String>, OAuthError> {
+    open_token(vault, sealed, account_id, "access").map(zeroize::Zeroizing::new)
+}

@@ -24,7 +24,8 @@ use zeroize::Zeroizing;
 
 pub use disconnect::{disconnect, issuer, Revocation};
 pub use flow::{
-    begin, complete, connect_with_loopback, Begun, Connected, OAuthError, PlatformConfig,
+    begin, complete, connect_with_loopback, open_access_token, Begun, Connected, OAuthError,
+    PlatformConfig,
 };
 pub use meta::{connect_pages, FacebookGrant};
 pub use profiles::{profile, ChallengeEncoding, Flow, Profile};

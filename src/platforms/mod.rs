@@ -5,12 +5,13 @@
 //! crash or a timeout: does the post exist there?
 
 pub mod sandbox;
+pub mod x;
 
 use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
-use reachloop_ipc::Platform;
+use reachloop_ipc::{Attachment, Platform};
 
 /// What to publish.
 #[derive(Debug, Clone)]
@@ -18,6 +19,10 @@ pub struct PublishRequest {
     pub post_id: String,
     pub account_id: String,
     pub body: String,
+    /// The variant's attachments (content-addressed copies).
+    pub media: Vec<Attachment>,
+    /// 1 for the first attempt; more after verifying an earlier one absent.
+    pub attempt: u32,
     /// When the attempt was recorded (`find` looks from here on)...
     pub attempt_started_at: DateTime<Utc>,
     /// ...to here: the attempt cannot outlive its claim.
@@ -29,6 +34,30 @@ pub struct PublishRequest {
 pub struct Receipt {
     pub remote_id: String,
     pub url: Option<String>,
+    /// The limits the platform reported with its answer.
+    pub limits: Vec<ObservedLimit>,
+}
+
+/// A posting limit a platform documents: at most `posts` per account in
+/// `window_secs`. The scheduler warns before a plan breaks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    pub posts: u32,
+    pub window_secs: i64,
+    pub name: &'static str,
+}
+
+/// A limit as the platform last reported it (X's `x-rate-limit-*` and
+/// 24-hour headers): how many posts are left until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedLimit {
+    pub name: String,
+    pub window_secs: i64,
+    pub limit: u32,
+    pub remaining: u32,
+    pub resets_at: DateTime<Utc>,
+    /// The app's limit, shared by every account.
+    pub whole_platform: bool,
 }
 
 /// Why a post did not go out.
@@ -72,6 +101,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// One network.
 pub trait Adapter: Send + Sync {
     fn platform(&self) -> Platform;
+    /// The posting limits the platform documents.
+    fn caps(&self) -> &'static [Cap] {
+        &[]
+    }
+    /// How long after an attempt `find` can be trusted (a platform whose
+    /// lists are eventually consistent shows a new post only after a while).
+    fn settle(&self) -> chrono::Duration {
+        chrono::Duration::zero()
+    }
     fn publish<'a>(
         &'a self,
         req: &'a PublishRequest,

@@ -154,6 +154,7 @@ impl Adapter for Sandbox {
             }
             Ok(Receipt {
                 url: Some(format!("sandbox://posts/{id}")),
+                limits: Vec::new(),
                 remote_id: id,
             })
         })
@@ -174,6 +175,7 @@ impl Adapter for Sandbox {
                 Ok(found) => match found.into_iter().next() {
                     Some(id) => Lookup::Found(Receipt {
                         url: Some(format!("sandbox://posts/{id}")),
+                        limits: Vec::new(),
                         remote_id: id,
                     }),
                     None => Lookup::Absent,

@@ -26,6 +26,11 @@ pub struct Timing {
     pub grace: Duration,
     /// At most this many posts per round.
     pub limit: u32,
+    /// The first retry waits about this long; each further one twice as
+    /// long (with jitter), at most an hour.
+    pub retry_base: Duration,
+    /// After this many attempts a post fails instead of retrying.
+    pub max_attempts: u32,
 }
 
 impl Default for Timing {
@@ -34,8 +39,38 @@ impl Default for Timing {
             claim: LEASE,
             grace: Duration::hours(2),
             limit: 200,
+            retry_base: Duration::seconds(30),
+            max_attempts: MAX_ATTEMPTS,
         }
     }
+}
+
+/// Attempts before a post that keeps failing is given up on.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// How long a post waits before its next attempt, after `attempts` so far:
+/// exponential from `base` (doubling), with jitter up to the delay itself,
+/// at most an hour. `seed` makes the jitter reproducible (the post's id).
+pub fn retry_delay(attempts: u32, base: Duration, seed: u64) -> Duration {
+    use backon::BackoffBuilder;
+    let base = base.to_std().unwrap_or(std::time::Duration::from_secs(30));
+    let delay = backon::ExponentialBuilder::default()
+        .with_min_delay(base)
+        .with_factor(2.0)
+        .with_max_delay(std::time::Duration::from_secs(3_600))
+        .with_jitter_seed(seed)
+        .with_jitter()
+        .without_max_times()
+        .build()
+        .nth(attempts.saturating_sub(1) as usize)
+        .unwrap_or(std::time::Duration::from_secs(3_600));
+    Duration::from_std(delay).unwrap_or(Duration::hours(1))
+}
+
+fn seed_of(post_id: &str, attempts: i64) -> u64 {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("{post_id}:{attempts}"));
+    u64::from_le_bytes(h[..8].try_into().unwrap_or([0; 8]))
 }
 
 /// Failures in a row before a platform is held back.
@@ -90,6 +125,7 @@ pub async fn round(
         claim: LEASE,
         grace,
         limit,
+        ..Timing::default()
     };
     round_with(store, adapters, owner, clock, timing).await
 }
@@ -106,12 +142,13 @@ pub async fn round_with(
         claim,
         grace,
         limit,
+        ..
     } = timing;
     let mut report = Round::default();
     store.expire_leases(clock()).await?;
     // First what a crash or a timeout left unclear.
     for post in store.posts_to_verify().await? {
-        match crate::background::isolate(verify(store, adapters, &post, clock, claim)).await {
+        match crate::background::isolate(verify(store, adapters, &post, clock, &timing)).await {
             Ok(Some(true)) => report.verified += 1,
             Ok(Some(false)) => report.retried += 1,
             Ok(None) => report.to_verify += 1,
@@ -146,7 +183,7 @@ pub async fn round_with(
             async move {
                 for post in group {
                     let sent = crate::background::isolate(send(
-                        store, adapters, owner, &post, clock, claim,
+                        store, adapters, owner, &post, clock, &timing,
                     ))
                     .await;
                     if let Err(e) = &sent {
@@ -179,14 +216,17 @@ pub const ACCOUNTS_AT_ONCE: usize = 16;
 /// `started` cannot outlive its claim.
 fn request(
     post: &ClaimedPost,
-    body: String,
+    (body, media): (String, Vec<reachloop_ipc::Attachment>),
     started: DateTime<Utc>,
     claim: Duration,
+    attempt: i64,
 ) -> PublishRequest {
     PublishRequest {
+        attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
         post_id: post.id.clone(),
         account_id: post.account_id.clone(),
         body,
+        media,
         attempt_started_at: started,
         attempt_ends_by: started + claim,
     }
@@ -206,8 +246,9 @@ async fn send(
     owner: &str,
     post: &ClaimedPost,
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
-    claim: Duration,
+    timing: &Timing,
 ) -> Result<Sent, StoreError> {
+    let claim = timing.claim;
     let Some(adapter) = adapters.for_platform(&post.provider_id) else {
         store
             .finish_unpublished(
@@ -215,7 +256,7 @@ async fn send(
                 &post.id,
                 "no_adapter",
                 "Publishing to this platform is not available yet.",
-                false,
+                None,
             )
             .await?;
         return Ok(Sent::Failed);
@@ -229,39 +270,71 @@ async fn send(
         store.release_claim(clock(), &post.id, owner).await?;
         return Ok(Sent::Skipped);
     }
-    // A person's choice wins; else the variants take turns.
-    let chosen = match &post.variant_id {
-        Some(v) => store.variant_body(v).await?.map(|body| (v.clone(), body)),
-        None => {
-            store
-                .next_variant(&post.campaign_id, &post.provider_id)
-                .await?
-        }
-    };
-    let Some((variant_id, body)) = chosen else {
+    let started = clock();
+    let no_variant = || async {
         store
             .finish_unpublished(
                 clock(),
                 &post.id,
                 "no_variant",
                 "The campaign has no variant for this platform (or the chosen one was deleted): write one, then reschedule.",
-                false,
+                None,
             )
-            .await?;
-        return Ok(Sent::Failed);
+            .await
     };
-    let started = clock();
-    if !store
-        .begin_attempt(started, &post.id, owner, &variant_id)
-        .await?
-    {
-        // The claim ran out and someone else holds the post now.
-        return Ok(Sent::Skipped);
-    }
-    let req = request(post, body, started, claim);
+    // A person's choice (or an earlier attempt's) stays; else the variants
+    // take turns, picked in the same write that records the attempt.
+    let content = match &post.variant_id {
+        Some(v) => {
+            let Some(content) = store.variant_to_send(v, true).await? else {
+                no_variant().await?;
+                return Ok(Sent::Failed);
+            };
+            if !store.begin_attempt(started, &post.id, owner, v).await? {
+                // The claim ran out and someone else holds the post now.
+                return Ok(Sent::Skipped);
+            }
+            content
+        }
+        None => match store
+            .begin_attempt_choosing(started, &post.id, owner)
+            .await?
+        {
+            Some(v) => match store.variant_to_send(&v, false).await? {
+                Some(content) => content,
+                None => {
+                    no_variant().await?;
+                    return Ok(Sent::Failed);
+                }
+            },
+            None if store.holds_claim(started, &post.id, owner).await? => {
+                no_variant().await?;
+                return Ok(Sent::Failed);
+            }
+            None => return Ok(Sent::Skipped),
+        },
+    };
+    let attempts = post.attempts + 1;
+    let req = request(post, content, started, claim, attempts);
+    let retry_at = |now: DateTime<Utc>| {
+        now + retry_delay(
+            u32::try_from(attempts).unwrap_or(u32::MAX),
+            timing.retry_base,
+            seed_of(&post.id, attempts),
+        )
+    };
+    let gave_up = i64::from(timing.max_attempts) <= attempts;
     let platform_scope = format!("platform:{}", post.provider_id);
     match adapter.publish(&req).await {
         Ok(receipt) => {
+            store
+                .record_limits(
+                    clock(),
+                    &format!("account:{}", post.account_id),
+                    &platform_scope,
+                    &receipt.limits,
+                )
+                .await?;
             store
                 .finish_published(
                     clock(),
@@ -286,7 +359,7 @@ async fn send(
             };
             store.pause_scope(clock(), &scope, until, &message).await?;
             store
-                .finish_unpublished(clock(), &post.id, "rate_limited", &message, true)
+                .finish_unpublished(clock(), &post.id, "rate_limited", &message, Some(clock()))
                 .await?;
             Ok(Sent::Retry)
         }
@@ -302,14 +375,21 @@ async fn send(
                     .pause_scope(clock(), &platform_scope, until, &why)
                     .await?;
             }
+            if gave_up {
+                let message = format!("{message} Gave up after {attempts} attempts: publish it again from the calendar when the platform works.");
+                store
+                    .finish_unpublished(clock(), &post.id, &code, &message, None)
+                    .await?;
+                return Ok(Sent::Failed);
+            }
             store
-                .finish_unpublished(clock(), &post.id, &code, &message, true)
+                .finish_unpublished(clock(), &post.id, &code, &message, Some(retry_at(clock())))
                 .await?;
             Ok(Sent::Retry)
         }
         Err(PublishError::Permanent { code, message }) => {
             store
-                .finish_unpublished(clock(), &post.id, &code, &message, false)
+                .finish_unpublished(clock(), &post.id, &code, &message, None)
                 .await?;
             Ok(Sent::Failed)
         }
@@ -330,7 +410,7 @@ async fn verify(
     adapters: &Adapters,
     post: &ClaimedPost,
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
-    claim: Duration,
+    timing: &Timing,
 ) -> Result<Option<bool>, StoreError> {
     let Some(adapter) = adapters.for_platform(&post.provider_id) else {
         return Ok(None);
@@ -338,12 +418,16 @@ async fn verify(
     let (Some(variant), Some(started)) = (&post.variant_id, &post.attempt_started_at) else {
         return Ok(None);
     };
-    let Some(body) = store.variant_body(variant).await? else {
-        return Ok(None);
-    };
     let started = crate::time::from_db(started)
         .map_err(|e| StoreError::Corrupt(format!("post {}: {e}", post.id)))?;
-    let req = request(post, body, started, claim);
+    // Too soon: the platform may not list the post yet.
+    if started + adapter.settle() > clock() {
+        return Ok(None);
+    }
+    let Some(content) = store.variant_to_send(variant, false).await? else {
+        return Ok(None);
+    };
+    let req = request(post, content, started, timing.claim, post.attempts);
     match adapter.find(&req).await {
         Lookup::Found(r) => {
             store
@@ -357,6 +441,19 @@ async fn verify(
                 .await?;
             Ok(Some(true))
         }
+        // Provably absent and out of attempts: failing it is safe.
+        Lookup::Absent if i64::from(timing.max_attempts) <= post.attempts => {
+            store
+                .finish_unpublished(
+                    clock(),
+                    &post.id,
+                    "gave_up",
+                    &format!("The platform does not have this post after {} attempts: publish it again from the calendar when the platform works.", post.attempts),
+                    None,
+                )
+                .await?;
+            Ok(Some(false))
+        }
         Lookup::Absent => {
             store
                 .finish_unpublished(
@@ -364,7 +461,14 @@ async fn verify(
                     &post.id,
                     "verified_absent",
                     "The platform does not have this post; it will be sent again.",
-                    true,
+                    Some(
+                        clock()
+                            + retry_delay(
+                                u32::try_from(post.attempts).unwrap_or(u32::MAX),
+                                timing.retry_base,
+                                seed_of(&post.id, post.attempts),
+                            ),
+                    ),
                 )
                 .await?;
             Ok(Some(false))

@@ -594,3 +594,19 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// An account's id on its platform, its status and sealed access token,
+    /// as publishing needs them.
+    pub async fn publishing_identity(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<(String, String, Option<Vec<u8>>)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT external_id, status, access_token_enc FROM social_accounts WHERE id = ?",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

@@ -66,7 +66,11 @@ impl Store {
                  SELECT p.id FROM posts p
                  JOIN campaigns c ON c.id = p.campaign_id
                  LEFT JOIN schedules s ON s.id = p.schedule_id
-                 WHERE p.status = 'scheduled' AND p.scheduled_at <= ?3 AND p.scheduled_at >= ?4
+                 WHERE p.status = 'scheduled' AND p.scheduled_at <= ?3
+                   -- Within the grace window, unless it is a retry (which
+                   -- waits for its backoff instead).
+                   AND (p.scheduled_at >= ?4 OR p.attempts > 0)
+                   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?3)
                    AND c.status = 'active' AND (s.id IS NULL OR s.paused = 0)
                    AND (?6 IS NULL OR p.provider_id IN (SELECT value FROM json_each(?6)))
                    -- Not while its account or platform is held back (rate
@@ -180,17 +184,19 @@ impl Store {
         post_id: &str,
         code: &str,
         message: &str,
-        retry: bool,
+        retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
+        let retry = retry_at.is_some();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE posts SET status = ?, error_code = ?, last_error = ?, claimed_by = NULL,
-                 lease_until = NULL, attempt_started_at = NULL, updated_at = ?
+                 lease_until = NULL, attempt_started_at = NULL, next_attempt_at = ?, updated_at = ?
              WHERE id = ? AND status IN ('publishing', 'needs_verification')",
         )
         .bind(if retry { "scheduled" } else { "failed" })
         .bind(code)
         .bind(message)
+        .bind(retry_at.map(time::to_db))
         .bind(time::to_db(now))
         .bind(post_id)
         .execute(&mut *tx)
@@ -204,11 +210,75 @@ impl Store {
             },
             entity_type: "post",
             entity_id: Some(post_id),
-            details: json!({ "code": code, "message": message }),
+            details: json!({ "code": code, "message": message, "retry_at": retry_at.map(time::to_db) }),
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Keeps the limits a platform reported (the latest per scope and name).
+    pub async fn record_limits(
+        &self,
+        now: DateTime<Utc>,
+        account_scope: &str,
+        platform_scope: &str,
+        limits: &[crate::platforms::ObservedLimit],
+    ) -> Result<(), StoreError> {
+        if limits.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for l in limits {
+            sqlx::query(
+                "INSERT INTO platform_limits (scope, name, window_secs, lim, remaining, resets_at, observed_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (scope, name) DO UPDATE SET window_secs = excluded.window_secs,
+                     lim = excluded.lim, remaining = excluded.remaining,
+                     resets_at = excluded.resets_at, observed_at = excluded.observed_at",
+            )
+            .bind(if l.whole_platform { platform_scope } else { account_scope })
+            .bind(&l.name)
+            .bind(l.window_secs.max(1))
+            .bind(l.limit)
+            .bind(l.remaining)
+            .bind(time::to_db(l.resets_at))
+            .bind(time::to_db(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The limits last reported for these scopes that have not reset yet.
+    pub async fn live_limits(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, crate::platforms::ObservedLimit)>, StoreError> {
+        let rows: Vec<(String, String, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT scope, name, window_secs, lim, remaining, resets_at FROM platform_limits
+             WHERE resets_at > ? ORDER BY scope, name",
+        )
+        .bind(time::to_db(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(scope, name, window_secs, lim, remaining, resets_at)| {
+                Ok((
+                    scope.clone(),
+                    crate::platforms::ObservedLimit {
+                        whole_platform: scope.starts_with("platform:"),
+                        name,
+                        window_secs,
+                        limit: u32::try_from(lim).unwrap_or(0),
+                        remaining: u32::try_from(remaining).unwrap_or(0),
+                        resets_at: time::from_db(&resets_at)
+                            .map_err(|e| StoreError::Corrupt(format!("limit {scope}: {e}")))?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// Claims whose lease ran out: back to scheduled when the platform was
@@ -258,7 +328,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE posts SET status = 'missed', last_error = ?, updated_at = ?
-             WHERE status = 'scheduled' AND scheduled_at < ?
+             WHERE status = 'scheduled' AND scheduled_at < ? AND attempts = 0
                AND (? IS NULL OR provider_id IN (SELECT value FROM json_each(?)))",
         )
         .bind(
@@ -306,8 +376,10 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT v.id, v.body FROM variants v
              WHERE v.campaign_id = ?1 AND v.provider_id = ?2 AND v.archived = 0
+             -- Every post that holds the variant counts, also one waiting
+             -- to retry with it (else two posts could take the same text).
              ORDER BY (SELECT count(*) FROM posts p WHERE p.variant_id = v.id
-                       AND p.status IN ('publishing', 'published', 'needs_verification')),
+                       AND p.status IN ('scheduled', 'publishing', 'published', 'needs_verification')),
                       v.created_at, v.rowid
              LIMIT 1",
         )
@@ -319,6 +391,71 @@ impl Store {
 }
 
 impl Store {
+    /// [`Store::begin_attempt`] for a post without a chosen variant: the
+    /// campaign's least-used live variant for the platform is picked in the
+    /// same statement, so two publishers can never pick one for two posts
+    /// on a race. `Ok(None)` with [`Store::holds_claim`] true: there is no
+    /// live variant.
+    pub async fn begin_attempt_choosing(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let chosen: Option<Option<String>> = sqlx::query_scalar(
+            "UPDATE posts SET attempt_started_at = ?1, attempts = attempts + 1, updated_at = ?1,
+                 variant_id = (SELECT v.id FROM variants v
+                     WHERE v.campaign_id = posts.campaign_id AND v.provider_id = posts.provider_id
+                       AND v.archived = 0
+                     ORDER BY (SELECT count(*) FROM posts p WHERE p.variant_id = v.id
+                               AND p.status IN ('scheduled', 'publishing', 'published', 'needs_verification')),
+                              v.created_at, v.rowid
+                     LIMIT 1)
+             WHERE id = ?2 AND status = 'publishing' AND claimed_by = ?3 AND lease_until > ?1
+               AND EXISTS (SELECT 1 FROM variants v WHERE v.campaign_id = posts.campaign_id
+                           AND v.provider_id = posts.provider_id AND v.archived = 0)
+             RETURNING variant_id",
+        )
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let chosen = chosen.flatten();
+        if let Some(variant_id) = &chosen {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "post.attempt",
+                entity_type: "post",
+                entity_id: Some(post_id),
+                details: json!({ "by": owner, "variant_id": variant_id }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(chosen)
+    }
+
+    /// Whether `owner` still holds its claim on the post at `now`.
+    pub async fn holds_claim(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM posts WHERE id = ? AND status = 'publishing' AND claimed_by = ?
+               AND lease_until > ?",
+        )
+        .bind(post_id)
+        .bind(owner)
+        .bind(time::to_db(now))
+        .fetch_one(&self.pool)
+        .await?
+            == 1)
+    }
+
     /// The platform may or may not have the post (a timeout after sending):
     /// only asking it can tell.
     pub async fn mark_needs_verification(

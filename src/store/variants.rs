@@ -589,3 +589,28 @@ impl Store {
         .rows_affected())
     }
 }
+
+impl Store {
+    /// What publishing a variant sends: its body and attachments. `live`:
+    /// only when it is not archived (sending); verifying a past attempt
+    /// reads it whatever happened to it since.
+    pub async fn variant_to_send(
+        &self,
+        variant_id: &str,
+        live: bool,
+    ) -> Result<Option<(String, Vec<Attachment>)>, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT body, media FROM variants WHERE id = ? AND (archived = 0 OR ? = 0)",
+        )
+        .bind(variant_id)
+        .bind(live)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(body, media)| {
+            let attachments = serde_json::from_str::<MediaColumn>(&media)
+                .map(|m| m.attachments)
+                .unwrap_or_default();
+            (body, attachments)
+        }))
+    }
+}

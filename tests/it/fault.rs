@@ -1,8 +1,10 @@
-//! The fault test: `reachloop-cli agent` publishes 200 posts across four
-//! Sandbox accounts while the Sandbox refuses some attempts and loses the
-//! answer to others (the post is made, the reply never comes), and the
-//! agents are SIGKILLed at arbitrary points, 20 times, two of them running
-//! at once. At the end every post is on the network exactly once.
+//! The fault tests: `reachloop-cli agent` publishes 200 posts across four
+//! accounts while the network refuses some attempts and loses the answer to
+//! others (the post is made, the reply never comes), and the agents are
+//! SIGKILLed at arbitrary points, 20 times, with another publisher running
+//! at once. At the end every post is on the network exactly once. Once on
+//! the Sandbox with two agents; once on the fake X (timeouts after create,
+//! 429s, 5xx) with the app's publisher in this process beside the agent.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,7 +16,12 @@ use reachloop_ipc::NewSchedule;
 use crate::data_dir;
 
 fn agent(dir: &std::path::Path, seed: u64) -> Child {
+    agent_with(dir, seed, &[])
+}
+
+fn agent_with(dir: &std::path::Path, seed: u64, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .envs(env.iter().copied())
         .env("REACHLOOP_DATA_DIR", dir)
         .env("REACHLOOP_SANDBOX_SEED", seed.to_string())
         .env("REACHLOOP_SANDBOX_LATENCY_MS", "5")
@@ -22,6 +29,7 @@ fn agent(dir: &std::path::Path, seed: u64) -> Child {
         .env("REACHLOOP_SANDBOX_LOST_ANSWER_RATE", "0.15")
         .env("REACHLOOP_PUBLISHER_LEASE_SECS", "1")
         .env("REACHLOOP_CLAIM_LEASE_SECS", "2")
+        .env("REACHLOOP_RETRY_BASE_MS", "50")
         .args(["agent", "--interval-secs", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -145,4 +153,161 @@ async fn killed_agents_neither_lose_nor_double_a_post() {
     urls.sort();
     urls.dedup();
     assert_eq!(urls.len(), 200, "each post its own network post");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_agents_beside_the_app_post_to_x_exactly_once() {
+    use reachloop_fakes::x::Chaos;
+    // X refuses the same text twice on an account: one variant per post.
+    let bodies: Vec<String> = (0..200)
+        .map(|i| format!("Daily special number {i}"))
+        .collect();
+    let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let w = crate::x::x_world("x-fault", 4, &refs).await;
+    w.fake.with(|x| {
+        x.index_delay = Duration::from_millis(300);
+        x.chaos = Some(Chaos {
+            seed: 7,
+            create_then_hang: 0.1,
+            rate_limited: 0.05,
+            unavailable: 0.1,
+            hang: Duration::from_millis(2500),
+            rate_limit_for: Duration::from_secs(1),
+        });
+    });
+    let start = chrono::Utc::now() + chrono::Duration::seconds(2);
+    for i in 0..200i64 {
+        w.app
+            .create_schedule(
+                chrono::Utc::now(),
+                Actor::User,
+                &NewSchedule {
+                    campaign_id: w.campaign.clone(),
+                    platform: "x".into(),
+                    account_id: w.accounts[(i % 4) as usize].clone(),
+                    run_at: Some((start + chrono::Duration::milliseconds(60 * i)).to_rfc3339()),
+                    time_zone: "UTC".into(),
+                    ..NewSchedule::default()
+                },
+                "UTC",
+            )
+            .await
+            .expect("schedule");
+    }
+    let service = w.keys.0.service().to_string();
+    let env = [
+        ("REACHLOOP_KEYCHAIN_SERVICE", service.as_str()),
+        ("REACHLOOP_X_API_BASE", w.fake.base.as_str()),
+        ("REACHLOOP_X_SETTLE_SECS", "1"),
+        ("REACHLOOP_X_TIMEOUT_SECS", "1"),
+    ];
+    let dir = w.app.data_dir().to_path_buf();
+    w.app
+        .tune_publishing(reachloop::app::publishing::PublishTimings {
+            publisher_lease: chrono::Duration::seconds(1),
+            claim_lease: chrono::Duration::seconds(2),
+            retry_base: chrono::Duration::milliseconds(50),
+        });
+    // The app's publisher, as the window runs it, in this process.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let app_publisher = {
+        let (app, stop) = (w.app.clone(), stop.clone());
+        let adapters = w.app.adapters_with(&w.keys.0, |c| {
+            c.settle = chrono::Duration::seconds(1);
+            c.request_timeout = Duration::from_secs(1);
+        });
+        tokio::spawn(async move {
+            let mut rounds = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(Some(_)) = app
+                    .publishing_tick("app-in-test", "app", &adapters, &chrono::Utc::now)
+                    .await
+                {
+                    rounds += 1;
+                }
+                tokio::time::sleep(Duration::from_millis(700)).await;
+            }
+            let _ = app.stop_publishing("app-in-test").await;
+            rounds
+        })
+    };
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut child = agent_with(&dir, 1, &env);
+    for seed in 2..22 {
+        tokio::time::sleep(Duration::from_millis(300 + next(&mut rng) % 1500)).await;
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        child = agent_with(&dir, seed, &env);
+    }
+    let deadline = Instant::now() + Duration::from_secs(150);
+    loop {
+        let open = w
+            .posts()
+            .await
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.status.as_str(),
+                    "scheduled" | "publishing" | "needs_verification"
+                )
+            })
+            .count();
+        if open == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            let stuck: Vec<_> = w
+                .posts()
+                .await
+                .into_iter()
+                .filter(|p| {
+                    matches!(
+                        p.status.as_str(),
+                        "scheduled" | "publishing" | "needs_verification"
+                    )
+                })
+                .collect();
+            let pauses = w
+                .app
+                .store()
+                .paused_scopes(chrono::Utc::now())
+                .await
+                .expect("pauses");
+            panic!("{open} posts never settled: {stuck:#?} pauses {pauses:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = child.kill();
+    let _ = child.wait();
+    let app_rounds = app_publisher.await.expect("the app's publisher");
+    let posts = w.posts().await;
+    let not_published: Vec<_> = posts
+        .iter()
+        .filter(|p| p.status != "published")
+        .map(|p| (&p.status, &p.last_error))
+        .collect();
+    assert!(not_published.is_empty(), "none lost: {not_published:?}");
+    let on_x = w.fake.with(|x| x.posts.clone());
+    assert_eq!(on_x.len(), 200, "none doubled");
+    // Each account has its 50 posts, none of its texts twice (the fake
+    // refuses a repeated text, so a second send would have failed).
+    for i in 0..4 {
+        let mine: Vec<_> = on_x
+            .iter()
+            .filter(|p| p.author_id == crate::x::user_id(i))
+            .collect();
+        assert_eq!(mine.len(), 50, "account {i}");
+        let mut texts: Vec<_> = mine.iter().map(|p| &p.text).collect();
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), 50, "account {i}: a text twice");
+    }
+    let mut urls: Vec<_> = posts.iter().filter_map(|p| p.remote_url.clone()).collect();
+    urls.sort();
+    urls.dedup();
+    assert_eq!(urls.len(), 200, "each post its own X post");
+    let faults = w.fake.with(|x| x.create_requests);
+    assert!(faults > 200, "the chaos happened: {faults} create requests");
+    eprintln!("x fault test: {faults} create requests, the app's publisher held the lease for {app_rounds} rounds");
 }

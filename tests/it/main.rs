@@ -6,6 +6,7 @@ mod cli;
 mod fakes;
 mod fault;
 mod generate;
+mod interleavings;
 mod media;
 mod meta;
 mod oauth;
@@ -14,6 +15,7 @@ mod relay;
 mod schedules;
 mod secrets;
 mod store;
+mod x;
 
 use std::path::Path;
 
@@ -111,8 +113,22 @@ pub async fn active_sandbox_campaign(
     name: &str,
     bodies: &[&str],
 ) -> String {
+    active_campaign(app, now, name, reachloop_ipc::Platform::Sandbox, bodies)
+        .await
+        .0
+}
+
+/// An active campaign on `platform` with one hand-written variant per body:
+/// its id and the variants' ids.
+pub async fn active_campaign(
+    app: &reachloop::App,
+    now: DateTime<Utc>,
+    name: &str,
+    platform: reachloop_ipc::Platform,
+    bodies: &[&str],
+) -> (String, Vec<String>) {
     use reachloop::store::Actor;
-    use reachloop_ipc::{CampaignStatus, NewCampaign, Platform, VariantText};
+    use reachloop_ipc::{CampaignStatus, NewCampaign, VariantText};
     let c = app
         .create_campaign(
             now,
@@ -120,29 +136,33 @@ pub async fn active_sandbox_campaign(
             Actor::User,
             &NewCampaign {
                 name: name.into(),
-                platforms: vec!["sandbox".into()],
+                platforms: vec![platform.as_str().into()],
                 goal: "reach".into(),
                 ..Default::default()
             },
         )
         .await
         .expect("campaign");
+    let mut variants = Vec::new();
     for body in bodies {
-        app.add_variant(
-            now,
-            &c.id,
-            Platform::Sandbox,
-            &VariantText {
-                title: None,
-                body: (*body).into(),
-            },
-            Actor::User,
-        )
-        .await
-        .expect("variant");
+        variants.push(
+            app.add_variant(
+                now,
+                &c.id,
+                platform,
+                &VariantText {
+                    title: None,
+                    body: (*body).into(),
+                },
+                Actor::User,
+            )
+            .await
+            .expect("variant")
+            .id,
+        );
     }
     app.set_campaign_status(now, &c.id, Actor::User, CampaignStatus::Active)
         .await
         .expect("activate");
-    c.id
+    (c.id, variants)
 }

@@ -14,7 +14,7 @@ use reachloop_ipc::{MediaKind, NewCampaign, Platform, VariantText};
 
 use crate::{at, data_dir};
 
-fn png_1x1() -> Vec<u8> {
+pub fn png_1x1() -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
         .expect("png")
@@ -27,7 +27,7 @@ fn gif_1x1() -> Vec<u8> {
 }
 
 /// A JPEG skeleton: SOI, JFIF, a baseline frame header of `w`x`h`, EOI.
-fn jpeg(w: u16, h: u16) -> Vec<u8> {
+pub fn jpeg(w: u16, h: u16) -> Vec<u8> {
     let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
     b.extend(b"JFIF\0");
     b.extend([1, 1, 0, 0, 1, 0, 1, 0, 0]);
@@ -40,7 +40,7 @@ fn jpeg(w: u16, h: u16) -> Vec<u8> {
 }
 
 /// A real MP4 (H.264 track `w`x`h`, `seconds` one-second samples).
-fn mp4(w: u16, h: u16, seconds: u32) -> Vec<u8> {
+pub fn mp4(w: u16, h: u16, seconds: u32) -> Vec<u8> {
     let brand = |s: &str| s.parse::<mp4::FourCC>().expect("fourcc");
     let config = mp4::Mp4Config {
         major_brand: brand("isom"),

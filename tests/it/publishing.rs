@@ -362,6 +362,13 @@ mod rounds {
             .await
             .expect("round");
         assert_eq!(r.retried, 1, "verified absent, so sent again: {r:?}");
+        assert_eq!(
+            r.published, 0,
+            "not at once: the retry waits its backoff {r:?}"
+        );
+        let r = publish::round(store, &adapters, "app", &|| at(9, 8), GRACE, 50)
+            .await
+            .expect("round");
         assert_eq!(r.published, 1, "{r:?}");
         assert_eq!(
             store
@@ -406,6 +413,13 @@ mod rounds {
                 let adapters = if round_no < 12 { &chaos } else { &calm };
                 let clock = move || t;
                 publish::round(store, adapters, "app", &clock, GRACE, 50)
+                    .await
+                    .expect("round");
+            }
+            // Long enough calm for the longest backoff to run out.
+            for extra in 1..=8 {
+                let t = start + Duration::minutes(90 + 30 * extra);
+                publish::round(store, &calm, "app", &move || t, GRACE, 50)
                     .await
                     .expect("round");
             }
