@@ -43,6 +43,8 @@ const COMMANDS: &[&str] = &[
     "set_schedule_paused",
     "list_posts",
     "publisher_status",
+    "calendar_posts",
+    "override_post",
 ];
 
 fn main() {

@@ -683,6 +683,17 @@ pub struct NewSchedule {
     pub use_optimizer: bool,
 }
 
+/// A person's change to an upcoming post, from the calendar.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostChange {
+    pub post_id: String,
+    /// "variant" (with `variant_id`), "move" (with `at`, RFC 3339), "skip"
+    /// or "publish_now".
+    pub action: String,
+    pub variant_id: Option<String>,
+    pub at: Option<String>,
+}
+
 /// A post, planned or done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledPost {

@@ -94,7 +94,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         list_schedules,
         set_schedule_paused,
         list_posts,
-        publisher_status
+        publisher_status,
+        calendar_posts,
+        override_post
     ]
 }
 
@@ -741,6 +743,31 @@ async fn list_posts(
         None => core.calendar(chrono::Utc::now()).await.map_err(to_dto),
         Some(s) => core.list_posts(Some(&s)).await.map_err(to_dto),
     }
+}
+
+#[tauri::command]
+async fn calendar_posts(
+    shell: State<'_, Shell>,
+    from: String,
+    to: String,
+) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
+    shell
+        .core()?
+        .calendar_between(&from, &to)
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+async fn override_post(
+    shell: State<'_, Shell>,
+    change: reachloop_ipc::PostChange,
+) -> Result<reachloop_ipc::ScheduledPost, ErrorDto> {
+    shell
+        .core()?
+        .change_post(chrono::Utc::now(), Actor::User, &change)
+        .await
+        .map_err(to_dto)
 }
 
 #[tauri::command]

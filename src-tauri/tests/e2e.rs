@@ -105,11 +105,24 @@ async fn launch(driver: &Driver) -> Client {
         json!({ "application": env!("CARGO_BIN_EXE_reachloop") }),
     );
     caps.insert("browserName".into(), json!("wry"));
-    let client = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("start a WebDriver session with the app");
+    // tauri-driver may drop the first session request while WebKitWebDriver
+    // is still starting on a busy machine: a few tries.
+    let mut tries = 0;
+    let client = loop {
+        tries += 1;
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if tries < 4 => {
+                eprintln!("the WebDriver session did not start ({e}); trying again");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(e) => panic!("start a WebDriver session with the app: {e}"),
+        }
+    };
     wait_for(&client, "#page-campaigns", "the Campaigns page shows").await;
     client
 }
@@ -136,6 +149,20 @@ impl Artifacts {
 
 /// The element matching `css` once it appears (within `WAIT`); `what` says
 /// what was expected when it does not.
+/// Waits until the element at `css` shows `text`.
+async fn wait_for_text(client: &Client, css: &str, text: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = client.find(Locator::Css(css)).await {
+            if e.text().await.unwrap_or_default().contains(text) {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{css} never showed {text:?}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
 async fn wait_for(client: &Client, css: &str, what: &str) -> Element {
     client
         .wait()
@@ -1030,6 +1057,32 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         "the variant is saved",
     )
     .await;
+    // A second variant, to pick by hand in the calendar.
+    click(&client, "#add-variant-sandbox").await;
+    find(
+        &client,
+        "#variants-sandbox .variant-card:not([data-id]) textarea",
+    )
+    .await
+    .send_keys("The hand-picked one")
+    .await
+    .expect("type");
+    click(
+        &client,
+        "#variants-sandbox .variant-card:not([data-id]) .save-variant",
+    )
+    .await;
+    let deadline = Instant::now() + WAIT;
+    while client
+        .find_all(Locator::Css("#variants-sandbox .variant-card[data-id]"))
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(Instant::now() < deadline, "the second variant is not saved");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     click(&client, "#status-active").await;
 
     // Every minute, in UTC: the words and the next runs show while typing.
@@ -1065,7 +1118,7 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     let deadline = Instant::now() + Duration::from_secs(150);
     loop {
         if client
-            .find(Locator::Css("#calendar-days .post.published"))
+            .find(Locator::Css("#calendar-grid .post.published"))
             .await
             .is_ok()
         {
@@ -1081,5 +1134,37 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         .expect("text");
     assert!(status.contains("this app"), "{status}");
     shots.shot(&client, "52-calendar-published").await;
+
+    // Open an upcoming post: pick its variant, then move it 30 minutes on.
+    // A few minutes ahead, so the publisher does not claim it meanwhile.
+    client
+        .execute(
+            "document.querySelectorAll('#calendar-grid .post.scheduled')[4].click();",
+            vec![],
+        )
+        .await
+        .expect("open a post");
+    wait_for(&client, "#post-detail #post-variant", "the post opens").await;
+    let post_id = find(&client, "#post-detail")
+        .await
+        .attr("data-id")
+        .await
+        .expect("attr")
+        .expect("an id");
+    client
+        .execute(
+            "const s = document.querySelector('#post-variant');
+             const o = [...s.options].find(o => o.text.startsWith('The hand-picked'));
+             s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("pick");
+    assert!(!post_id.is_empty());
+    click(&client, "#post-pick-variant").await;
+    wait_for_text(&client, "#post-detail-variant", "The hand-picked one").await;
+    wait_for(&client, "#post-detail .badge[title]", "marked overridden").await;
+    shots.shot(&client, "53-variant-picked").await;
+    click(&client, "#post-detail-close").await;
     client.close().await.expect("quit the app");
 }

@@ -275,6 +275,43 @@ impl App {
         Ok(posts)
     }
 
+    /// The posts scheduled in `[from, to)` (RFC 3339; at most 62 days), for
+    /// a month or week of the calendar, with their warnings.
+    pub async fn calendar_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<ScheduledPost>, Error> {
+        let parse = |field: &str, v: &str| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    problem(
+                        field,
+                        "invalid",
+                        format!("{field} must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z."),
+                    )
+                })
+        };
+        let (from, to) = (parse("from", from)?, parse("to", to)?);
+        if to <= from || to - from > chrono::Duration::days(62) {
+            return Err(problem(
+                "to",
+                "range",
+                "Ask for at most 62 days, ending after they start.",
+            ));
+        }
+        // A dense cadence (every minute) would be thousands: the first 1,000.
+        let mut posts = self.store().posts_between(from, to, 1_000).await?;
+        let upcoming: Vec<ScheduledPost> = posts
+            .iter()
+            .filter(|p| p.status == "scheduled")
+            .cloned()
+            .collect();
+        self.add_warnings(&mut posts, &upcoming).await?;
+        Ok(posts)
+    }
+
     /// Fills in each post's warnings, checked among `upcoming`.
     async fn add_warnings(
         &self,
@@ -506,6 +543,51 @@ impl App {
 }
 
 impl App {
+    /// [`App::override_post`] as the window asks for it.
+    pub async fn change_post(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        change: &reachloop_ipc::PostChange,
+    ) -> Result<ScheduledPost, Error> {
+        use crate::store::PostOverride;
+        let what = match change.action.as_str() {
+            "variant" => match change.variant_id.as_deref().filter(|v| !v.is_empty()) {
+                Some(v) => PostOverride::Variant(v.to_string()),
+                None => {
+                    return Err(problem(
+                        "variant_id",
+                        "required",
+                        "Pick the variant to post.",
+                    ))
+                }
+            },
+            "move" => {
+                let at = change.at.as_deref().unwrap_or_default();
+                match chrono::DateTime::parse_from_rfc3339(at) {
+                    Ok(t) => PostOverride::Move(t.with_timezone(&Utc)),
+                    Err(_) => {
+                        return Err(problem(
+                            "at",
+                            "invalid",
+                            "Pick a date and time to move the post to.",
+                        ))
+                    }
+                }
+            }
+            "skip" => PostOverride::Skip,
+            "publish_now" => PostOverride::Move(now),
+            other => {
+                return Err(problem(
+                    "action",
+                    "unknown",
+                    format!("Unknown change {other:?}: pick variant, move, skip or publish_now."),
+                ))
+            }
+        };
+        self.override_post(now, actor, &change.post_id, &what).await
+    }
+
     /// A person's change to an upcoming post: pick its variant, move it,
     /// skip it, or publish it now. Refused with a clear message once the
     /// publisher has claimed the post.

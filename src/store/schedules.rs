@@ -319,6 +319,24 @@ impl Store {
             .collect()
     }
 
+    /// Posts scheduled in `[from, to)`, soonest first, at most `limit`.
+    pub async fn posts_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ScheduledPost>, StoreError> {
+        let rows: Vec<PostRow> = sqlx::query_as(&format!(
+            "{POST_SELECT} WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id LIMIT ?"
+        ))
+        .bind(time::to_db(from))
+        .bind(time::to_db(to))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(PostRow::into_ipc).collect()
+    }
+
     /// Posts, soonest first; only those in `status` when given.
     pub async fn list_posts(&self, status: Option<&str>) -> Result<Vec<ScheduledPost>, StoreError> {
         let rows: Vec<PostRow> = sqlx::query_as(&format!(

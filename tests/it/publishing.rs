@@ -743,3 +743,79 @@ mod limits {
         assert_eq!(r.published, 6, "{r:?}");
     }
 }
+
+#[tokio::test]
+async fn the_calendar_reads_a_range_and_changes_come_from_the_window() {
+    use reachloop_ipc::PostChange;
+    let dir = data_dir();
+    let (app, _, _) = world(dir.path()).await;
+    // Nine 10-minute slots from 09:00 to 10:20 fall in [09:00, 10:30).
+    let posts = app
+        .calendar_between("2026-11-26T09:00:00Z", "2026-11-26T10:30:00Z")
+        .await
+        .expect("range");
+    assert_eq!(posts.len(), 9);
+    assert!(posts
+        .windows(2)
+        .all(|w| w[0].scheduled_at < w[1].scheduled_at));
+    for (from, to) in [
+        ("yesterday", "2026-11-26T10:00:00Z"),
+        ("2026-11-26T10:00:00Z", "2026-11-26T09:00:00Z"),
+        ("2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z"),
+    ] {
+        assert!(app.calendar_between(from, to).await.is_err(), "{from} {to}");
+    }
+    let first = &posts[1];
+    let changed = app
+        .change_post(
+            at(8, 56),
+            Actor::User,
+            &PostChange {
+                post_id: first.id.clone(),
+                action: "move".into(),
+                at: Some("2026-11-26T09:15:00Z".into()),
+                ..PostChange::default()
+            },
+        )
+        .await
+        .expect("move");
+    assert!(changed.overridden);
+    assert!(changed.scheduled_at.starts_with("2026-11-26T09:15"));
+    for bad in [
+        PostChange {
+            post_id: first.id.clone(),
+            action: "move".into(),
+            at: Some("soon".into()),
+            ..PostChange::default()
+        },
+        PostChange {
+            post_id: first.id.clone(),
+            action: "variant".into(),
+            ..PostChange::default()
+        },
+        PostChange {
+            post_id: first.id.clone(),
+            action: "delete".into(),
+            ..PostChange::default()
+        },
+    ] {
+        let e = app
+            .change_post(at(8, 57), Actor::User, &bad)
+            .await
+            .expect_err("refused");
+        assert!(!e.fields().is_empty(), "{e}");
+    }
+    let skipped = app
+        .change_post(
+            at(8, 57),
+            Actor::User,
+            &PostChange {
+                post_id: posts[2].id.clone(),
+                action: "skip".into(),
+                ..PostChange::default()
+            },
+        )
+        .await
+        .expect("skip");
+    assert_eq!(skipped.status, "cancelled");
+}

@@ -477,14 +477,28 @@ pub async fn set_schedule_paused(
 }
 
 #[derive(Serialize)]
-struct StatusFilter<'a> {
-    status: Option<&'a str>,
+struct Range<'a> {
+    from: &'a str,
+    to: &'a str,
 }
 
-pub async fn list_posts(
-    status: Option<&str>,
+/// The posts in `[from, to)` (RFC 3339), for a month or week.
+pub async fn calendar_posts(
+    from: &str,
+    to: &str,
 ) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
-    call("list_posts", &StatusFilter { status }).await
+    call("calendar_posts", &Range { from, to }).await
+}
+
+#[derive(Serialize)]
+struct Change<'a> {
+    change: &'a reachloop_ipc::PostChange,
+}
+
+pub async fn override_post(
+    change: &reachloop_ipc::PostChange,
+) -> Result<reachloop_ipc::ScheduledPost, ErrorDto> {
+    call("override_post", &Change { change }).await
 }
 
 pub async fn publisher_status() -> Result<reachloop_ipc::PublisherStatus, ErrorDto> {

@@ -1,5 +1,7 @@
 //! Pieces used by several pages.
 
+pub mod calendar;
 pub mod getting_started;
+pub mod post_detail;
 pub mod problem;
 pub mod schedule_form;

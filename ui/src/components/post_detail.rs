@@ -1,0 +1,221 @@
+//! One post, opened from the calendar: its variant, account, times (local
+//! and in its schedule's zone), its link once published, its error with
+//! what to do, and, while it is upcoming, the overrides: pick the variant,
+//! move it, skip it, publish it now. Each is audited by the core, and the
+//! publisher leaves an overridden slot alone.
+
+use reachloop_ipc::{Account, PostChange, ScheduledPost, Variant};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::services;
+
+#[derive(Properties, PartialEq)]
+pub struct PostDetailProps {
+    pub post: ScheduledPost,
+    pub account: Option<Account>,
+    pub on_close: Callback<()>,
+    /// The post changed (a move makes a new post: its id): reload.
+    pub on_changed: Callback<String>,
+}
+
+/// `at` in the browser's zone, and in `zone`.
+pub fn times(at: &str, zone: &str) -> (String, String) {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(at));
+    if d.get_time().is_nan() {
+        return (at.to_string(), String::new());
+    }
+    let local = d
+        .to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .as_string()
+        .unwrap_or_default();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &options,
+        &"timeZone".into(),
+        &wasm_bindgen::JsValue::from_str(zone),
+    );
+    let _ = js_sys::Reflect::set(&options, &"timeZoneName".into(), &"short".into());
+    // The zone was checked against the IANA database when it was saved.
+    let zoned = d
+        .to_locale_string("default", &options)
+        .as_string()
+        .unwrap_or_default();
+    (local, zoned)
+}
+
+/// A `datetime-local` value ("2026-12-01T14:30", the browser's zone) as an
+/// RFC 3339 instant.
+pub fn local_input_to_rfc3339(value: &str) -> Option<String> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value));
+    if d.get_time().is_nan() {
+        return None;
+    }
+    d.to_iso_string().as_string()
+}
+
+#[function_component(PostDetail)]
+pub fn post_detail(p: &PostDetailProps) -> Html {
+    let post = &p.post;
+    let variants = use_state(Vec::<Variant>::new);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let move_to = use_node_ref();
+    let pick = use_node_ref();
+    {
+        let variants = variants.clone();
+        let (campaign, platform) = (post.campaign_id.clone(), post.platform);
+        use_effect_with((campaign.clone(), platform), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(list) = services::list_variants(&campaign).await {
+                    variants.set(
+                        list.into_iter()
+                            .filter(|v| v.platform == platform)
+                            .collect(),
+                    );
+                }
+            });
+        });
+    }
+    let change = {
+        let (error, busy, on_changed, id) = (
+            error.clone(),
+            busy.clone(),
+            p.on_changed.clone(),
+            post.id.clone(),
+        );
+        move |action: &'static str, variant_id: Option<String>, at: Option<String>| {
+            let (error, busy, on_changed) = (error.clone(), busy.clone(), on_changed.clone());
+            let change = PostChange {
+                post_id: id.clone(),
+                action: action.into(),
+                variant_id,
+                at,
+            };
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::override_post(&change).await {
+                    Ok(post) => {
+                        error.set(None);
+                        on_changed.emit(post.id);
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let upcoming = post.status == "scheduled";
+    let (local, zoned) = times(&post.scheduled_at, &post.time_zone);
+    let variant = post
+        .variant_id
+        .as_ref()
+        .and_then(|id| variants.iter().find(|v| &v.id == id));
+    let on_pick = {
+        let (change, pick) = (change.clone(), pick.clone());
+        Callback::from(move |_| {
+            if let Some(sel) = pick.cast::<HtmlSelectElement>() {
+                change("variant", Some(sel.value()), None);
+            }
+        })
+    };
+    let on_move = {
+        let (change, move_to, error) = (change.clone(), move_to.clone(), error.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = move_to
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            match local_input_to_rfc3339(&value) {
+                Some(at) => change("move", None, Some(at)),
+                None => error.set(Some("Pick a date and time to move the post to.".into())),
+            }
+        })
+    };
+    let on_skip = {
+        let change = change.clone();
+        Callback::from(move |_| change("skip", None, None))
+    };
+    let on_now = {
+        let change = change.clone();
+        Callback::from(move |_| change("publish_now", None, None))
+    };
+    let on_close = {
+        let on_close = p.on_close.clone();
+        Callback::from(move |_| on_close.emit(()))
+    };
+    let on_key = {
+        let on_close = p.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                on_close.emit(());
+            }
+        })
+    };
+    html! {
+        <aside class="post-detail card" id="post-detail" data-id={post.id.clone()} aria-label="Post" onkeydown={on_key}>
+            <header class="post-detail-head">
+                <span class={classes!("badge", "post-status", post.status.clone())} id="post-detail-status">{ post.status.replace('_', " ") }</span>
+                <span>{ post.platform.label() }</span>
+                if post.overridden { <span class="badge" title="A person changed this post; automatic choice leaves it alone">{ "overridden" }</span> }
+                <button type="button" class="link close" id="post-detail-close" aria-label="Close" onclick={on_close}>{ "✕" }</button>
+            </header>
+            <dl class="facts">
+                <dt>{ "When" }</dt>
+                <dd id="post-detail-when">{ &local }<span class="muted">{ format!(" · {zoned} ({})", post.time_zone) }</span></dd>
+                <dt>{ "Account" }</dt>
+                <dd>{ p.account.as_ref().map(|a| format!("{} ({})", a.handle, a.display_name)).unwrap_or_else(|| post.account_id.clone()) }</dd>
+                <dt>{ "Variant" }</dt>
+                <dd id="post-detail-variant">{
+                    match (variant, &post.variant_id) {
+                        (Some(v), _) => html! { <p class="variant-text">{ &v.body }</p> },
+                        (None, Some(_)) => html! { <span class="muted">{ "A variant that was deleted since." }</span> },
+                        (None, None) => html! { <span class="muted">{ "Chosen when it is published (the variants take turns)." }</span> },
+                    }
+                }</dd>
+                if post.attempts > 0 {
+                    <dt>{ "Attempts" }</dt><dd>{ post.attempts }</dd>
+                }
+                if let Some(url) = &post.remote_url {
+                    <dt>{ "Link" }</dt>
+                    <dd><a id="post-detail-link" href={url.clone()} target="_blank" rel="noopener noreferrer">{ url }</a></dd>
+                }
+            </dl>
+            if let Some(e) = &post.last_error {
+                <p class={if post.status == "failed" || post.status == "needs_verification" || post.status == "missed" { "error" } else { "hint" }} id="post-detail-error">{ e }</p>
+            }
+            { for post.warnings.iter().map(|w| html! { <p class="warning">{ format!("⚠ {w}") }</p> }) }
+            if upcoming {
+                <div class="post-actions">
+                    <label for="post-variant">{ "Post this variant" }</label>
+                    <div class="row">
+                        <select id="post-variant" ref={pick}>
+                            { for variants.iter().map(|v| html! {
+                                <option value={v.id.clone()} selected={post.variant_id.as_deref() == Some(v.id.as_str())}>
+                                    { v.body.chars().take(60).collect::<String>() }
+                                </option>
+                            }) }
+                        </select>
+                        <button type="button" id="post-pick-variant" disabled={*busy || variants.is_empty()} onclick={on_pick}>{ "Use it" }</button>
+                    </div>
+                    <form class="row" onsubmit={on_move}>
+                        <label for="post-move-to">{ "Move to" }</label>
+                        <input type="datetime-local" id="post-move-to" ref={move_to} />
+                        <button type="submit" id="post-move" disabled={*busy}>{ "Move" }</button>
+                    </form>
+                    <div class="row">
+                        <button type="button" id="post-publish-now" disabled={*busy} onclick={on_now}>{ "Publish now" }</button>
+                        <button type="button" class="danger" id="post-skip" disabled={*busy} onclick={on_skip}>{ "Skip" }</button>
+                    </div>
+                </div>
+            }
+            if let Some(e) = &*error {
+                <p class="error" role="alert" id="post-detail-problem">{ e }</p>
+            }
+        </aside>
+    }
+}
