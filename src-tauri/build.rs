@@ -41,7 +41,6 @@ const COMMANDS: &[&str] = &[
     "create_schedule",
     "list_schedules",
     "set_schedule_paused",
-    "list_posts",
     "publisher_status",
     "calendar_posts",
     "override_post",

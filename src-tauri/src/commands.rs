@@ -93,7 +93,6 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         create_schedule,
         list_schedules,
         set_schedule_paused,
-        list_posts,
         publisher_status,
         calendar_posts,
         override_post
@@ -730,19 +729,6 @@ async fn set_schedule_paused(
         .set_schedule_paused(chrono::Utc::now(), Actor::User, &id, paused)
         .await
         .map_err(to_dto)
-}
-
-#[tauri::command]
-async fn list_posts(
-    shell: State<'_, Shell>,
-    status: Option<String>,
-) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
-    let core = shell.core()?;
-    match status {
-        // The Calendar: a window around now.
-        None => core.calendar(chrono::Utc::now()).await.map_err(to_dto),
-        Some(s) => core.list_posts(Some(&s)).await.map_err(to_dto),
-    }
 }
 
 #[tauri::command]
