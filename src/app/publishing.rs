@@ -348,7 +348,19 @@ impl App {
                 })
             })
             .collect();
-        let warnings = crate::publish::warnings::check(&planned, Default::default());
+        let mut warnings = crate::publish::warnings::check(&planned, Default::default());
+        // The caps: documented per platform, and what each account's
+        // platform last reported (kept per account scope).
+        let live = self.store().live_limits(Utc::now()).await?;
+        let observed: Vec<(&str, crate::platforms::ObservedLimit)> = live
+            .iter()
+            .filter_map(|(scope, l)| Some((scope.strip_prefix("account:")?, l.clone())))
+            .collect();
+        let capped =
+            crate::publish::warnings::check_caps(&planned, &crate::platforms::caps_of, &observed);
+        for (w, c) in warnings.iter_mut().zip(capped) {
+            w.extend(c);
+        }
         let by_id: std::collections::HashMap<&str, &Vec<String>> = planned
             .iter()
             .zip(&warnings)

@@ -96,6 +96,15 @@ pub enum Lookup {
     CannotTell(String),
 }
 
+/// The posting limits `platform` documents (what its adapter's `caps`
+/// says), for warnings where no adapter is at hand.
+pub fn caps_of(platform: Platform) -> &'static [Cap] {
+    match platform {
+        Platform::X => x::CAPS,
+        _ => &[],
+    }
+}
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One network.

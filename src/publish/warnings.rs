@@ -95,6 +95,62 @@ pub fn check(posts: &[Planned<'_>], limits: Limits) -> Vec<Vec<String>> {
     out
 }
 
+/// Warnings for posts that would break a platform's posting limit: a
+/// documented cap (`caps`, by platform: at most `posts` per account in the
+/// window) or a limit the platform last reported (`observed`, by account:
+/// `remaining` posts until it resets). In the order of `posts`.
+pub fn check_caps(
+    posts: &[Planned<'_>],
+    caps: &dyn Fn(Platform) -> &'static [crate::platforms::Cap],
+    observed: &[(&str, crate::platforms::ObservedLimit)],
+) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); posts.len()];
+    let mut order: Vec<usize> = (0..posts.len()).collect();
+    order.sort_by_key(|&i| (posts[i].account_id, posts[i].at));
+    for (k, &i) in order.iter().enumerate() {
+        let p = &posts[i];
+        for cap in caps(p.platform) {
+            let window = Duration::seconds(cap.window_secs);
+            // This post and the account's earlier ones within the window.
+            let within = 1 + order[..k]
+                .iter()
+                .rev()
+                .map(|&j| &posts[j])
+                .take_while(|q| q.account_id == p.account_id && p.at - q.at < window)
+                .count();
+            if within > cap.posts as usize {
+                out[i].push(format!(
+                    "{within} posts to this account within {}: over {} ({} posts).",
+                    words(window),
+                    cap.name,
+                    cap.posts
+                ));
+            }
+        }
+        for (account, l) in observed {
+            if *account != p.account_id || p.at >= l.resets_at {
+                continue;
+            }
+            // The account's posts from now until the reset, this one included.
+            let before = 1 + order[..k]
+                .iter()
+                .rev()
+                .map(|&j| &posts[j])
+                .take_while(|q| q.account_id == p.account_id)
+                .count();
+            if before > l.remaining as usize {
+                out[i].push(format!(
+                    "{} allows {} more posts until {} UTC (as it last said); this one would wait.",
+                    l.name,
+                    l.remaining,
+                    l.resets_at.format("%Y-%m-%d %H:%M")
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn words(d: Duration) -> String {
     match d.num_minutes() {
         0 => format!("{} seconds", d.num_seconds().max(0)),
@@ -106,6 +162,50 @@ fn words(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documented_caps_and_reported_limits_are_flagged() {
+        use crate::platforms::{Cap, ObservedLimit};
+        const TWO: &[Cap] = &[Cap {
+            posts: 2,
+            window_secs: 900,
+            name: "the 15-minute limit",
+        }];
+        let caps = |p: Platform| if p == Platform::X { TWO } else { &[] as &[Cap] };
+        let at = [t(9, 0), t(9, 5), t(9, 10), t(9, 20), t(9, 30)];
+        let posts: Vec<Planned> = at
+            .iter()
+            .enumerate()
+            .map(|(i, at)| Planned {
+                id: ["a", "b", "c", "d", "e"][i],
+                account_id: "acc",
+                platform: Platform::X,
+                at: *at,
+                body: None,
+            })
+            .collect();
+        let w = check_caps(&posts, &caps, &[]);
+        // 09:10 is the third within 15 minutes; 09:20 has 09:10 and 09:20.
+        let flagged: Vec<usize> = (0..5).filter(|i| !w[*i].is_empty()).collect();
+        assert_eq!(flagged, vec![2], "{w:?}");
+        // The platform said one more until 09:25: 09:05 on waits.
+        let observed = [(
+            "acc",
+            ObservedLimit {
+                name: "X's 24-hour limit for this account".into(),
+                window_secs: 86_400,
+                limit: 17,
+                remaining: 1,
+                resets_at: t(9, 25),
+                whole_platform: false,
+            },
+        )];
+        let none = |_: Platform| &[] as &[Cap];
+        let w = check_caps(&posts, &none, &observed);
+        let flagged: Vec<usize> = (0..5).filter(|i| !w[*i].is_empty()).collect();
+        assert_eq!(flagged, vec![1, 2, 3], "after the reset it is fine: {w:?}");
+        assert!(w[1][0].contains("allows 1 more"), "{}", w[1][0]);
+    }
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 1, h, m, 0)

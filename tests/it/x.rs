@@ -206,6 +206,42 @@ async fn a_post_goes_to_x_as_its_schema_says_and_the_limits_are_kept() {
 }
 
 #[tokio::test]
+async fn the_calendar_warns_when_plans_exceed_what_x_said_is_left() {
+    let w = x_world("x-caps", 1, &["Capped one", "Capped two", "Capped three"]).await;
+    w.fake.with(|x| x.per_24_hours = Some(2));
+    w.due(0, 1).await;
+    let adapters = w.adapters();
+    assert_eq!(w.round(&adapters, 30).await.published, 1);
+    // X said 1 more until tomorrow: of the next two, the second is flagged.
+    for minutes in [60, 90] {
+        w.app
+            .create_schedule(
+                Utc::now(),
+                Actor::User,
+                &NewSchedule {
+                    campaign_id: w.campaign.clone(),
+                    platform: "x".into(),
+                    account_id: w.accounts[0].clone(),
+                    run_at: Some((Utc::now() + Duration::minutes(minutes)).to_rfc3339()),
+                    time_zone: "UTC".into(),
+                    ..NewSchedule::default()
+                },
+                "UTC",
+            )
+            .await
+            .expect("schedule");
+    }
+    let from = (Utc::now() - Duration::hours(1)).to_rfc3339();
+    let to = (Utc::now() + Duration::hours(3)).to_rfc3339();
+    let shown = w.app.calendar_between(&from, &to).await.expect("calendar");
+    let upcoming: Vec<_> = shown.iter().filter(|p| p.status == "scheduled").collect();
+    assert_eq!(upcoming.len(), 2);
+    let capped = |p: &&ScheduledPost| p.warnings.iter().any(|w| w.contains("24-hour limit"));
+    assert!(!capped(&upcoming[0]), "{:?}", upcoming[0].warnings);
+    assert!(capped(&upcoming[1]), "{:?}", upcoming[1].warnings);
+}
+
+#[tokio::test]
 async fn a_post_x_made_without_answering_is_found_and_never_sent_twice() {
     let w = x_world("x-lost-answer", 1, &["The answer to this one gets lost"]).await;
     w.fake.with(|x| {
