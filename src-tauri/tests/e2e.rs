@@ -1165,6 +1165,87 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     wait_for_text(&client, "#post-detail-variant", "The hand-picked one").await;
     wait_for(&client, "#post-detail .badge[title]", "marked overridden").await;
     shots.shot(&client, "53-variant-picked").await;
+    // Move it half an hour on (at :30 seconds: every minute is a slot).
+    client
+        .execute(
+            "const i = document.querySelector('#post-move-to');
+             const t = new Date(Date.now() + 30 * 60000);
+             const p = n => String(n).padStart(2, '0');
+             i.value = `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}:30`;",
+            vec![],
+        )
+        .await
+        .expect("set the time");
+    let was = find(&client, "#post-detail-when")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    click(&client, "#post-move").await;
+    // A move leaves the old slot cancelled and makes the post anew; the
+    // detail follows the new one.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(problem) = client.find(Locator::Css("#post-detail-problem")).await {
+            panic!(
+                "the move was refused: {}",
+                problem.text().await.unwrap_or_default()
+            );
+        }
+        let when = match client
+            .find(Locator::Css(&format!(
+                "#post-detail:not([data-id='{post_id}']) #post-detail-when"
+            )))
+            .await
+        {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if when != was && when.contains(":30") {
+            break;
+        }
+        if Instant::now() > deadline {
+            shots.shot(&client, "54-move-failed").await;
+            panic!("the move did not show: was {was:?}, now {when:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_for_text(&client, "#post-detail-variant", "The hand-picked one").await;
+    shots.shot(&client, "54-post-moved").await;
     click(&client, "#post-detail-close").await;
+
+    // Pause publishing: more than a minute goes by and nothing publishes.
+    click(&client, "#nav-settings").await;
+    click(&client, "#publishing-paused").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    click(&client, "#nav-calendar").await;
+    let published = || async {
+        client
+            .find_all(Locator::Css("#calendar-grid .post.published"))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+    };
+    // A round that started before the pause may still finish.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let before = published().await;
+    tokio::time::sleep(Duration::from_secs(70)).await;
+    assert_eq!(published().await, before, "nothing publishes while paused");
+    shots.shot(&client, "55-paused").await;
+
+    // Resume: the slots that came due while paused go out.
+    click(&client, "#nav-settings").await;
+    click(&client, "#publishing-paused").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    click(&client, "#nav-calendar").await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while published().await <= before {
+        assert!(
+            Instant::now() < deadline,
+            "nothing published after resuming"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    shots.shot(&client, "56-resumed").await;
     client.close().await.expect("quit the app");
 }

@@ -131,7 +131,7 @@ impl Store {
         now: DateTime<Utc>,
         session: &OAuthSession,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO oauth_sessions (state, provider_id, redirect_uri, verifier_enc, created_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -182,7 +182,7 @@ impl Store {
         now: DateTime<Utc>,
         state: &str,
     ) -> Result<TakenSession, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT provider_id, redirect_uri, verifier_enc, expires_at, consumed_at
              FROM oauth_sessions WHERE state = ?",
@@ -247,7 +247,7 @@ impl Store {
         now: DateTime<Utc>,
         account: &ConnectedAccount<'_>,
     ) -> Result<Account, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let existed: bool =
             sqlx::query_scalar("SELECT count(*) > 0 FROM social_accounts WHERE id = ?")
                 .bind(account.id)
@@ -488,7 +488,7 @@ impl Store {
         account_id: &str,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let changed = sqlx::query(
             "UPDATE social_accounts SET status = 'needs_action', status_reason = ?, next_refresh_at = NULL, updated_at = ?
              WHERE id = ? AND status != 'needs_action' AND status != 'disconnected'",
@@ -523,7 +523,7 @@ impl Store {
         reason: &str,
         retry_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE social_accounts SET refresh_failures = refresh_failures + 1, next_refresh_at = ?, updated_at = ?
              WHERE id = ?",
@@ -556,7 +556,7 @@ impl Store {
         revoked_at_platform: bool,
         note: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE social_accounts SET status = 'disconnected', status_reason = ?, access_token_enc = NULL,
                  refresh_token_enc = NULL, token_expires_at = NULL, refresh_expires_at = NULL,

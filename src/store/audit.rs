@@ -73,7 +73,7 @@ struct Row {
 impl Store {
     /// Appends one entry on its own.
     pub async fn audit(&self, now: DateTime<Utc>, rec: &AuditRecord<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         record(&mut tx, now, rec).await?;
         tx.commit().await?;
         Ok(())

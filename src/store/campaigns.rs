@@ -132,7 +132,7 @@ impl Store {
     ) -> Result<Campaign, StoreError> {
         let id = id.to_string();
         let at = time::to_db(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO campaigns (id, name, prompt, goal, status, brand_constraints,
                  variants_per_platform, created_at, updated_at)
@@ -170,7 +170,7 @@ impl Store {
         actor: Actor,
         campaign: &ValidCampaign,
     ) -> Result<Campaign, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE campaigns SET name = ?, prompt = ?, goal = ?, brand_constraints = ?,
                  variants_per_platform = ?, updated_at = ?
@@ -213,7 +213,7 @@ impl Store {
     ) -> Result<Campaign, StoreError> {
         let new_id = new_id.to_string();
         let at = time::to_db(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let original = fetch(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         let name: String = format!("{} (copy)", original.name)
             .chars()
@@ -278,7 +278,7 @@ impl Store {
         to: CampaignStatus,
         allowed: impl Fn(CampaignStatus) -> bool,
     ) -> Result<Result<Campaign, CampaignStatus>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let current = fetch(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         if !allowed(current.status) {
             return Ok(Err(current.status));
@@ -309,7 +309,7 @@ impl Store {
         id: &str,
         actor: Actor,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let campaign = fetch(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM campaigns WHERE id = ?")
             .bind(id)

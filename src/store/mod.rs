@@ -128,6 +128,18 @@ pub struct Store {
 }
 
 impl Store {
+    /// A transaction that takes SQLite's write lock at once (`BEGIN
+    /// IMMEDIATE`). A deferred one that reads and then writes fails with
+    /// "database is locked" when another connection (the agent, the
+    /// publisher) wrote in between, whatever the busy timeout: in WAL mode
+    /// its snapshot is stale and cannot be upgraded. Every writing
+    /// transaction here starts this way and waits its turn instead.
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
     /// Processes starting together on a new data directory (the app and
     /// the CLI, say) take turns: an exclusive lock on a file beside the

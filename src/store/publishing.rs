@@ -58,7 +58,7 @@ impl Store {
         if self.publishing_paused().await? {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let claimed: Vec<ClaimedPost> = sqlx::query_as(
             "UPDATE posts SET status = 'publishing', claimed_by = ?1, lease_until = ?2,
                  attempt_started_at = NULL, updated_at = ?3
@@ -114,7 +114,7 @@ impl Store {
         owner: &str,
         variant_id: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let n = sqlx::query(
             "UPDATE posts SET attempt_started_at = ?, attempts = attempts + 1, variant_id = ?, updated_at = ?
              WHERE id = ? AND status = 'publishing' AND claimed_by = ? AND lease_until > ?",
@@ -151,7 +151,7 @@ impl Store {
         remote_url: Option<&str>,
         how: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE posts SET status = 'published', remote_id = ?, remote_url = ?, published_at = ?,
                  claimed_by = NULL, lease_until = NULL, error_code = NULL, last_error = NULL, updated_at = ?
@@ -187,7 +187,7 @@ impl Store {
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         let retry = retry_at.is_some();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE posts SET status = ?, error_code = ?, last_error = ?, claimed_by = NULL,
                  lease_until = NULL, attempt_started_at = NULL, next_attempt_at = ?, updated_at = ?
@@ -228,7 +228,7 @@ impl Store {
         if limits.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for l in limits {
             sqlx::query(
                 "INSERT INTO platform_limits (scope, name, window_secs, lim, remaining, resets_at, observed_at)
@@ -285,7 +285,7 @@ impl Store {
     /// never called, else needs_verification. Returns (requeued, to verify).
     pub async fn expire_leases(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
         let at = time::to_db(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let requeued = sqlx::query(
             "UPDATE posts SET status = 'scheduled', claimed_by = NULL, lease_until = NULL, updated_at = ?1
              WHERE status = 'publishing' AND lease_until <= ?1 AND attempt_started_at IS NULL",
@@ -325,7 +325,7 @@ impl Store {
         platforms: Option<&[&str]>,
     ) -> Result<u64, StoreError> {
         let platforms = platforms.map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let n = sqlx::query(
             "UPDATE posts SET status = 'missed', last_error = ?, updated_at = ?
              WHERE status = 'scheduled' AND scheduled_at < ? AND attempts = 0
@@ -402,7 +402,7 @@ impl Store {
         post_id: &str,
         owner: &str,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let chosen: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE posts SET attempt_started_at = ?1, attempts = attempts + 1, updated_at = ?1,
                  variant_id = (SELECT v.id FROM variants v
@@ -464,7 +464,7 @@ impl Store {
         post_id: &str,
         why: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE posts SET status = 'needs_verification', last_error = ?, claimed_by = NULL,
                  lease_until = NULL, updated_at = ?
@@ -571,7 +571,7 @@ impl Store {
         kind: &str,
         ttl: chrono::Duration,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before: Option<LeaseHolder> =
             sqlx::query_as("SELECT holder, kind, until FROM publisher_lease WHERE id = 1")
                 .fetch_optional(&mut *tx)
@@ -651,7 +651,7 @@ impl Store {
         until: DateTime<Utc>,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO publish_pauses (scope, until, reason, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (scope) DO UPDATE SET

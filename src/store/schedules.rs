@@ -137,7 +137,7 @@ impl Store {
     ) -> Result<Schedule, StoreError> {
         let id = Uuid::new_v4().to_string();
         let at = time::to_db(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO schedules (id, campaign_id, provider_id, account_id, kind, run_at, cron_expr,
                  time_zone, starts_at, ends_at, use_optimizer, created_at, updated_at)
@@ -209,7 +209,7 @@ impl Store {
         id: &str,
         paused: bool,
     ) -> Result<Schedule, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let changed = sqlx::query("UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?")
             .bind(i64::from(paused))
             .bind(time::to_db(now))
@@ -246,7 +246,7 @@ impl Store {
         slots: &[DateTime<Utc>],
     ) -> Result<u64, StoreError> {
         let at = time::to_db(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut added = 0;
         for slot in slots {
             added += sqlx::query(
@@ -397,7 +397,7 @@ impl Store {
         post_id: &str,
         change: &PostOverride,
     ) -> Result<Result<ScheduledPost, OverrideRefused>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row: Option<PostRow> = sqlx::query_as(&format!("{POST_SELECT} WHERE id = ?"))
             .bind(post_id)
             .fetch_optional(&mut *tx)

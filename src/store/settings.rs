@@ -147,7 +147,7 @@ impl Store {
             ("ai.model", json!(model)),
             ("ai.temperature", json!(temperature)),
         ];
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut changed = Vec::new();
         for (key, value) in &values {
             let before: Option<String> =
@@ -198,7 +198,7 @@ impl Store {
     }
 
     pub async fn set_ai_format(&self, now: DateTime<Utc>, format: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ('ai.format', ?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -230,7 +230,7 @@ impl Store {
         key: &str,
         value: Value,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",

@@ -168,7 +168,7 @@ impl Store {
         provenance: Option<&Provenance<'_>>,
     ) -> Result<Vec<Variant>, StoreError> {
         let at = time::to_db(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM campaigns WHERE id = ?")
             .bind(campaign_id)
             .fetch_one(&mut *tx)
@@ -272,7 +272,7 @@ impl Store {
         title: Option<&str>,
         body: &str,
     ) -> Result<Variant, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, id).await?;
         sqlx::query(
             "UPDATE variants SET title = ?, body = ?, flag_reason = NULL, updated_at = ? WHERE id = ? AND archived = 0",
@@ -310,7 +310,7 @@ impl Store {
         new: &NewVariant<'_>,
         provenance: &Provenance<'_>,
     ) -> Result<Variant, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, id).await?;
         if let Some(job) = provenance.job {
             mark_job_platform(&mut tx, now, job, before.platform).await?;
@@ -361,7 +361,7 @@ impl Store {
         attachments: &[Attachment],
         action: &str,
     ) -> Result<Variant, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, id).await?;
         sqlx::query("UPDATE variants SET media = ?, updated_at = ? WHERE id = ?")
             .bind(media_json(&before.media, attachments))
@@ -392,7 +392,7 @@ impl Store {
         id: &str,
         actor: Actor,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, id).await?;
         sqlx::query("UPDATE variants SET archived = 1, updated_at = ? WHERE id = ?")
             .bind(time::to_db(now))

@@ -819,3 +819,33 @@ async fn the_calendar_reads_a_range_and_changes_come_from_the_window() {
         .expect("skip");
     assert_eq!(skipped.status, "cancelled");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overrides_wait_for_another_processs_writes_instead_of_failing() {
+    use reachloop::store::PostOverride;
+    let dir = data_dir();
+    let (app, campaign, _) = world(dir.path()).await;
+    // Another process on the same file, writing all the time.
+    let other = App::open(dir.path()).await.expect("second opener");
+    let writer = tokio::spawn(async move {
+        for i in 0..200 {
+            other
+                .set_publishing_paused(at(8, 58), Actor::Cli, i % 2 == 0)
+                .await
+                .expect("write");
+        }
+    });
+    let variants = app.list_variants(&campaign).await.expect("variants");
+    let posts = app.list_posts(Some("scheduled")).await.expect("posts");
+    for (i, p) in posts.iter().take(40).enumerate() {
+        app.override_post(
+            at(8, 56),
+            Actor::User,
+            &p.id,
+            &PostOverride::Variant(variants[i % 2].id.clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("override {i} failed: {e}"));
+    }
+    writer.await.expect("writer");
+}

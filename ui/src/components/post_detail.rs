@@ -202,7 +202,7 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                         </select>
                         <button type="button" id="post-pick-variant" disabled={*busy || variants.is_empty()} onclick={on_pick}>{ "Use it" }</button>
                     </div>
-                    <form class="row" onsubmit={on_move}>
+                    <form class="row" novalidate=true onsubmit={on_move}>
                         <label for="post-move-to">{ "Move to" }</label>
                         <input type="datetime-local" id="post-move-to" ref={move_to} />
                         <button type="submit" id="post-move" disabled={*busy}>{ "Move" }</button>
