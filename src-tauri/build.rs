@@ -44,6 +44,8 @@ const COMMANDS: &[&str] = &[
     "publisher_status",
     "calendar_posts",
     "override_post",
+    "start_at_login",
+    "set_start_at_login",
 ];
 
 fn main() {

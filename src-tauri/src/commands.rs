@@ -95,7 +95,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         set_schedule_paused,
         publisher_status,
         calendar_posts,
-        override_post
+        override_post,
+        start_at_login,
+        set_start_at_login
     ]
 }
 
@@ -729,6 +731,45 @@ async fn set_schedule_paused(
         .set_schedule_paused(chrono::Utc::now(), Actor::User, &id, paused)
         .await
         .map_err(to_dto)
+}
+
+fn autostart_error(e: impl std::fmt::Display) -> ErrorDto {
+    ErrorDto {
+        code: "autostart".into(),
+        message: format!("Starting at login could not be changed: {e}."),
+        fields: vec![],
+    }
+}
+
+/// Whether Reachloop starts (into the tray) when the user logs in.
+#[tauri::command]
+async fn start_at_login<R: Runtime>(app: AppHandle<R>) -> Result<bool, ErrorDto> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+#[tauri::command]
+async fn set_start_at_login<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    enabled: bool,
+) -> Result<bool, ErrorDto> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    if enabled {
+        launcher.enable().map_err(autostart_error)?;
+    } else {
+        launcher.disable().map_err(autostart_error)?;
+    }
+    if let Ok(core) = shell.core() {
+        if let Err(e) = core
+            .record_start_at_login(chrono::Utc::now(), Actor::User, enabled)
+            .await
+        {
+            tracing::warn!("start at login was changed but not recorded: {e}");
+        }
+    }
+    launcher.is_enabled().map_err(autostart_error)
 }
 
 #[tauri::command]

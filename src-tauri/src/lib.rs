@@ -124,6 +124,11 @@ pub fn builder_with<R: Runtime>(
 ) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_notification::init())
+        // Start at login runs `reachloop --tray`: the publisher without a window.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--tray"]),
+        ))
         .manage(Shell::new(core, *STARTED.get_or_init(Instant::now)))
         .invoke_handler(commands::handler())
         .setup(move |app| {

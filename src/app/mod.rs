@@ -165,6 +165,16 @@ impl App {
         Ok(self.store.set_publishing_paused(now, actor, paused).await?)
     }
 
+    /// Records the start-at-login choice in the settings and the audit log.
+    pub async fn record_start_at_login(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        enabled: bool,
+    ) -> Result<(), Error> {
+        Ok(self.store.set_start_at_login(now, actor, enabled).await?)
+    }
+
     pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, Error> {
         Ok(self.store.recent_audit(limit).await?)
     }

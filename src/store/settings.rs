@@ -41,6 +41,24 @@ impl Store {
             .await
     }
 
+    /// Notes (and audits) the start-at-login choice; the OS's own autostart
+    /// entry is what takes effect.
+    pub async fn set_start_at_login(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        enabled: bool,
+    ) -> Result<(), StoreError> {
+        self.set_setting(
+            now,
+            actor,
+            "settings.start_at_login",
+            "start_at_login",
+            json!(enabled),
+        )
+        .await
+    }
+
     /// The canary sealed with this database's data key, if a key was made.
     pub async fn key_canary(&self) -> Result<Option<Vec<u8>>, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt(format!("{KEY_CANARY}: {what}"));

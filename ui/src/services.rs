@@ -501,6 +501,19 @@ pub async fn override_post(
     call("override_post", &Change { change }).await
 }
 
+pub async fn start_at_login() -> Result<bool, ErrorDto> {
+    call("start_at_login", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct Enabled {
+    enabled: bool,
+}
+
+pub async fn set_start_at_login(enabled: bool) -> Result<bool, ErrorDto> {
+    call("set_start_at_login", &Enabled { enabled }).await
+}
+
 pub async fn publisher_status() -> Result<reachloop_ipc::PublisherStatus, ErrorDto> {
     call("publisher_status", &NoArgs {}).await
 }

@@ -72,6 +72,7 @@ pub fn settings_page() -> Html {
                     </label>
                     <p class="hint">{ "While paused, nothing is posted; scheduled posts wait until you resume." }</p>
                 </div>
+                <StartAtLogin />
                 <AiForm />
                 <PlatformApps />
                 <dl class="facts">
@@ -80,6 +81,54 @@ pub fn settings_page() -> Html {
                 </dl>
             }
         </section>
+    }
+}
+
+/// Start Reachloop at login, straight into the tray, so posts go out while
+/// the window is closed.
+#[function_component(StartAtLogin)]
+fn start_at_login() -> Html {
+    let on = use_state(|| None::<bool>);
+    let error = use_state(|| None::<String>);
+    {
+        let (on, error) = (on.clone(), error.clone());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::start_at_login().await {
+                    Ok(v) => on.set(Some(v)),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        });
+    }
+    let toggle = {
+        let (on, error) = (on.clone(), error.clone());
+        Callback::from(move |e: Event| {
+            let wanted = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .checked();
+            let (on, error) = (on.clone(), error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match services::set_start_at_login(wanted).await {
+                    Ok(v) => {
+                        error.set(None);
+                        on.set(Some(v));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="field">
+            <label class="check">
+                <input type="checkbox" id="start-at-login" checked={on.unwrap_or(false)}
+                    disabled={on.is_none()} onchange={toggle} />
+                { " Start Reachloop when I log in (in the tray, without a window)" }
+            </label>
+            <p class="hint">{ "Scheduled posts only go out while Reachloop runs: in the tray, or as reachloop-cli agent." }</p>
+            if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
+        </div>
     }
 }
 
