@@ -6,8 +6,10 @@ use reachloop_fakes::oauth::FakeOAuth;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // X: its authorization server with the publishing API on the same port.
+    let x = reachloop_fakes::x::FakeX::start().await;
     for (name, fake) in [
-        ("X", FakeOAuth::x().await),
+        ("X", x.oauth.clone()),
         ("YOUTUBE", FakeOAuth::youtube().await),
         ("TIKTOK", FakeOAuth::tiktok().await),
     ] {
