@@ -43,6 +43,7 @@ impl Error {
         match self {
             Error::Validation(_) => codes::VALIDATION,
             Error::Store(crate::store::StoreError::NotFound) => "not_found",
+            Error::Store(crate::store::StoreError::Changed { .. }) => "changed_elsewhere",
             Error::Store(_) | Error::DataDir(_) => codes::STORAGE,
             Error::Secrets(_) => codes::KEYCHAIN,
             Error::OAuth(e) => e.code(),

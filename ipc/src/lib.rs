@@ -154,6 +154,10 @@ pub struct Campaign {
     pub next_statuses: Vec<CampaignStatus>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// When it last changed (RFC 3339, UTC): an edit opened before a change
+    /// made elsewhere is refused instead of overwriting it.
+    #[serde(default)]
+    pub updated_at: String,
 }
 
 fn default_variants() -> u8 {

@@ -325,10 +325,17 @@ async fn update_campaign(
     shell: State<'_, Shell>,
     id: String,
     input: NewCampaign,
+    expected_updated_at: Option<String>,
 ) -> Result<Campaign, ErrorDto> {
     shell
         .core()?
-        .update_campaign(chrono::Utc::now(), &id, Actor::User, &input)
+        .update_campaign(
+            chrono::Utc::now(),
+            &id,
+            Actor::User,
+            &input,
+            expected_updated_at.as_deref(),
+        )
         .await
         .map_err(to_dto)
 }
@@ -407,10 +414,17 @@ async fn edit_variant(
     shell: State<'_, Shell>,
     id: String,
     text: VariantText,
+    expected_updated_at: Option<String>,
 ) -> Result<Variant, ErrorDto> {
     shell
         .core()?
-        .edit_variant(chrono::Utc::now(), &id, &text, Actor::User)
+        .edit_variant(
+            chrono::Utc::now(),
+            &id,
+            &text,
+            Actor::User,
+            expected_updated_at.as_deref(),
+        )
         .await
         .map_err(to_dto)
 }

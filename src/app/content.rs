@@ -89,9 +89,13 @@ impl App {
         id: &str,
         actor: Actor,
         input: &NewCampaign,
+        expected_updated_at: Option<&str>,
     ) -> Result<Campaign, Error> {
         let valid = campaigns::validate(input).map_err(Error::Validation)?;
-        Ok(self.store().update_campaign(now, id, actor, &valid).await?)
+        Ok(self
+            .store()
+            .update_campaign(now, id, actor, &valid, expected_updated_at)
+            .await?)
     }
 
     pub async fn duplicate_campaign(
@@ -342,13 +346,21 @@ impl App {
         id: &str,
         text: &VariantText,
         actor: Actor,
+        expected_updated_at: Option<&str>,
     ) -> Result<Variant, Error> {
         let variant = self.variant(id).await?;
         require_text(text)?;
         let title = clean_title(variant.platform, text.title.as_deref());
         Ok(self
             .store()
-            .edit_variant(now, id, actor, title.as_deref(), &text.body)
+            .edit_variant(
+                now,
+                id,
+                actor,
+                title.as_deref(),
+                &text.body,
+                expected_updated_at,
+            )
             .await?)
     }
 

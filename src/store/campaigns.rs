@@ -20,6 +20,7 @@ struct Row {
     brand_constraints: String,
     variants_per_platform: i64,
     created_at: String,
+    updated_at: String,
     platforms: Option<String>,
 }
 
@@ -67,12 +68,13 @@ impl TryFrom<Row> for Campaign {
                 .filter(|to| crate::campaigns::can_move(status, *to))
                 .collect(),
             created_at: r.created_at,
+            updated_at: r.updated_at,
         })
     }
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.prompt, c.goal, c.status, c.brand_constraints,
-        c.variants_per_platform, c.created_at,
+        c.variants_per_platform, c.created_at, c.updated_at,
         (SELECT group_concat(provider_id) FROM campaign_platforms p WHERE p.campaign_id = c.id) AS platforms
     FROM campaigns c";
 
@@ -169,8 +171,26 @@ impl Store {
         id: &str,
         actor: Actor,
         campaign: &ValidCampaign,
+        expected_updated_at: Option<&str>,
     ) -> Result<Campaign, StoreError> {
         let mut tx = self.write_tx().await?;
+        if let Some(expected) = expected_updated_at {
+            let now_at: Option<String> =
+                sqlx::query_scalar("SELECT updated_at FROM campaigns WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match now_at {
+                None => return Err(StoreError::NotFound),
+                Some(at) if at != expected => {
+                    return Err(StoreError::Changed {
+                        what: "campaign",
+                        at,
+                    })
+                }
+                Some(_) => {}
+            }
+        }
         let done = sqlx::query(
             "UPDATE campaigns SET name = ?, prompt = ?, goal = ?, brand_constraints = ?,
                  variants_per_platform = ?, updated_at = ?

@@ -60,6 +60,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("it no longer exists (deleted meanwhile?)")]
     NotFound,
+    /// Last write wins only knowingly: the row changed since the editor
+    /// read it (its `updated_at`), so nothing was written.
+    #[error("this {what} was changed elsewhere (at {at}) since you opened it; nothing was saved. Reload to see the other change, then edit again")]
+    Changed { what: &'static str, at: String },
     /// A generation job's output arrived after it stopped running
     /// (cancelled, or taken over): nothing was written.
     #[error("the generation was cancelled or finished elsewhere; its output was not kept")]

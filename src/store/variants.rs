@@ -271,9 +271,18 @@ impl Store {
         actor: Actor,
         title: Option<&str>,
         body: &str,
+        expected_updated_at: Option<&str>,
     ) -> Result<Variant, StoreError> {
         let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, id).await?;
+        if let Some(expected) = expected_updated_at {
+            if before.updated_at != expected {
+                return Err(StoreError::Changed {
+                    what: "variant",
+                    at: before.updated_at,
+                });
+            }
+        }
         sqlx::query(
             "UPDATE variants SET title = ?, body = ?, flag_reason = NULL, updated_at = ? WHERE id = ? AND archived = 0",
         )

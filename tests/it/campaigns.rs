@@ -74,7 +74,7 @@ async fn campaigns_are_edited_duplicated_moved_and_deleted() {
     let mut edit = input("Spring sale", &["x", "tiktok"]);
     edit.variants_per_platform = Some(4);
     let edited = app
-        .update_campaign(at(9, 1), &c.id, Actor::User, &edit)
+        .update_campaign(at(9, 1), &c.id, Actor::User, &edit, None)
         .await
         .expect("edit");
     assert_eq!(edited.name, "Spring sale");
@@ -82,7 +82,7 @@ async fn campaigns_are_edited_duplicated_moved_and_deleted() {
     assert_eq!(edited.variants_per_platform, 4);
     edit.name = String::new();
     let err = app
-        .update_campaign(at(9, 2), &c.id, Actor::User, &edit)
+        .update_campaign(at(9, 2), &c.id, Actor::User, &edit, None)
         .await
         .expect_err("empty name");
     assert_eq!(err.fields()[0].field, "name");
@@ -216,7 +216,7 @@ async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
             ("body", "required")
         );
         let err = app
-            .edit_variant(at(9, 1), &v.id, &text, Actor::User)
+            .edit_variant(at(9, 1), &v.id, &text, Actor::User, None)
             .await
             .expect_err("blanking a saved variant");
         assert_eq!(err.fields()[0].code, "required");
@@ -235,7 +235,7 @@ async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
     let codes: Vec<&str> = check.problems.iter().map(|p| p.code.as_str()).collect();
     assert_eq!(codes, ["too_long", "banned_word"]);
     let saved = app
-        .edit_variant(at(9, 2), &v.id, &broken, Actor::User)
+        .edit_variant(at(9, 2), &v.id, &broken, Actor::User, None)
         .await
         .expect("a draft may break rules");
     assert_eq!(saved.body, broken.body);
@@ -261,7 +261,7 @@ async fn hand_written_variants_are_checked_live_and_saved_even_when_broken() {
     let left = app.list_variants(&c.id).await.expect("list");
     assert_eq!(left.len(), 1);
     assert_eq!(
-        app.edit_variant(at(9, 5), &v.id, &broken, Actor::User)
+        app.edit_variant(at(9, 5), &v.id, &broken, Actor::User, None)
             .await
             .expect_err("deleted")
             .code(),
@@ -845,4 +845,89 @@ async fn test_connection_tries_what_is_typed_and_keeps_the_saved_key_at_home() {
         .await
         .expect_err("http to another computer");
     assert!(err.to_string().contains("https://"), "{err}");
+}
+
+#[tokio::test]
+async fn an_edit_opened_before_a_change_elsewhere_is_refused_not_overwriting_it() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let c = create(&app, "Winter", &["x"]).await;
+    // The window opens the campaign; meanwhile the CLI renames it.
+    let opened = app.campaign(&c.id).await.expect("open it");
+    app.update_campaign(
+        at(9, 1),
+        &c.id,
+        Actor::Cli,
+        &input("Winter (CLI)", &["x"]),
+        None,
+    )
+    .await
+    .expect("the CLI's edit");
+    let err = app
+        .update_campaign(
+            at(9, 2),
+            &c.id,
+            Actor::User,
+            &input("Winter (window)", &["x"]),
+            Some(&opened.updated_at),
+        )
+        .await
+        .expect_err("stale");
+    assert_eq!(err.code(), "changed_elsewhere");
+    assert!(err.to_string().contains("changed elsewhere"), "{err}");
+    assert_eq!(app.campaign(&c.id).await.expect("c").name, "Winter (CLI)");
+    // Opened afresh, it saves.
+    let fresh = app.campaign(&c.id).await.expect("c");
+    app.update_campaign(
+        at(9, 3),
+        &c.id,
+        Actor::User,
+        &input("Winter (window)", &["x"]),
+        Some(&fresh.updated_at),
+    )
+    .await
+    .expect("fresh edit");
+
+    // The same for a variant's text.
+    let v = app
+        .add_variant(
+            at(9, 4),
+            &c.id,
+            Platform::X,
+            &VariantText {
+                title: None,
+                body: "First words".into(),
+            },
+            Actor::User,
+        )
+        .await
+        .expect("variant");
+    app.edit_variant(
+        at(9, 5),
+        &v.id,
+        &VariantText {
+            title: None,
+            body: "Changed in the CLI".into(),
+        },
+        Actor::Cli,
+        None,
+    )
+    .await
+    .expect("CLI edit");
+    let err = app
+        .edit_variant(
+            at(9, 6),
+            &v.id,
+            &VariantText {
+                title: None,
+                body: "Changed in the window".into(),
+            },
+            Actor::User,
+            Some(&v.updated_at),
+        )
+        .await
+        .expect_err("stale variant");
+    assert_eq!(err.code(), "changed_elsewhere");
+    let now = app.list_variants(&c.id).await.expect("variants");
+    assert_eq!(now[0].body, "Changed in the CLI");
 }

@@ -184,13 +184,28 @@ pub async fn get_campaign(id: &str) -> Result<Campaign, ErrorDto> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct UpdateArgs<'a> {
     id: &'a str,
     input: &'a NewCampaign,
+    expected_updated_at: Option<&'a str>,
 }
 
-pub async fn update_campaign(id: &str, input: &NewCampaign) -> Result<Campaign, ErrorDto> {
-    call("update_campaign", &UpdateArgs { id, input }).await
+/// Saves a campaign, unless it changed elsewhere since `expected_updated_at`.
+pub async fn update_campaign(
+    id: &str,
+    input: &NewCampaign,
+    expected_updated_at: Option<&str>,
+) -> Result<Campaign, ErrorDto> {
+    call(
+        "update_campaign",
+        &UpdateArgs {
+            id,
+            input,
+            expected_updated_at,
+        },
+    )
+    .await
 }
 
 pub async fn duplicate_campaign(id: &str) -> Result<Campaign, ErrorDto> {
@@ -247,13 +262,28 @@ pub async fn add_variant(
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct EditVariantArgs<'a> {
     id: &'a str,
     text: &'a VariantText,
+    expected_updated_at: Option<&'a str>,
 }
 
-pub async fn edit_variant(id: &str, text: &VariantText) -> Result<Variant, ErrorDto> {
-    call("edit_variant", &EditVariantArgs { id, text }).await
+/// Saves a variant's text, unless it changed elsewhere since `expected_updated_at`.
+pub async fn edit_variant(
+    id: &str,
+    text: &VariantText,
+    expected_updated_at: Option<&str>,
+) -> Result<Variant, ErrorDto> {
+    call(
+        "edit_variant",
+        &EditVariantArgs {
+            id,
+            text,
+            expected_updated_at,
+        },
+    )
+    .await
 }
 
 pub async fn delete_variant(id: &str) -> Result<(), ErrorDto> {

@@ -481,6 +481,7 @@ pub fn variant_card(props: &CardProps) -> Html {
             props.on_changed.clone(),
             props.on_new_done.clone(),
         );
+        let opened_at = original.as_ref().map(|v| v.updated_at.clone());
         let (id, campaign_id, text) = (
             original.as_ref().map(|v| v.id.clone()),
             props.campaign_id.clone(),
@@ -495,10 +496,13 @@ pub fn variant_card(props: &CardProps) -> Html {
                 on_new_done.clone(),
             );
             let (id, campaign_id, text) = (id.clone(), campaign_id.clone(), text.clone());
+            let opened_at = opened_at.clone();
             saving.set(true);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = match &id {
-                    Some(id) => services::edit_variant(id, &text).await.map(|_| ()),
+                    Some(id) => services::edit_variant(id, &text, opened_at.as_deref())
+                        .await
+                        .map(|_| ()),
                     None => services::add_variant(&campaign_id, platform.as_str(), &text)
                         .await
                         .map(|_| ()),

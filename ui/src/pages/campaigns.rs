@@ -108,6 +108,9 @@ pub fn campaign_editor(props: &EditorProps) -> Html {
     let initial = props.campaign.as_ref().map(CampaignForm::from_campaign);
     let form = use_reducer(move || initial.unwrap_or_default());
     let editing = props.campaign.as_ref().map(|c| c.id.clone());
+    // What the campaign looked like when opened: saving over a change made
+    // elsewhere (the CLI, another window) is refused instead.
+    let opened_at = props.campaign.as_ref().map(|c| c.updated_at.clone());
 
     // Focus goes to the first error when a submit fails, never while the
     // user is fixing errors (that moved typing into a checkbox).
@@ -150,6 +153,7 @@ pub fn campaign_editor(props: &EditorProps) -> Html {
         let form = form.clone();
         let on_saved = props.on_saved.clone();
         let editing = editing.clone();
+        let opened_at = opened_at.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if form.submitting {
@@ -160,9 +164,10 @@ pub fn campaign_editor(props: &EditorProps) -> Html {
             dispatcher.dispatch(FormAction::Submit);
             let on_saved = on_saved.clone();
             let editing = editing.clone();
+            let opened_at = opened_at.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let result = match &editing {
-                    Some(id) => services::update_campaign(id, &input).await,
+                    Some(id) => services::update_campaign(id, &input, opened_at.as_deref()).await,
                     None => services::create_campaign(&input).await,
                 };
                 match result {
