@@ -1216,8 +1216,18 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
 
     // Pause publishing: more than a minute goes by and nothing publishes.
     click(&client, "#nav-settings").await;
+    wait_for(&client, "#publishing-paused", "Settings shows").await;
     click(&client, "#publishing-paused").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let deadline = Instant::now() + WAIT;
+    while !find(&client, "#publishing-paused")
+        .await
+        .is_selected()
+        .await
+        .unwrap_or(false)
+    {
+        assert!(Instant::now() < deadline, "the pause did not switch");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
     click(&client, "#nav-calendar").await;
     let published = || async {
         client
@@ -1235,8 +1245,18 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
 
     // Resume: the slots that came due while paused go out.
     click(&client, "#nav-settings").await;
+    wait_for(&client, "#publishing-paused", "Settings shows").await;
     click(&client, "#publishing-paused").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let deadline = Instant::now() + WAIT;
+    while find(&client, "#publishing-paused")
+        .await
+        .is_selected()
+        .await
+        .unwrap_or(true)
+    {
+        assert!(Instant::now() < deadline, "the pause did not switch");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
     click(&client, "#nav-calendar").await;
     let deadline = Instant::now() + Duration::from_secs(90);
     while published().await <= before {

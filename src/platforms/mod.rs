@@ -5,6 +5,7 @@
 //! crash or a timeout: does the post exist there?
 
 pub mod sandbox;
+pub mod sandbox_world;
 pub mod x;
 
 use std::future::Future;
