@@ -266,12 +266,7 @@ impl App {
     /// weeks; the window keeps every refresh small).
     pub async fn calendar(&self, now: DateTime<Utc>) -> Result<Vec<ScheduledPost>, Error> {
         let mut posts = self.store().posts_around(now, 100, 400).await?;
-        let upcoming: Vec<ScheduledPost> = posts
-            .iter()
-            .filter(|p| p.status == "scheduled")
-            .cloned()
-            .collect();
-        self.add_warnings(&mut posts, &upcoming).await?;
+        self.add_own_warnings(&mut posts).await?;
         Ok(posts)
     }
 
@@ -303,13 +298,19 @@ impl App {
         }
         // A dense cadence (every minute) would be thousands: the first 1,000.
         let mut posts = self.store().posts_between(from, to, 1_000).await?;
+        self.add_own_warnings(&mut posts).await?;
+        Ok(posts)
+    }
+
+    /// Fills in each post's warnings, checked among the upcoming ones of
+    /// `posts` itself.
+    async fn add_own_warnings(&self, posts: &mut [ScheduledPost]) -> Result<(), Error> {
         let upcoming: Vec<ScheduledPost> = posts
             .iter()
             .filter(|p| p.status == "scheduled")
             .cloned()
             .collect();
-        self.add_warnings(&mut posts, &upcoming).await?;
-        Ok(posts)
+        self.add_warnings(posts, &upcoming).await
     }
 
     /// Fills in each post's warnings, checked among `upcoming`.

@@ -129,14 +129,7 @@ impl Store {
         .await?
         .rows_affected();
         if n == 1 {
-            let record = AuditRecord {
-                actor: Actor::Scheduler,
-                action: "post.attempt",
-                entity_type: "post",
-                entity_id: Some(post_id),
-                details: json!({ "by": owner, "variant_id": variant_id }),
-            };
-            audit::record(&mut tx, now, &record).await?;
+            record_attempt(&mut tx, now, post_id, owner, variant_id).await?;
         }
         tx.commit().await?;
         Ok(n == 1)
@@ -424,14 +417,7 @@ impl Store {
         .await?;
         let chosen = chosen.flatten();
         if let Some(variant_id) = &chosen {
-            let record = AuditRecord {
-                actor: Actor::Scheduler,
-                action: "post.attempt",
-                entity_type: "post",
-                entity_id: Some(post_id),
-                details: json!({ "by": owner, "variant_id": variant_id }),
-            };
-            audit::record(&mut tx, now, &record).await?;
+            record_attempt(&mut tx, now, post_id, owner, variant_id).await?;
         }
         tx.commit().await?;
         Ok(chosen)
@@ -768,4 +754,22 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Audits an attempt, in the transaction that records it.
+async fn record_attempt(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    now: DateTime<Utc>,
+    post_id: &str,
+    owner: &str,
+    variant_id: &str,
+) -> Result<(), StoreError> {
+    let record = AuditRecord {
+        actor: Actor::Scheduler,
+        action: "post.attempt",
+        entity_type: "post",
+        entity_id: Some(post_id),
+        details: json!({ "by": owner, "variant_id": variant_id }),
+    };
+    audit::record(tx, now, &record).await
 }

@@ -105,26 +105,32 @@ impl XWorld {
         })
     }
 
+    /// A one-off post on `account` at `at`.
+    pub async fn schedule_at(&self, account: usize, at: chrono::DateTime<Utc>) {
+        self.app
+            .create_schedule(
+                Utc::now(),
+                Actor::User,
+                &NewSchedule {
+                    campaign_id: self.campaign.clone(),
+                    platform: "x".into(),
+                    account_id: self.accounts[account].clone(),
+                    run_at: Some(at.to_rfc3339()),
+                    time_zone: "UTC".into(),
+                    ..NewSchedule::default()
+                },
+                "UTC",
+            )
+            .await
+            .expect("schedule");
+    }
+
     /// One-off posts on `account`, due a moment from now.
     pub async fn due(&self, account: usize, n: usize) {
         let start = Utc::now() + Duration::milliseconds(400);
         for i in 0..n {
-            self.app
-                .create_schedule(
-                    Utc::now(),
-                    Actor::User,
-                    &NewSchedule {
-                        campaign_id: self.campaign.clone(),
-                        platform: "x".into(),
-                        account_id: self.accounts[account].clone(),
-                        run_at: Some((start + Duration::milliseconds(i as i64)).to_rfc3339()),
-                        time_zone: "UTC".into(),
-                        ..NewSchedule::default()
-                    },
-                    "UTC",
-                )
-                .await
-                .expect("schedule");
+            self.schedule_at(account, start + Duration::milliseconds(i as i64))
+                .await;
         }
         tokio::time::sleep(StdDuration::from_millis(450)).await;
     }
@@ -214,22 +220,8 @@ async fn the_calendar_warns_when_plans_exceed_what_x_said_is_left() {
     assert_eq!(w.round(&adapters, 30).await.published, 1);
     // X said 1 more until tomorrow: of the next two, the second is flagged.
     for minutes in [60, 90] {
-        w.app
-            .create_schedule(
-                Utc::now(),
-                Actor::User,
-                &NewSchedule {
-                    campaign_id: w.campaign.clone(),
-                    platform: "x".into(),
-                    account_id: w.accounts[0].clone(),
-                    run_at: Some((Utc::now() + Duration::minutes(minutes)).to_rfc3339()),
-                    time_zone: "UTC".into(),
-                    ..NewSchedule::default()
-                },
-                "UTC",
-            )
-            .await
-            .expect("schedule");
+        w.schedule_at(0, Utc::now() + Duration::minutes(minutes))
+            .await;
     }
     let from = (Utc::now() - Duration::hours(1)).to_rfc3339();
     let to = (Utc::now() + Duration::hours(3)).to_rfc3339();
