@@ -149,6 +149,36 @@ impl Artifacts {
 
 /// The element matching `css` once it appears (within `WAIT`); `what` says
 /// what was expected when it does not.
+/// Writes a Sandbox variant in the open campaign and waits until `saved`
+/// variants are saved.
+async fn add_sandbox_variant(client: &Client, text: &str, saved: usize) {
+    click(client, "#add-variant-sandbox").await;
+    find(
+        client,
+        "#variants-sandbox .variant-card:not([data-id]) textarea",
+    )
+    .await
+    .send_keys(text)
+    .await
+    .expect("type");
+    click(
+        client,
+        "#variants-sandbox .variant-card:not([data-id]) .save-variant",
+    )
+    .await;
+    let deadline = Instant::now() + WAIT;
+    while client
+        .find_all(Locator::Css("#variants-sandbox .variant-card[data-id]"))
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0)
+        < saved
+    {
+        assert!(Instant::now() < deadline, "variant {saved} is not saved");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Waits until the element at `css` shows `text`.
 async fn wait_for_text(client: &Client, css: &str, text: &str) {
     let deadline = Instant::now() + WAIT;
@@ -1037,52 +1067,9 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     wait_for_listed(&client, "Sandbox loop").await;
     click(&client, "#campaign-list .campaign-open").await;
     wait_for(&client, "#add-variant-sandbox", "the campaign opens").await;
-    click(&client, "#add-variant-sandbox").await;
-    find(
-        &client,
-        "#variants-sandbox .variant-card:not([data-id]) textarea",
-    )
-    .await
-    .send_keys("Fresh from the Sandbox oven")
-    .await
-    .expect("type");
-    click(
-        &client,
-        "#variants-sandbox .variant-card:not([data-id]) .save-variant",
-    )
-    .await;
-    wait_for(
-        &client,
-        "#variants-sandbox .variant-card[data-id]",
-        "the variant is saved",
-    )
-    .await;
+    add_sandbox_variant(&client, "Fresh from the Sandbox oven", 1).await;
     // A second variant, to pick by hand in the calendar.
-    click(&client, "#add-variant-sandbox").await;
-    find(
-        &client,
-        "#variants-sandbox .variant-card:not([data-id]) textarea",
-    )
-    .await
-    .send_keys("The hand-picked one")
-    .await
-    .expect("type");
-    click(
-        &client,
-        "#variants-sandbox .variant-card:not([data-id]) .save-variant",
-    )
-    .await;
-    let deadline = Instant::now() + WAIT;
-    while client
-        .find_all(Locator::Css("#variants-sandbox .variant-card[data-id]"))
-        .await
-        .map(|v| v.len())
-        .unwrap_or(0)
-        < 2
-    {
-        assert!(Instant::now() < deadline, "the second variant is not saved");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    add_sandbox_variant(&client, "The hand-picked one", 2).await;
     click(&client, "#status-active").await;
 
     // Every minute, in UTC: the words and the next runs show while typing.

@@ -26,6 +26,13 @@ pub struct ClaimedPost {
     pub attempt_started_at: Option<String>,
 }
 
+/// The order in which a campaign's variants take turns: the least used
+/// first, then the oldest. Every post that holds a variant counts, also one
+/// waiting to retry with it (else two posts could take the same text).
+const VARIANT_TURNS: &str = "ORDER BY (SELECT count(*) FROM posts p WHERE p.variant_id = v.id
+        AND p.status IN ('scheduled', 'publishing', 'published', 'needs_verification')),
+    v.created_at, v.rowid";
+
 impl Store {
     /// Claims up to `limit` due posts for `owner`, atomically: a post is
     /// claimed by one publisher at a time, whoever else runs. Due: scheduled
@@ -366,16 +373,11 @@ impl Store {
         campaign_id: &str,
         platform: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as(&format!(
             "SELECT v.id, v.body FROM variants v
              WHERE v.campaign_id = ?1 AND v.provider_id = ?2 AND v.archived = 0
-             -- Every post that holds the variant counts, also one waiting
-             -- to retry with it (else two posts could take the same text).
-             ORDER BY (SELECT count(*) FROM posts p WHERE p.variant_id = v.id
-                       AND p.status IN ('scheduled', 'publishing', 'published', 'needs_verification')),
-                      v.created_at, v.rowid
-             LIMIT 1",
-        )
+             {VARIANT_TURNS} LIMIT 1"
+        ))
         .bind(campaign_id)
         .bind(platform)
         .fetch_optional(&self.pool)
@@ -396,20 +398,17 @@ impl Store {
         owner: &str,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.write_tx().await?;
-        let chosen: Option<Option<String>> = sqlx::query_scalar(
+        let chosen: Option<Option<String>> = sqlx::query_scalar(&format!(
             "UPDATE posts SET attempt_started_at = ?1, attempts = attempts + 1, updated_at = ?1,
                  variant_id = (SELECT v.id FROM variants v
                      WHERE v.campaign_id = posts.campaign_id AND v.provider_id = posts.provider_id
                        AND v.archived = 0
-                     ORDER BY (SELECT count(*) FROM posts p WHERE p.variant_id = v.id
-                               AND p.status IN ('scheduled', 'publishing', 'published', 'needs_verification')),
-                              v.created_at, v.rowid
-                     LIMIT 1)
+                     {VARIANT_TURNS} LIMIT 1)
              WHERE id = ?2 AND status = 'publishing' AND claimed_by = ?3 AND lease_until > ?1
                AND EXISTS (SELECT 1 FROM variants v WHERE v.campaign_id = posts.campaign_id
                            AND v.provider_id = posts.provider_id AND v.archived = 0)
-             RETURNING variant_id",
-        )
+             RETURNING variant_id"
+        ))
         .bind(time::to_db(now))
         .bind(post_id)
         .bind(owner)

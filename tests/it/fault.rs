@@ -7,7 +7,7 @@
 //! 429s, 5xx) with the app's publisher in this process beside the agent.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reachloop::store::Actor;
 use reachloop::App;
@@ -105,26 +105,8 @@ async fn killed_agents_neither_lose_nor_double_a_post() {
     }
     // Let them settle (leases of the killed ones run out, unclear posts
     // are verified), then stop both.
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let open = app
-            .list_posts(None)
-            .await
-            .expect("posts")
-            .iter()
-            .filter(|p| {
-                matches!(
-                    p.status.as_str(),
-                    "scheduled" | "publishing" | "needs_verification"
-                )
-            })
-            .count();
-        if open == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{open} posts never settled");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let open = crate::wait_settled(&app, 90).await;
+    assert!(open.is_empty(), "{} posts never settled", open.len());
     for mut a in [pair.0, pair.1] {
         let _ = a.kill();
         let _ = a.wait();
@@ -239,43 +221,18 @@ async fn killed_agents_beside_the_app_post_to_x_exactly_once() {
         let _ = child.wait();
         child = agent_with(&dir, seed, &env);
     }
-    let deadline = Instant::now() + Duration::from_secs(150);
-    loop {
-        let open = w
-            .posts()
+    let stuck = crate::wait_settled(&w.app, 150).await;
+    if !stuck.is_empty() {
+        let pauses = w
+            .app
+            .store()
+            .paused_scopes(chrono::Utc::now())
             .await
-            .iter()
-            .filter(|p| {
-                matches!(
-                    p.status.as_str(),
-                    "scheduled" | "publishing" | "needs_verification"
-                )
-            })
-            .count();
-        if open == 0 {
-            break;
-        }
-        if Instant::now() > deadline {
-            let stuck: Vec<_> = w
-                .posts()
-                .await
-                .into_iter()
-                .filter(|p| {
-                    matches!(
-                        p.status.as_str(),
-                        "scheduled" | "publishing" | "needs_verification"
-                    )
-                })
-                .collect();
-            let pauses = w
-                .app
-                .store()
-                .paused_scopes(chrono::Utc::now())
-                .await
-                .expect("pauses");
-            panic!("{open} posts never settled: {stuck:#?} pauses {pauses:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+            .expect("pauses");
+        panic!(
+            "{} posts never settled: {stuck:#?} pauses {pauses:?}",
+            stuck.len()
+        );
     }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = child.kill();

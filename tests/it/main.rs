@@ -105,6 +105,32 @@ pub async fn follow_consent(browser: &reqwest::Client, begun: &reachloop::oauth:
         .to_string()
 }
 
+/// A post the publisher has not finished with.
+pub fn is_open(p: &reachloop_ipc::ScheduledPost) -> bool {
+    matches!(
+        p.status.as_str(),
+        "scheduled" | "publishing" | "needs_verification"
+    )
+}
+
+/// Waits up to `secs` until no post is open; returns those still open.
+pub async fn wait_settled(app: &reachloop::App, secs: u64) -> Vec<reachloop_ipc::ScheduledPost> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let open: Vec<_> = app
+            .list_posts(None)
+            .await
+            .expect("posts")
+            .into_iter()
+            .filter(is_open)
+            .collect();
+        if open.is_empty() || std::time::Instant::now() > deadline {
+            return open;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
 /// An active campaign on the Sandbox with one hand-written variant per
 /// body: what the publishing tests publish. Returns its id.
 pub async fn active_sandbox_campaign(

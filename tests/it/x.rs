@@ -161,12 +161,7 @@ impl XWorld {
         loop {
             self.round(adapters, 5).await;
             let posts = self.posts().await;
-            let open = posts.iter().any(|p| {
-                matches!(
-                    p.status.as_str(),
-                    "scheduled" | "publishing" | "needs_verification"
-                )
-            });
+            let open = posts.iter().any(crate::is_open);
             if !open || std::time::Instant::now() > deadline {
                 return posts;
             }
