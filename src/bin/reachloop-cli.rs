@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use reachloop::secrets::OsKeychain;
 use reachloop::store::Actor;
 use reachloop::{paths, App, Error};
-use reachloop_ipc::{Campaign, NewCampaign};
+use reachloop_ipc::{Campaign, CampaignStatus, NewCampaign};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +41,9 @@ enum Command {
     /// Schedules: preview, add, list, pause and resume.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// A campaign's variants: write them by hand, list them.
+    #[command(subcommand)]
+    Variants(VariantsCommand),
     /// Posts planned by schedules, and their state.
     #[command(subcommand)]
     Posts(PostsCommand),
@@ -217,6 +220,42 @@ enum CampaignsCommand {
     },
     /// Create a draft campaign.
     Create(CreateArgs),
+    /// Move a campaign to draft, active, paused, completed or archived.
+    /// Only an active campaign's posts are published.
+    Status {
+        id: String,
+        status: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum VariantsCommand {
+    /// Add a hand-written variant: the text from --body, else from stdin
+    /// (at most 1 MiB). A variant that breaks a platform rule is still
+    /// saved, with the problems printed; it is not published until fixed.
+    Add {
+        #[arg(long)]
+        campaign: String,
+        /// x, youtube, facebook, instagram, tiktok or sandbox.
+        #[arg(long)]
+        platform: String,
+        /// The video title (YouTube).
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a campaign's variants with their rule checks.
+    List {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -243,13 +282,25 @@ enum AccountsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Connect an account. `sandbox` (Reachloop's simulated network) needs
-    /// no sign-in.
+    /// Connect an account: prints the platform's consent address (on
+    /// stderr) and waits, up to 10 minutes, for the answer on the same
+    /// loopback listener the app uses; open the address in any browser on
+    /// this computer. `sandbox` (Reachloop's simulated network) needs no
+    /// sign-in.
     Connect {
+        /// x, youtube, tiktok, facebook, instagram or sandbox.
         platform: String,
         /// The Sandbox account's name.
         #[arg(long, default_value = "Sandbox")]
         name: String,
+        /// Facebook: a Page to connect (its id); repeat for more. Without
+        /// any, every Page you can publish to is connected.
+        #[arg(long = "page")]
+        pages: Vec<String>,
+        /// Facebook: an Instagram account linked to a Page (its id); repeat
+        /// for more. Without --page or --instagram, every linked one.
+        #[arg(long = "instagram")]
+        instagram: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -261,8 +312,22 @@ enum KeychainCommand {
     Check,
 }
 
+/// Log lines go to stderr (stdout is for results): `REACHLOOP_LOG` as in
+/// the app, else warnings, and for the agent what it does too.
+fn init_logging(agent: bool) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("REACHLOOP_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(if agent { "info" } else { "warn" })
+        });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Agent { .. }));
     // Pure: needs no data directory.
     if let Command::Post(PostCommand::Check(args)) = &cli.command {
         return post_check(args);
@@ -351,6 +416,88 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 let _ = writeln!(out, "created campaign {} ({})", campaign.name, campaign.id);
             }
         }
+        Command::Campaigns(CampaignsCommand::Status { id, status, json }) => {
+            let Some(status) = CampaignStatus::parse(&status.trim().to_lowercase()) else {
+                return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                    field: "status".into(),
+                    code: "unknown_status".into(),
+                    message: format!(
+                        "Unknown status \"{}\": use draft, active, paused, completed or archived.",
+                        reachloop::text::echo(&status, 20)
+                    ),
+                }]));
+            };
+            let campaign = app
+                .set_campaign_status(now, &id, Actor::Cli, status)
+                .await?;
+            if json {
+                print_json(&mut out, &campaign);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "campaign {} is {}",
+                    campaign.id,
+                    campaign.status.as_str()
+                );
+            }
+        }
+        Command::Variants(VariantsCommand::Add {
+            campaign,
+            platform,
+            title,
+            body,
+            json,
+        }) => {
+            let platform = parse_platform(&platform)?;
+            let body = match body {
+                Some(body) => body,
+                None => read_post_stdin().map_err(|e| {
+                    Error::Validation(vec![reachloop_ipc::FieldError {
+                        field: "body".into(),
+                        code: "unreadable".into(),
+                        message: e,
+                    }])
+                })?,
+            };
+            let variant = app
+                .add_variant(
+                    now,
+                    &campaign,
+                    platform,
+                    &reachloop_ipc::VariantText { title, body },
+                    Actor::Cli,
+                )
+                .await?;
+            if json {
+                print_json(&mut out, &variant);
+            } else {
+                let _ = writeln!(out, "added variant {} for {}", variant.id, platform);
+                print_problems(&mut out, app, &variant).await?;
+            }
+        }
+        Command::Variants(VariantsCommand::List { campaign, json }) => {
+            let variants = app.list_variants(&campaign).await?;
+            if json {
+                print_json(&mut out, &variants);
+            } else if variants.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "no variants yet; add one with `reachloop-cli variants add`"
+                );
+            } else {
+                for v in &variants {
+                    let _ = writeln!(
+                        out,
+                        "{}  {:<10} {:<7} {}",
+                        v.id,
+                        v.platform.as_str(),
+                        v.source,
+                        reachloop::text::echo(&v.body, 60)
+                    );
+                    print_problems(&mut out, app, v).await?;
+                }
+            }
+        }
         Command::Accounts(AccountsCommand::List { json }) => {
             let accounts = app.list_accounts(now).await?;
             if json {
@@ -380,23 +527,28 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         Command::Accounts(AccountsCommand::Connect {
             platform,
             name,
+            pages,
+            instagram,
             json,
         }) => {
-            if platform.trim().to_lowercase() != "sandbox" {
-                return Err(Error::Validation(vec![reachloop_ipc::FieldError {
-                    field: "platform".into(),
-                    code: "not_from_the_cli_yet".into(),
-                    message: format!(
-                        "Connecting \"{}\" from the CLI is not there yet: connect it in the app (the CLI sees the same accounts), or connect `sandbox`.",
-                        reachloop::text::echo(&platform, 20)
-                    ),
-                }]));
-            }
-            let account = app.connect_sandbox(now, &name).await?;
-            if json {
-                print_json(&mut out, &account);
+            let platform = parse_platform(&platform)?;
+            let accounts = if platform == reachloop_ipc::Platform::Sandbox {
+                vec![app.connect_sandbox(now, &name).await?]
             } else {
-                let _ = writeln!(out, "connected {} ({})", account.handle, account.id);
+                connect_by_browser(app, platform, pages, instagram).await?
+            };
+            if json {
+                print_json(&mut out, &accounts);
+            } else {
+                for account in &accounts {
+                    let _ = writeln!(
+                        out,
+                        "connected {} {} ({})",
+                        account.platform.as_str(),
+                        account.handle,
+                        account.id
+                    );
+                }
             }
         }
         Command::Schedule(ScheduleCommand::Add(args)) => {
@@ -599,7 +751,8 @@ fn bench_publish(posts: u32, accounts: u32, latency_ms: u64, rate_limit: &str) -
         eprintln!("error: give at least one post per account");
         return usage;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // The runtime the agent publishes on.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -717,34 +870,14 @@ fn post_check(args: &CheckArgs) -> ExitCode {
             return usage;
         }
     };
-    let mut bytes = Vec::new();
-    let mut input = std::io::Read::take(std::io::stdin().lock(), POST_INPUT_MAX as u64 + 1);
-    if let Err(e) = std::io::Read::read_to_end(&mut input, &mut bytes) {
-        eprintln!("error: cannot read the post from stdin: {e}");
-        return usage;
-    }
-    if bytes.len() > POST_INPUT_MAX {
-        eprintln!(
-            "error: the post is longer than {} KiB; no platform takes a post that long, so it was not checked",
-            POST_INPUT_MAX / 1024
-        );
-        return usage;
-    }
-    let body = match String::from_utf8(bytes) {
+    let body = match read_post_stdin() {
         Ok(body) => body,
         Err(e) => {
-            eprintln!(
-                "error: the post is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            );
+            eprintln!("error: {e}");
             return usage;
         }
     };
-    // A single trailing newline is how shells end input, not part of the post.
-    let body = body
-        .strip_suffix("\r\n")
-        .or_else(|| body.strip_suffix('\n'))
-        .unwrap_or(&body);
+    let body = body.as_str();
     let checked = reachloop::rules::check(&reachloop::rules::Post {
         platform,
         body,
@@ -759,6 +892,145 @@ fn post_check(args: &CheckArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A post's text from stdin: at most [`POST_INPUT_MAX`] bytes of UTF-8, a
+/// single trailing newline (how shells end input) left out.
+fn read_post_stdin() -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let mut input = std::io::Read::take(std::io::stdin().lock(), POST_INPUT_MAX as u64 + 1);
+    std::io::Read::read_to_end(&mut input, &mut bytes)
+        .map_err(|e| format!("cannot read the post from stdin: {e}"))?;
+    if bytes.len() > POST_INPUT_MAX {
+        return Err(format!(
+            "the post is longer than {} KiB; no platform takes a post that long",
+            POST_INPUT_MAX / 1024
+        ));
+    }
+    let body = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the post is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(
+        match body
+            .strip_suffix("\r\n")
+            .or_else(|| body.strip_suffix('\n'))
+        {
+            Some(trimmed) => trimmed.to_string(),
+            None => body,
+        },
+    )
+}
+
+/// Signs in through a browser: the consent address goes to stderr, the
+/// answer comes back to the loopback listener. A Facebook sign-in then
+/// connects the Pages (and linked Instagram accounts) asked for, else every
+/// one the user can publish to.
+async fn connect_by_browser(
+    app: &App,
+    platform: reachloop_ipc::Platform,
+    pages: Vec<String>,
+    instagram: Vec<String>,
+) -> Result<Vec<reachloop_ipc::Account>, Error> {
+    if let reachloop::app::RedirectVia::Relay(_) = app.redirect_via(platform).await? {
+        return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+            field: "platform".into(),
+            code: "needs_the_app".into(),
+            message: format!(
+                "{platform}'s sign-in comes back through your relay page as a reachloop:// link, which only the app receives: connect it in the app (the CLI then sees the account), or use a Meta app in development mode, which redirects to this computer."
+            ),
+        }]));
+    }
+    let keys = OsKeychain::from_env();
+    let outcome = app
+        .connect_account(platform, &keys, |url| {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "Open this address in a browser on this computer to connect {platform}:\n\n  {url}\n\nWaiting for the answer (up to 10 minutes; Ctrl-C stops)..."
+            );
+            Ok(())
+        })
+        .await?;
+    match outcome {
+        reachloop_ipc::ConnectOutcome::Connected { account } => Ok(vec![account]),
+        reachloop_ipc::ConnectOutcome::ChoosePages {
+            grant,
+            user_name,
+            pages: choices,
+        } => {
+            let everything = pages.is_empty() && instagram.is_empty();
+            let selection = reachloop_ipc::PageSelection {
+                grant,
+                pages: if everything {
+                    choices
+                        .iter()
+                        .filter(|c| c.can_publish)
+                        .map(|c| c.id.clone())
+                        .collect()
+                } else {
+                    pages
+                },
+                instagram: if everything {
+                    choices
+                        .iter()
+                        .filter(|c| c.can_publish)
+                        .filter_map(|c| c.instagram.as_ref().map(|i| i.id.clone()))
+                        .collect()
+                } else {
+                    instagram
+                },
+            };
+            if selection.pages.is_empty() && selection.instagram.is_empty() {
+                return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                    field: "page".into(),
+                    code: "no_pages".into(),
+                    message: format!(
+                        "{} signed in, but manages no Page they can publish to; nothing was connected.",
+                        reachloop::text::echo(&user_name, 40)
+                    ),
+                }]));
+            }
+            Ok(app
+                .connect_pages(&selection, &keys, chrono::Utc::now())
+                .await?)
+        }
+    }
+}
+
+/// A platform named on the command line.
+fn parse_platform(name: &str) -> Result<reachloop_ipc::Platform, Error> {
+    reachloop_ipc::Platform::parse(&name.trim().to_lowercase()).ok_or_else(|| {
+        Error::Validation(vec![reachloop_ipc::FieldError {
+            field: "platform".into(),
+            code: "unknown_platform".into(),
+            message: format!(
+                "Unknown platform \"{}\": use x, youtube, facebook, instagram, tiktok or sandbox.",
+                reachloop::text::echo(name, 20)
+            ),
+        }])
+    })
+}
+
+/// The rules a variant breaks, one per line, indented under it.
+async fn print_problems(
+    out: &mut impl Write,
+    app: &App,
+    v: &reachloop_ipc::Variant,
+) -> Result<(), Error> {
+    let text = reachloop_ipc::VariantText {
+        title: v.title.clone(),
+        body: v.body.clone(),
+    };
+    let check = app
+        .check_post(v.platform, &text, Some(&v.campaign_id), Some(&v.id))
+        .await?;
+    for p in &check.problems {
+        let _ = writeln!(out, "    breaks a rule ({}): {}", p.code, p.message);
+    }
+    Ok(())
 }
 
 fn print_json(out: &mut impl Write, value: &impl serde::Serialize) {

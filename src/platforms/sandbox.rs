@@ -91,6 +91,63 @@ impl Sandbox {
         let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
         (n >> 11) as f64 / (1u64 << 53) as f64
     }
+
+    /// What the network does with a post: its rate limit, an injected
+    /// hiccup, storing it, and now and then an answer that gets lost.
+    async fn accept(&self, req: &PublishRequest) -> Result<Receipt, PublishError> {
+        if let Some((max, window)) = self.config.rate_limit {
+            let since = req.attempt_started_at - window;
+            let (n, first) = self
+                .store
+                .sandbox_recent(&req.account_id, since)
+                .await
+                .map_err(|e| PublishError::Retry {
+                    code: "sandbox_unavailable".into(),
+                    message: format!("The Sandbox could not be read: {e}"),
+                })?;
+            if n >= i64::from(max) {
+                let reset = first
+                    .and_then(|f| crate::time::from_db(&f).ok())
+                    .map_or(req.attempt_started_at + window, |f| f + window);
+                return Err(PublishError::RateLimited {
+                    until: reset,
+                    whole_platform: false,
+                    message: format!(
+                        "The Sandbox allows {max} posts per account every {} seconds; this account waits until the limit resets.",
+                        window.num_seconds()
+                    ),
+                });
+            }
+        }
+        let u = self.draw(req);
+        if u < self.config.failure_rate {
+            return Err(PublishError::Retry {
+                code: "sandbox_unavailable".into(),
+                message: "The Sandbox network had a (simulated) hiccup; it will be tried again."
+                    .into(),
+            });
+        }
+        let id = format!(
+            "sb-{}",
+            &hex::encode(Sha256::digest(format!("{}{}", req.post_id, u).as_bytes()))[..16]
+        );
+        self.store
+            .sandbox_insert(req.attempt_started_at, &id, &req.account_id, &req.body)
+            .await
+            .map_err(|e| {
+                PublishError::Unknown(format!("the Sandbox could not store the post: {e}"))
+            })?;
+        if u < self.config.failure_rate + self.config.lost_answer_rate {
+            return Err(PublishError::Unknown(
+                "The Sandbox did not answer in time (simulated); it may have the post.".into(),
+            ));
+        }
+        Ok(Receipt {
+            url: Some(format!("sandbox://posts/{id}")),
+            limits: Vec::new(),
+            remote_id: id,
+        })
+    }
 }
 
 impl Adapter for Sandbox {
@@ -103,60 +160,12 @@ impl Adapter for Sandbox {
         req: &'a PublishRequest,
     ) -> BoxFuture<'a, Result<Receipt, PublishError>> {
         Box::pin(async move {
-            tokio::time::sleep(self.config.latency).await;
-            if let Some((max, window)) = self.config.rate_limit {
-                let since = req.attempt_started_at - window;
-                let (n, first) = self
-                    .store
-                    .sandbox_recent(&req.account_id, since)
-                    .await
-                    .map_err(|e| PublishError::Retry {
-                        code: "sandbox_unavailable".into(),
-                        message: format!("The Sandbox could not be read: {e}"),
-                    })?;
-                if n >= i64::from(max) {
-                    let reset = first
-                        .and_then(|f| crate::time::from_db(&f).ok())
-                        .map_or(req.attempt_started_at + window, |f| f + window);
-                    return Err(PublishError::RateLimited {
-                        until: reset,
-                        whole_platform: false,
-                        message: format!(
-                            "The Sandbox allows {max} posts per account every {} seconds; this account waits until the limit resets.",
-                            window.num_seconds()
-                        ),
-                    });
-                }
-            }
-            let u = self.draw(req);
-            if u < self.config.failure_rate {
-                return Err(PublishError::Retry {
-                    code: "sandbox_unavailable".into(),
-                    message:
-                        "The Sandbox network had a (simulated) hiccup; it will be tried again."
-                            .into(),
-                });
-            }
-            let id = format!(
-                "sb-{}",
-                &hex::encode(Sha256::digest(format!("{}{}", req.post_id, u).as_bytes()))[..16]
-            );
-            self.store
-                .sandbox_insert(req.attempt_started_at, &id, &req.account_id, &req.body)
-                .await
-                .map_err(|e| {
-                    PublishError::Unknown(format!("the Sandbox could not store the post: {e}"))
-                })?;
-            if u < self.config.failure_rate + self.config.lost_answer_rate {
-                return Err(PublishError::Unknown(
-                    "The Sandbox did not answer in time (simulated); it may have the post.".into(),
-                ));
-            }
-            Ok(Receipt {
-                url: Some(format!("sandbox://posts/{id}")),
-                limits: Vec::new(),
-                remote_id: id,
-            })
+            // The network answers `latency` after the request, its own
+            // bookkeeping included (as a real one's is).
+            let answer_at = tokio::time::Instant::now() + self.config.latency;
+            let outcome = self.accept(req).await;
+            tokio::time::sleep_until(answer_at).await;
+            outcome
         })
     }
 

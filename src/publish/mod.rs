@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
 use crate::platforms::{Adapter, Lookup, PublishError, PublishRequest};
-use crate::store::{ClaimedPost, Store, StoreError};
+use crate::store::{AttemptStart, ClaimedPost, Store, StoreError};
 
 /// How long a claim holds by default; a publisher that has not finished by
 /// then is taken to have died.
@@ -261,58 +261,30 @@ async fn send(
             .await?;
         return Ok(Sent::Failed);
     };
+    let started = clock();
     // Held back since the claim (a rate limit or the breaker, earlier in
-    // this round): give it back untouched.
-    if store
-        .is_held(clock(), &post.account_id, &post.provider_id)
+    // this round), the claim given back untouched; else the attempt is
+    // recorded, with the variant a person (or an earlier attempt) chose,
+    // or the next one in turn, picked in the same write.
+    let content = match store
+        .start_attempt(started, &post.id, owner, post.variant_id.as_deref())
         .await?
     {
-        store.release_claim(clock(), &post.id, owner).await?;
-        return Ok(Sent::Skipped);
-    }
-    let started = clock();
-    let no_variant = || async {
-        store
-            .finish_unpublished(
-                clock(),
-                &post.id,
-                "no_variant",
-                "The campaign has no variant for this platform (or the chosen one was deleted): write one, then reschedule.",
-                None,
-            )
-            .await
-    };
-    // A person's choice (or an earlier attempt's) stays; else the variants
-    // take turns, picked in the same write that records the attempt.
-    let content = match &post.variant_id {
-        Some(v) => {
-            let Some(content) = store.variant_to_send(v, true).await? else {
-                no_variant().await?;
-                return Ok(Sent::Failed);
-            };
-            if !store.begin_attempt(started, &post.id, owner, v).await? {
-                // The claim ran out and someone else holds the post now.
-                return Ok(Sent::Skipped);
-            }
-            content
+        AttemptStart::Started { body, media, .. } => (body, media),
+        // The claim ran out and someone else may hold the post now.
+        AttemptStart::Held | AttemptStart::LostClaim => return Ok(Sent::Skipped),
+        AttemptStart::NoVariant => {
+            store
+                .finish_unpublished(
+                    clock(),
+                    &post.id,
+                    "no_variant",
+                    "The campaign has no variant for this platform (or the chosen one was deleted): write one, then reschedule.",
+                    None,
+                )
+                .await?;
+            return Ok(Sent::Failed);
         }
-        None => match store
-            .begin_attempt_choosing(started, &post.id, owner)
-            .await?
-        {
-            Some(v) => match store.variant_to_send(&v, false).await? {
-                Some(content) => content,
-                None => {
-                    no_variant().await?;
-                    return Ok(Sent::Failed);
-                }
-            },
-            None if store.holds_claim(started, &post.id, owner).await? => {
-                no_variant().await?;
-                return Ok(Sent::Failed);
-            }
-            None => return Ok(Sent::Skipped),
-        },
     };
     let attempts = post.attempts + 1;
     let req = request(post, content, started, claim, attempts);

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use reachloop_ipc::{Account, AccountStatus, Platform};
 use serde_json::json;
-use sqlx::{Sqlite, Transaction};
 
 use super::{audit, Actor, AuditRecord, Store, StoreError};
 use crate::time;
@@ -337,10 +336,10 @@ impl Store {
     }
 }
 
-async fn account_by_id(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<Account, StoreError> {
+async fn account_by_id(tx: &mut sqlx::SqliteConnection, id: &str) -> Result<Account, StoreError> {
     let row: AccountRow = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE id = ?"))
         .bind(id)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     row.try_into()
 }

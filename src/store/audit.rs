@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use reachloop_ipc::AuditEntry;
-use sqlx::{Sqlite, Transaction};
 
 use super::{Store, StoreError};
 use crate::time;
@@ -41,7 +40,7 @@ pub struct AuditRecord<'a> {
 }
 
 pub(super) async fn record(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     now: DateTime<Utc>,
     rec: &AuditRecord<'_>,
 ) -> Result<(), StoreError> {
@@ -54,7 +53,7 @@ pub(super) async fn record(
     .bind(rec.entity_type)
     .bind(rec.entity_id)
     .bind(rec.details.to_string())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

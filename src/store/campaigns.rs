@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use reachloop_ipc::{BrandConstraints, Campaign, CampaignStatus, Goal, Kpi, Platform};
 use serde_json::json;
-use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::{audit, Actor, AuditRecord, Store, StoreError};
@@ -86,28 +85,28 @@ fn stored_json(campaign: &ValidCampaign) -> String {
     .expect("plain data serialises")
 }
 
-async fn fetch(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<Option<Campaign>, StoreError> {
+async fn fetch(tx: &mut sqlx::SqliteConnection, id: &str) -> Result<Option<Campaign>, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE c.id = ?"))
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     row.map(Campaign::try_from).transpose()
 }
 
 async fn set_platforms(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     id: &str,
     platforms: &[Platform],
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM campaign_platforms WHERE campaign_id = ?")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     for platform in platforms {
         sqlx::query("INSERT INTO campaign_platforms (campaign_id, provider_id) VALUES (?, ?)")
             .bind(id)
             .bind(platform.as_str())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())

@@ -13,6 +13,7 @@ mod variants;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -22,7 +23,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
-pub use publishing::{ClaimedPost, LeaseHolder};
+pub use publishing::{AttemptStart, ClaimedPost, LeaseHolder};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};
@@ -129,6 +130,44 @@ async fn setup_lock(path: &Path, wait: Duration) -> Result<std::fs::File, StoreE
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// This process's writers take turns here before SQLite's write lock:
+    /// a writer that finds the lock taken polls it in SQLite's busy
+    /// handler (sleeping 1, 2, 5, 10 ms...), while one queued here starts
+    /// the moment the one before commits. Other processes (the agent
+    /// beside the app) still meet at the lock and its busy timeout.
+    writers: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A transaction holding SQLite's write lock and this process's turn to
+/// write ([`Store::write_tx`]). Derefs to its connection: `&mut *tx`
+/// executes in it; dropped without [`WriteTx::commit`] it rolls back.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -138,10 +177,12 @@ impl Store {
     /// publisher) wrote in between, whatever the busy timeout: in WAL mode
     /// its snapshot is stale and cannot be upgraded. Every writing
     /// transaction here starts this way and waits its turn instead.
-    pub(crate) async fn write_tx(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.writers.clone().lock_owned().await;
+        Ok(WriteTx {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            _turn: turn,
+        })
     }
 
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
@@ -185,7 +226,10 @@ impl Store {
                 },
             });
         }
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writers: Arc::default(),
+        })
     }
 
     /// Opens `path` migrated only up to `version`: for tests of a migration
@@ -218,7 +262,10 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writers: Arc::default(),
+        })
     }
 
     /// Checkpoints the WAL into the database file and closes every

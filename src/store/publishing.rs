@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::{audit, Actor, AuditRecord, Store, StoreError};
 use crate::time;
+use reachloop_ipc::Attachment;
 
 /// A claimed post, with what the publisher needs to send it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -111,9 +112,90 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records the attempt (and the variant it sends) before the platform
-    /// is called; false when the claim is no longer `owner`'s (it expired
-    /// and someone else took it): then the platform must not be called.
+    /// Records the attempt on a claimed post before the platform call,
+    /// with `variant_id` when the post has a variant already (a person's
+    /// choice or an earlier attempt's), else picking the next one in turn
+    /// (`VARIANT_TURNS`). One write, so two publishers after a lease
+    /// hand-over cannot both start, nor pick the same variant for one
+    /// account. It also gives the claim back when the account or the
+    /// platform is held back (a rate limit, the breaker).
+    pub async fn start_attempt(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+        variant_id: Option<&str>,
+    ) -> Result<AttemptStart, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let started: Option<(Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as(&format!(
+                "UPDATE posts SET attempt_started_at = ?1, attempts = attempts + 1, updated_at = ?1,
+                     variant_id = coalesce(?4, (SELECT v.id FROM variants v
+                         WHERE v.campaign_id = posts.campaign_id AND v.provider_id = posts.provider_id
+                           AND v.archived = 0
+                         {VARIANT_TURNS} LIMIT 1))
+                 WHERE id = ?2 AND status = 'publishing' AND claimed_by = ?3 AND lease_until > ?1
+                   AND NOT EXISTS (SELECT 1 FROM publish_pauses WHERE until > ?1
+                       AND scope IN ('account:' || posts.account_id, 'platform:' || posts.provider_id))
+                   AND EXISTS (SELECT 1 FROM variants v WHERE v.campaign_id = posts.campaign_id
+                       AND v.provider_id = posts.provider_id AND v.archived = 0
+                       AND (?4 IS NULL OR v.id = ?4))
+                 RETURNING variant_id,
+                     (SELECT body FROM variants WHERE id = posts.variant_id),
+                     (SELECT media FROM variants WHERE id = posts.variant_id)"
+            ))
+            .bind(time::to_db(now))
+            .bind(post_id)
+            .bind(owner)
+            .bind(variant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match started {
+            Some((Some(variant_id), Some(body), media)) => {
+                record_attempt(&mut tx, now, post_id, owner, &variant_id).await?;
+                AttemptStart::Started {
+                    media: media
+                        .as_deref()
+                        .map(super::variants::attachments_of)
+                        .unwrap_or_default(),
+                    variant_id,
+                    body,
+                }
+            }
+            Some(_) => {
+                return Err(StoreError::Corrupt(format!(
+                    "post {post_id}: its variant vanished while the attempt was recorded"
+                )))
+            }
+            // Why not: rare, so asked only now.
+            None => {
+                let (held, holds): (bool, bool) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM publish_pauses WHERE until > ?1
+                                AND scope IN ('account:' || p.account_id, 'platform:' || p.provider_id)),
+                            p.status = 'publishing' AND p.claimed_by = ?3 AND p.lease_until > ?1
+                     FROM posts p WHERE p.id = ?2",
+                )
+                .bind(time::to_db(now))
+                .bind(post_id)
+                .bind(owner)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or((false, false));
+                if !holds {
+                    AttemptStart::LostClaim
+                } else if held {
+                    release(&mut tx, now, post_id, owner).await?;
+                    AttemptStart::Held
+                } else {
+                    AttemptStart::NoVariant
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// [`Store::start_attempt`] with a given variant: whether it started.
     pub async fn begin_attempt(
         &self,
         now: DateTime<Utc>,
@@ -121,25 +203,11 @@ impl Store {
         owner: &str,
         variant_id: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let n = sqlx::query(
-            "UPDATE posts SET attempt_started_at = ?, attempts = attempts + 1, variant_id = ?, updated_at = ?
-             WHERE id = ? AND status = 'publishing' AND claimed_by = ? AND lease_until > ?",
-        )
-        .bind(time::to_db(now))
-        .bind(variant_id)
-        .bind(time::to_db(now))
-        .bind(post_id)
-        .bind(owner)
-        .bind(time::to_db(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 1 {
-            record_attempt(&mut tx, now, post_id, owner, variant_id).await?;
-        }
-        tx.commit().await?;
-        Ok(n == 1)
+        Ok(matches!(
+            self.start_attempt(now, post_id, owner, Some(variant_id))
+                .await?,
+            AttemptStart::Started { .. }
+        ))
     }
 
     /// The platform took the post: its id and link, committed at once.
@@ -386,61 +454,6 @@ impl Store {
 }
 
 impl Store {
-    /// [`Store::begin_attempt`] for a post without a chosen variant: the
-    /// campaign's least-used live variant for the platform is picked in the
-    /// same statement, so two publishers can never pick one for two posts
-    /// on a race. `Ok(None)` with [`Store::holds_claim`] true: there is no
-    /// live variant.
-    pub async fn begin_attempt_choosing(
-        &self,
-        now: DateTime<Utc>,
-        post_id: &str,
-        owner: &str,
-    ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let chosen: Option<Option<String>> = sqlx::query_scalar(&format!(
-            "UPDATE posts SET attempt_started_at = ?1, attempts = attempts + 1, updated_at = ?1,
-                 variant_id = (SELECT v.id FROM variants v
-                     WHERE v.campaign_id = posts.campaign_id AND v.provider_id = posts.provider_id
-                       AND v.archived = 0
-                     {VARIANT_TURNS} LIMIT 1)
-             WHERE id = ?2 AND status = 'publishing' AND claimed_by = ?3 AND lease_until > ?1
-               AND EXISTS (SELECT 1 FROM variants v WHERE v.campaign_id = posts.campaign_id
-                           AND v.provider_id = posts.provider_id AND v.archived = 0)
-             RETURNING variant_id"
-        ))
-        .bind(time::to_db(now))
-        .bind(post_id)
-        .bind(owner)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let chosen = chosen.flatten();
-        if let Some(variant_id) = &chosen {
-            record_attempt(&mut tx, now, post_id, owner, variant_id).await?;
-        }
-        tx.commit().await?;
-        Ok(chosen)
-    }
-
-    /// Whether `owner` still holds its claim on the post at `now`.
-    pub async fn holds_claim(
-        &self,
-        now: DateTime<Utc>,
-        post_id: &str,
-        owner: &str,
-    ) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM posts WHERE id = ? AND status = 'publishing' AND claimed_by = ?
-               AND lease_until > ?",
-        )
-        .bind(post_id)
-        .bind(owner)
-        .bind(time::to_db(now))
-        .fetch_one(&self.pool)
-        .await?
-            == 1)
-    }
-
     /// The platform may or may not have the post (a timeout after sending):
     /// only asking it can tell.
     pub async fn mark_needs_verification(
@@ -678,10 +691,20 @@ impl Store {
 
     /// A success ends the run of failures for `scope`.
     pub async fn clear_failures(&self, scope: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE publish_pauses SET failures = 0 WHERE scope = ?")
-            .bind(scope)
-            .execute(&self.pool)
-            .await?;
+        // Read first: after every success, and nearly always nothing to
+        // clear; a read does not queue behind other writers.
+        let failing: bool = sqlx::query_scalar(
+            "SELECT count(*) > 0 FROM publish_pauses WHERE scope = ? AND failures > 0",
+        )
+        .bind(scope)
+        .fetch_one(&self.pool)
+        .await?;
+        if failing {
+            sqlx::query("UPDATE publish_pauses SET failures = 0 WHERE scope = ?")
+                .bind(scope)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
@@ -742,22 +765,50 @@ impl Store {
         post_id: &str,
         owner: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE posts SET status = 'scheduled', claimed_by = NULL, lease_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'publishing' AND claimed_by = ? AND attempt_started_at IS NULL",
-        )
-        .bind(time::to_db(now))
-        .bind(post_id)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        release(&mut conn, now, post_id, owner).await
     }
+}
+
+/// How [`Store::start_attempt`] went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptStart {
+    /// Recorded: send this.
+    Started {
+        variant_id: String,
+        body: String,
+        media: Vec<Attachment>,
+    },
+    /// The account or the platform is held back: the claim was given back.
+    Held,
+    /// No live variant of the campaign for this platform (or the chosen
+    /// one was deleted or archived).
+    NoVariant,
+    /// The claim ran out: someone else may hold the post now.
+    LostClaim,
+}
+
+async fn release(
+    conn: &mut sqlx::SqliteConnection,
+    now: DateTime<Utc>,
+    post_id: &str,
+    owner: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE posts SET status = 'scheduled', claimed_by = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status = 'publishing' AND claimed_by = ? AND attempt_started_at IS NULL",
+    )
+    .bind(time::to_db(now))
+    .bind(post_id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Audits an attempt, in the transaction that records it.
 async fn record_attempt(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     now: DateTime<Utc>,
     post_id: &str,
     owner: &str,

@@ -377,7 +377,7 @@ pub enum OverrideRefused {
 /// write it made (a move's cancelled slot) cannot hold the database's write
 /// lock until the connection happens to be used again.
 async fn refuse(
-    tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: super::WriteTx,
     why: OverrideRefused,
 ) -> Result<Result<ScheduledPost, OverrideRefused>, StoreError> {
     tx.rollback().await?;

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use reachloop_ipc::{Attachment, GenerationJob, MediaKind, MediaRecommendation, Platform, Variant};
 use serde_json::json;
-use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::{audit, Actor, AuditRecord, Store, StoreError};
@@ -105,7 +104,7 @@ pub struct Provenance<'a> {
 /// Marks `platform` done for a running `job` inside `tx`; refuses (so the
 /// caller rolls back) when the job is not running or already did it.
 async fn mark_job_platform(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     now: DateTime<Utc>,
     job: &str,
     platform: Platform,
@@ -119,7 +118,7 @@ async fn mark_job_platform(
     .bind(time::to_db(now))
     .bind(job)
     .bind(&marker)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if updated == 1 {
@@ -140,10 +139,10 @@ impl Provenance<'_> {
     }
 }
 
-async fn fetch(tx: &mut Transaction<'_, Sqlite>, id: &str) -> Result<Variant, StoreError> {
+async fn fetch(tx: &mut sqlx::SqliteConnection, id: &str) -> Result<Variant, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = ?"))
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     row.ok_or(StoreError::NotFound)?.try_into()
 }
@@ -615,11 +614,13 @@ impl Store {
         .bind(live)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(body, media)| {
-            let attachments = serde_json::from_str::<MediaColumn>(&media)
-                .map(|m| m.attachments)
-                .unwrap_or_default();
-            (body, attachments)
-        }))
+        Ok(row.map(|(body, media)| (body, attachments_of(&media))))
     }
+}
+
+/// The attachments a variant's `media` column lists.
+pub(super) fn attachments_of(media: &str) -> Vec<Attachment> {
+    serde_json::from_str::<MediaColumn>(media)
+        .map(|m| m.attachments)
+        .unwrap_or_default()
 }

@@ -360,3 +360,203 @@ fn schedule_preview_prints_utc_runs_and_names_a_bad_field() {
         assert!(stdout(&out).is_empty());
     }
 }
+
+fn cli_with_stdin(data_dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("REACHLOOP_DATA_DIR", data_dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run reachloop-cli");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("reachloop-cli ends")
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+/// A user with only a shell: campaign, variants, activation, a Sandbox
+/// account, a schedule, and the agent publishing, all through
+/// `reachloop-cli`, no window and no code.
+#[test]
+fn the_whole_loop_runs_headless_from_the_cli() {
+    let dir = data_dir();
+    let d = dir.path();
+    let campaign = json_of(&cli(
+        d,
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Headless",
+            "--platform",
+            "sandbox",
+            "--goal",
+            "reach",
+            "--json",
+        ],
+    ));
+    let id = campaign["id"].as_str().expect("campaign id").to_string();
+    assert_eq!(campaign["status"], "draft");
+
+    json_of(&cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &id,
+            "--platform",
+            "sandbox",
+            "--body",
+            "First, from the shell",
+            "--json",
+        ],
+    ));
+    // The text may come on stdin, with the shell's newline left out.
+    let second = json_of(&cli_with_stdin(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &id,
+            "--platform",
+            "sandbox",
+            "--json",
+        ],
+        "Second, piped in\n",
+    ));
+    assert_eq!(second["body"], "Second, piped in");
+    let listed = json_of(&cli(d, &["variants", "list", "--campaign", &id, "--json"]));
+    let bodies: Vec<_> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v["body"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert!(bodies.contains(&"First, from the shell".to_string()));
+    let table = cli(d, &["variants", "list", "--campaign", &id]);
+    assert!(
+        stdout(&table).contains("Second, piped in"),
+        "{}",
+        stdout(&table)
+    );
+
+    // Bad input is named, and nothing is written.
+    let wrong = cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &id,
+            "--platform",
+            "myspace",
+            "--body",
+            "x",
+        ],
+    );
+    assert!(!wrong.status.success());
+    assert!(
+        stderr(&wrong).contains("Unknown platform \"myspace\""),
+        "{}",
+        stderr(&wrong)
+    );
+    let not_targeted = cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &id,
+            "--platform",
+            "x",
+            "--body",
+            "x",
+        ],
+    );
+    assert!(!not_targeted.status.success());
+    assert!(
+        stderr(&not_targeted).contains("does not target X"),
+        "{}",
+        stderr(&not_targeted)
+    );
+    let bad_status = cli(d, &["campaigns", "status", &id, "live"]);
+    assert!(!bad_status.status.success());
+    assert!(
+        stderr(&bad_status).contains("Unknown status \"live\""),
+        "{}",
+        stderr(&bad_status)
+    );
+    let still = json_of(&cli(d, &["variants", "list", "--campaign", &id, "--json"]));
+    assert_eq!(still.as_array().map(Vec::len), Some(2));
+
+    let active = json_of(&cli(d, &["campaigns", "status", &id, "active", "--json"]));
+    assert_eq!(active["status"], "active");
+    let accounts = json_of(&cli(
+        d,
+        &[
+            "accounts",
+            "connect",
+            "sandbox",
+            "--name",
+            "Shell shop",
+            "--json",
+        ],
+    ));
+    let account = accounts[0]["id"].as_str().expect("account id").to_string();
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    json_of(&cli(
+        d,
+        &[
+            "schedule",
+            "add",
+            "--campaign",
+            &id,
+            "--platform",
+            "sandbox",
+            "--account",
+            &account,
+            "--at",
+            &at,
+            "--tz",
+            "Europe/Berlin",
+            "--json",
+        ],
+    ));
+    let planned = json_of(&cli(
+        d,
+        &["posts", "list", "--status", "scheduled", "--json"],
+    ));
+    assert_eq!(planned.as_array().map(Vec::len), Some(1), "{planned}");
+
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let agent = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("REACHLOOP_DATA_DIR", d)
+        .env("REACHLOOP_SANDBOX_FAILURE_RATE", "0")
+        .args(["agent", "--once"])
+        .output()
+        .expect("run the agent");
+    assert!(agent.status.success(), "{}", stderr(&agent));
+    let published = json_of(&cli(
+        d,
+        &["posts", "list", "--status", "published", "--json"],
+    ));
+    let published = published.as_array().expect("a list");
+    assert_eq!(published.len(), 1, "{}", stderr(&agent));
+    assert!(published[0]["remote_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("sandbox://posts/")));
+}

@@ -41,12 +41,14 @@ pub fn db_path(dir: &Path) -> std::path::PathBuf {
 }
 
 /// A keychain entry of the test's own, removed afterwards.
-pub struct TestKeychain(pub reachloop::secrets::OsKeychain);
+/// A keychain entry of the test's own: the keychain and its service name
+/// (for a `reachloop-cli` the test runs, as `REACHLOOP_KEYCHAIN_SERVICE`).
+pub struct TestKeychain(pub reachloop::secrets::OsKeychain, pub String);
 
 impl TestKeychain {
     pub fn new(name: &str) -> TestKeychain {
         let service = format!("dev.reachloop.test.{name}.{}", uuid::Uuid::new_v4());
-        TestKeychain(reachloop::secrets::OsKeychain::new(&service))
+        TestKeychain(reachloop::secrets::OsKeychain::new(&service), service)
     }
 }
 

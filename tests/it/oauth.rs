@@ -1415,3 +1415,84 @@ async fn a_sign_in_that_cannot_renew_shows_expiring_then_needs_action() {
         Some("The sign-in expired; reconnect the account.")
     );
 }
+
+/// `reachloop-cli accounts connect x` prints the consent address, waits on
+/// the loopback listener like the app, and stores the account for both.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_connects_an_x_account_through_the_browser() {
+    use std::io::BufRead;
+    let w = world("oauth-cli").await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        l.local_addr().expect("addr").port()
+    };
+    w.fake
+        .register_redirect(&format!("http://127.0.0.1:{port}/oauth/x/callback"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("REACHLOOP_DATA_DIR", w._dir.path())
+        .env("REACHLOOP_KEYCHAIN_SERVICE", &w._keys.1)
+        .env("OAUTH_X_CLIENT_ID", w.fake.dialect.client_id)
+        .env("REACHLOOP_X_AUTH_BASE", &w.fake.base)
+        .env("REACHLOOP_X_TOKEN_BASE", &w.fake.base)
+        .env("REACHLOOP_X_API_BASE", &w.fake.base)
+        .env("REACHLOOP_X_REDIRECT_PORT", port.to_string())
+        .args(["accounts", "connect", "x", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run reachloop-cli");
+    // The address comes on stderr; then the CLI waits.
+    let mut err = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    let url = loop {
+        let mut line = String::new();
+        if err.read_line(&mut line).expect("read stderr") == 0 {
+            panic!("the CLI ended without a consent address: {said}");
+        }
+        said.push_str(&line);
+        if let Some(u) = line.trim().strip_prefix("http") {
+            break format!("http{u}");
+        }
+    };
+    assert!(said.contains("connect X"), "{said}");
+    assert!(url.starts_with(&w.fake.base), "{url}");
+    // Play the browser: consent, then follow the redirect to the CLI.
+    let consent = w.browser.get(&url).send().await.expect("consent page");
+    assert!(consent.status().is_redirection(), "{}", consent.status());
+    let callback = consent.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(
+        callback.starts_with(&format!("http://127.0.0.1:{port}/oauth/x/callback?")),
+        "{callback}"
+    );
+    let landing = w.browser.get(&callback).send().await.expect("callback");
+    assert!(landing.status().is_success(), "{}", landing.status());
+    let out = child.wait_with_output().expect("the CLI ends");
+    assert!(out.status.success(), "{said}");
+    let connected: Vec<reachloop_ipc::Account> =
+        serde_json::from_slice(&out.stdout).expect("JSON accounts");
+    assert_eq!(connected.len(), 1);
+    assert_eq!(connected[0].platform, Platform::X);
+    assert_eq!(connected[0].handle, format!("@{}", w.fake.dialect.user.1));
+    // The app sees the same account, its tokens sealed with the same key.
+    assert_eq!(w.accounts().await, connected);
+    let (access, _) = w
+        .app
+        .store()
+        .sealed_tokens(&connected[0].id)
+        .await
+        .expect("tokens");
+    assert!(w
+        .vault
+        .open(
+            &access.expect("access"),
+            format!("account:{}:access", connected[0].id).as_bytes()
+        )
+        .is_ok());
+    for token in w.fake.with(|b| b.issued_tokens.clone()) {
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(!printed.contains(&token) && !said.contains(&token));
+    }
+}
