@@ -46,6 +46,8 @@ const COMMANDS: &[&str] = &[
     "override_post",
     "start_at_login",
     "set_start_at_login",
+    "sandbox_world",
+    "set_sandbox_seed",
 ];
 
 fn main() {

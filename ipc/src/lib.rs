@@ -328,6 +328,16 @@ pub struct AuditEntry {
     pub details: String,
 }
 
+/// The Sandbox network's world, as Settings shows it: everything it does
+/// (injected failures now, its audience's metrics) follows from the seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxWorld {
+    pub seed: u32,
+    /// `REACHLOOP_SANDBOX_SEED` is set (demos, tests) and wins over the
+    /// stored seed: Settings shows it and cannot change it.
+    pub from_environment: bool,
+}
+
 /// App-wide state the shell reports to the UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppStatus {
@@ -722,6 +732,18 @@ pub struct ScheduledPost {
     /// account, the same text again, a variant that breaks the rules.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// While publishing with media: how far the upload got.
+    #[serde(default)]
+    pub upload: Option<Upload>,
+}
+
+/// How far a post's media upload got, in bytes of all its attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub sent: u64,
+    pub total: u64,
+    /// Every byte is up; the platform is processing it.
+    pub processing: bool,
 }
 
 /// A cadence's next runs while the user types it.

@@ -97,7 +97,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         calendar_posts,
         override_post,
         start_at_login,
-        set_start_at_login
+        set_start_at_login,
+        sandbox_world,
+        set_sandbox_seed
     ]
 }
 
@@ -784,6 +786,29 @@ async fn set_start_at_login<R: Runtime>(
         }
     }
     launcher.is_enabled().map_err(autostart_error)
+}
+
+/// The Sandbox network's seed (Settings).
+#[tauri::command]
+async fn sandbox_world(shell: State<'_, Shell>) -> Result<reachloop_ipc::SandboxWorld, ErrorDto> {
+    shell
+        .core()?
+        .sandbox_world(chrono::Utc::now())
+        .await
+        .map_err(to_dto)
+}
+
+/// Gives the Sandbox a new world from the seed as typed.
+#[tauri::command]
+async fn set_sandbox_seed(
+    shell: State<'_, Shell>,
+    seed: String,
+) -> Result<reachloop_ipc::SandboxWorld, ErrorDto> {
+    shell
+        .core()?
+        .set_sandbox_seed(chrono::Utc::now(), Actor::User, &seed)
+        .await
+        .map_err(to_dto)
 }
 
 #[tauri::command]

@@ -198,3 +198,26 @@ fn picking_pages_without_a_pending_facebook_sign_in_is_explained() {
     .expect_err("malformed");
     assert!(err.to_string().contains("invalid"), "{err}");
 }
+
+#[test]
+fn the_sandbox_seed_is_shown_changed_and_explained() {
+    let h = harness();
+    let world = invoke(&h.main, "sandbox_world", json!({})).expect("world");
+    let seed = world["seed"].as_u64().expect("a number");
+    assert_eq!(world["from_environment"], false);
+    let err = invoke(&h.main, "set_sandbox_seed", json!({ "seed": "12ab" })).expect_err("bad");
+    assert_eq!(err["code"], "validation");
+    assert_eq!(err["fields"][0]["field"], "seed");
+    assert_eq!(err["fields"][0]["code"], "not_a_seed");
+    assert_eq!(
+        invoke(&h.main, "sandbox_world", json!({})).expect("world")["seed"].as_u64(),
+        Some(seed)
+    );
+    let changed =
+        invoke(&h.main, "set_sandbox_seed", json!({ "seed": " 31337 " })).expect("changed");
+    assert_eq!(changed["seed"], 31337);
+    assert_eq!(
+        invoke(&h.main, "sandbox_world", json!({})).expect("world")["seed"],
+        31337
+    );
+}

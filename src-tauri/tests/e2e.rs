@@ -1215,6 +1215,23 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         assert!(Instant::now() < deadline, "the pause did not switch");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+    // The Sandbox's world shows its seed; a new one is taken, a wrong one
+    // is explained.
+    let seed = wait_for(&client, "#sandbox-seed", "the Sandbox seed").await;
+    let shown = seed.prop("value").await.expect("value").unwrap_or_default();
+    assert!(
+        shown.len() == 6 && shown.chars().all(|c| c.is_ascii_digit()),
+        "{shown:?}"
+    );
+    seed.clear().await.expect("clear");
+    seed.send_keys("12ab").await.expect("type");
+    click(&client, "#sandbox-seed-save").await;
+    wait_for_text(&client, "#sandbox-seed-form .error", "is not a seed").await;
+    seed.clear().await.expect("clear");
+    seed.send_keys("777").await.expect("type");
+    click(&client, "#sandbox-seed-save").await;
+    wait_for_text(&client, "#sandbox-seed-form .ok", "Saved").await;
+    shots.shot(&client, "55a-sandbox-seed").await;
     click(&client, "#nav-calendar").await;
     let published = || async {
         client

@@ -135,7 +135,7 @@ pub async fn publish(opts: BenchPublish) -> Result<BenchReport, Error> {
     let adapters = Adapters(vec![Box::new(Sandbox::new(
         store.clone(),
         SandboxConfig {
-            seed: 7,
+            seed: Some(7),
             latency: opts.latency,
             failure_rate: 0.0,
             lost_answer_rate: 0.0,

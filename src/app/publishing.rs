@@ -3,7 +3,9 @@
 //! that sends them comes with the rest of issue 9.
 
 use chrono::{DateTime, Utc};
-use reachloop_ipc::{Account, FieldError, NewSchedule, Platform, Schedule, ScheduledPost};
+use reachloop_ipc::{
+    Account, FieldError, NewSchedule, Platform, SandboxWorld, Schedule, ScheduledPost,
+};
 
 use super::App;
 use crate::schedule::{self, Timing, When};
@@ -52,6 +54,59 @@ pub fn timing_of(s: &Schedule) -> Result<Timing, Error> {
 }
 
 impl App {
+    /// The Sandbox's seed: `REACHLOOP_SANDBOX_SEED` when set, else the
+    /// stored one (picked at random on first use).
+    pub async fn sandbox_world(&self, now: DateTime<Utc>) -> Result<SandboxWorld, Error> {
+        if let Some(seed) = crate::platforms::sandbox::SandboxConfig::from_env().seed {
+            if let Ok(seed) = u32::try_from(seed) {
+                return Ok(SandboxWorld {
+                    seed,
+                    from_environment: true,
+                });
+            }
+        }
+        let fresh = crate::platforms::sandbox::fresh_seed(&mut rand::rngs::OsRng);
+        Ok(SandboxWorld {
+            seed: self.store().sandbox_seed_or_init(now, fresh).await?,
+            from_environment: false,
+        })
+    }
+
+    /// Gives the Sandbox a new world from `seed` as typed (a whole number
+    /// from 0 to 4294967295). Posts already published keep what they
+    /// collected; what happens from now on follows the new seed.
+    pub async fn set_sandbox_seed(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        seed: &str,
+    ) -> Result<SandboxWorld, Error> {
+        let Ok(parsed) = seed.trim().parse::<u32>() else {
+            return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                field: "seed".into(),
+                code: "not_a_seed".into(),
+                message: format!(
+                    "\"{}\" is not a seed: use a whole number from 0 to {}.",
+                    crate::text::echo(seed, 24),
+                    u32::MAX
+                ),
+            }]));
+        };
+        let world = self.sandbox_world(now).await?;
+        if world.from_environment {
+            return Err(Error::Validation(vec![reachloop_ipc::FieldError {
+                field: "seed".into(),
+                code: "set_by_environment".into(),
+                message: format!(
+                    "REACHLOOP_SANDBOX_SEED={} is set for this process and wins: unset it to choose the seed here.",
+                    world.seed
+                ),
+            }]));
+        }
+        self.store().set_sandbox_seed(now, actor, parsed).await?;
+        self.sandbox_world(now).await
+    }
+
     /// Connects a Sandbox account: Reachloop's simulated network, with no
     /// internet and no sign-in.
     pub async fn connect_sandbox(&self, now: DateTime<Utc>, name: &str) -> Result<Account, Error> {

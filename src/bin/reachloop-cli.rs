@@ -47,6 +47,9 @@ enum Command {
     /// Posts planned by schedules, and their state.
     #[command(subcommand)]
     Posts(PostsCommand),
+    /// The Sandbox network's world.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
     /// Measure the publisher (in a throwaway data directory).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -228,6 +231,13 @@ enum CampaignsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SandboxCommand {
+    /// Print the seed everything the Sandbox does follows from; with SEED
+    /// (a whole number), use that one from now on (as Settings does).
+    Seed { seed: Option<String> },
 }
 
 #[derive(Subcommand)]
@@ -474,6 +484,18 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 let _ = writeln!(out, "added variant {} for {}", variant.id, platform);
                 print_problems(&mut out, app, &variant).await?;
             }
+        }
+        Command::Sandbox(SandboxCommand::Seed { seed }) => {
+            let world = match seed {
+                Some(seed) => app.set_sandbox_seed(now, Actor::Cli, &seed).await?,
+                None => app.sandbox_world(now).await?,
+            };
+            let from = if world.from_environment {
+                " (from REACHLOOP_SANDBOX_SEED)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "{}{from}", world.seed);
         }
         Command::Variants(VariantsCommand::List { campaign, json }) => {
             let variants = app.list_variants(&campaign).await?;

@@ -28,6 +28,44 @@ pub struct PublishRequest {
     pub attempt_started_at: DateTime<Utc>,
     /// ...to here: the attempt cannot outlive its claim.
     pub attempt_ends_by: DateTime<Utc>,
+    /// Where the adapter says how far the media upload got.
+    pub progress: Progress,
+}
+
+/// How far a post's media upload got: bytes of all its attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadProgress {
+    pub sent: u64,
+    pub total: u64,
+    /// Every byte is up; the platform is processing it.
+    pub processing: bool,
+}
+
+/// Where an adapter reports upload progress (the publisher keeps it on the
+/// post for the calendar). The default reports nowhere.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<dyn Fn(UploadProgress) + Send + Sync>>);
+
+impl Progress {
+    pub fn new(report: impl Fn(UploadProgress) + Send + Sync + 'static) -> Progress {
+        Progress(Some(std::sync::Arc::new(report)))
+    }
+
+    pub fn report(&self, p: UploadProgress) {
+        if let Some(f) = &self.0 {
+            f(p);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(reported)"
+        } else {
+            "Progress(none)"
+        })
+    }
 }
 
 /// What the platform gave back.

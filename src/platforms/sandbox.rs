@@ -15,7 +15,10 @@ use crate::store::Store;
 /// How the simulated network behaves.
 #[derive(Debug, Clone, Copy)]
 pub struct SandboxConfig {
-    pub seed: u64,
+    /// The world's seed; `None`: the one in Settings (picked at random on
+    /// first use, shown and changeable there and with `reachloop-cli
+    /// sandbox seed`).
+    pub seed: Option<u64>,
     pub latency: Duration,
     /// Share of attempts refused before anything is created.
     pub failure_rate: f64,
@@ -40,7 +43,7 @@ impl SandboxConfig {
                 .unwrap_or(default)
         };
         SandboxConfig {
-            seed: var("SEED").and_then(|v| v.parse().ok()).unwrap_or(d.seed),
+            seed: var("SEED").and_then(|v| v.parse().ok()).or(d.seed),
             latency: var("LATENCY_MS")
                 .and_then(|v| v.parse().ok())
                 .map(Duration::from_millis)
@@ -62,13 +65,18 @@ impl SandboxConfig {
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
-            seed: 42,
+            seed: None,
             latency: Duration::from_millis(300),
             failure_rate: 0.03,
             lost_answer_rate: 0.0,
             rate_limit: None,
         }
     }
+}
+
+/// A new world's seed: six digits, easy to read out and type back.
+pub fn fresh_seed(rng: &mut impl rand::Rng) -> u32 {
+    rng.gen_range(100_000..1_000_000)
 }
 
 pub struct Sandbox {
@@ -81,10 +89,26 @@ impl Sandbox {
         Sandbox { store, config }
     }
 
+    /// The world's seed: as configured, else the one in Settings.
+    async fn seed(&self, now: chrono::DateTime<chrono::Utc>) -> Result<u64, PublishError> {
+        match self.config.seed {
+            Some(seed) => Ok(seed),
+            None => self
+                .store
+                .sandbox_seed_or_init(now, fresh_seed(&mut rand::rngs::OsRng))
+                .await
+                .map(u64::from)
+                .map_err(|e| PublishError::Retry {
+                    code: "sandbox_unavailable".into(),
+                    message: format!("The Sandbox could not read its seed: {e}"),
+                }),
+        }
+    }
+
     /// A uniform draw in `0..1` from the seed and this attempt.
-    fn draw(&self, req: &PublishRequest) -> f64 {
+    fn draw(seed: u64, req: &PublishRequest) -> f64 {
         let mut h = Sha256::new();
-        h.update(self.config.seed.to_le_bytes());
+        h.update(seed.to_le_bytes());
         h.update(req.post_id.as_bytes());
         h.update(crate::time::to_db(req.attempt_started_at).as_bytes());
         let bytes = h.finalize();
@@ -119,7 +143,7 @@ impl Sandbox {
                 });
             }
         }
-        let u = self.draw(req);
+        let u = Sandbox::draw(self.seed(req.attempt_started_at).await?, req);
         if u < self.config.failure_rate {
             return Err(PublishError::Retry {
                 code: "sandbox_unavailable".into(),

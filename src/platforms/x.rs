@@ -127,8 +127,12 @@ impl X {
 
     async fn create(&self, req: &PublishRequest, access: &Access) -> Result<Receipt, PublishError> {
         let mut media_ids = Vec::new();
+        let mut upload = Upload {
+            sent: 0,
+            total: req.media.iter().map(|a| a.bytes).sum(),
+        };
         for a in &req.media {
-            media_ids.push(self.upload(req, access, a).await?);
+            media_ids.push(self.upload(req, access, a, &mut upload).await?);
         }
         let mut body = json!({ "text": req.body });
         if !media_ids.is_empty() {
@@ -210,6 +214,7 @@ impl X {
         req: &PublishRequest,
         access: &Access,
         a: &Attachment,
+        upload: &mut Upload,
     ) -> Result<String, PublishError> {
         let path = crate::media::stored_path(
             &self.config.media_dir,
@@ -280,6 +285,8 @@ impl X {
             )
             .await?;
             sent += filled as u64;
+            upload.sent += filled as u64;
+            req.progress.report(upload.now(false));
             tracing::info!(post = %req.post_id, "uploading {}: {sent} of {} bytes", a.file_name, a.bytes);
         }
         let mut answer: Value = self
@@ -292,6 +299,9 @@ impl X {
             .await?;
         for _ in 0..self.config.max_status_polls {
             let info = &answer["data"]["processing_info"];
+            if info["state"].as_str().is_some_and(|s| s != "succeeded") {
+                req.progress.report(upload.now(true));
+            }
             match info["state"].as_str() {
                 None | Some("succeeded") => return Ok(id),
                 Some("failed") => return Err(media_failed("X could not process it".into())),
@@ -601,6 +611,22 @@ impl Adapter for X {
 
     fn find<'a>(&'a self, req: &'a PublishRequest) -> BoxFuture<'a, Lookup> {
         Box::pin(self.lookup(req))
+    }
+}
+
+/// Bytes of all a post's attachments sent so far.
+struct Upload {
+    sent: u64,
+    total: u64,
+}
+
+impl Upload {
+    fn now(&self, processing: bool) -> super::UploadProgress {
+        super::UploadProgress {
+            sent: self.sent,
+            total: self.total,
+            processing,
+        }
     }
 }
 

@@ -10,7 +10,7 @@ pub mod warnings;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
-use crate::platforms::{Adapter, Lookup, PublishError, PublishRequest};
+use crate::platforms::{Adapter, Lookup, Progress, PublishError, PublishRequest};
 use crate::store::{AttemptStart, ClaimedPost, Store, StoreError};
 
 /// How long a claim holds by default; a publisher that has not finished by
@@ -220,8 +220,10 @@ fn request(
     started: DateTime<Utc>,
     claim: Duration,
     attempt: i64,
+    progress: Progress,
 ) -> PublishRequest {
     PublishRequest {
+        progress,
         attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
         post_id: post.id.clone(),
         account_id: post.account_id.clone(),
@@ -230,6 +232,34 @@ fn request(
         attempt_started_at: started,
         attempt_ends_by: started + claim,
     }
+}
+
+/// Keeps a post's upload progress in the store for the calendar: about
+/// once a second, and whenever the stage changes or the last byte is up.
+fn progress_to(store: &Store, post_id: &str) -> Progress {
+    let (store, post_id) = (store.clone(), post_id.to_string());
+    let last = std::sync::Mutex::new(None::<(std::time::Instant, bool)>);
+    Progress::new(move |p| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let due = match *last {
+            None => true,
+            Some((at, processing)) => {
+                processing != p.processing
+                    || p.sent == p.total
+                    || at.elapsed() >= std::time::Duration::from_secs(1)
+            }
+        };
+        if !due {
+            return;
+        }
+        *last = Some((std::time::Instant::now(), p.processing));
+        let (store, post_id) = (store.clone(), post_id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.set_upload_progress(&post_id, p).await {
+                tracing::debug!(post = %post_id, "upload progress not kept: {e}");
+            }
+        });
+    })
 }
 
 enum Sent {
@@ -287,7 +317,14 @@ async fn send(
         }
     };
     let attempts = post.attempts + 1;
-    let req = request(post, content, started, claim, attempts);
+    let req = request(
+        post,
+        content,
+        started,
+        claim,
+        attempts,
+        progress_to(store, &post.id),
+    );
     let retry_at = |now: DateTime<Utc>| {
         now + retry_delay(
             u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -399,7 +436,14 @@ async fn verify(
     let Some(content) = store.variant_to_send(variant, false).await? else {
         return Ok(None);
     };
-    let req = request(post, content, started, timing.claim, post.attempts);
+    let req = request(
+        post,
+        content,
+        started,
+        timing.claim,
+        post.attempts,
+        Progress::default(),
+    );
     match adapter.find(&req).await {
         Lookup::Found(r) => {
             store

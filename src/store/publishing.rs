@@ -130,6 +130,7 @@ impl Store {
         let started: Option<(Option<String>, Option<String>, Option<String>)> =
             sqlx::query_as(&format!(
                 "UPDATE posts SET attempt_started_at = ?1, attempts = attempts + 1, updated_at = ?1,
+                     upload_sent = NULL, upload_total = NULL, upload_processing = 0,
                      variant_id = coalesce(?4, (SELECT v.id FROM variants v
                          WHERE v.campaign_id = posts.campaign_id AND v.provider_id = posts.provider_id
                            AND v.archived = 0
@@ -767,6 +768,30 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         release(&mut conn, now, post_id, owner).await
+    }
+}
+
+impl Store {
+    /// Notes how far a publishing post's upload got (for the calendar);
+    /// nothing once the post is no longer publishing.
+    pub async fn set_upload_progress(
+        &self,
+        post_id: &str,
+        p: crate::platforms::UploadProgress,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE posts SET upload_sent = ?, upload_total = ?, upload_processing = ?
+             WHERE id = ? AND status = 'publishing'",
+        )
+        .bind(i64::try_from(p.sent).unwrap_or(i64::MAX))
+        .bind(i64::try_from(p.total).unwrap_or(i64::MAX))
+        .bind(p.processing)
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

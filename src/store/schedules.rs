@@ -98,11 +98,15 @@ struct PostRow {
     attempts: i64,
     remote_url: Option<String>,
     last_error: Option<String>,
+    upload_sent: Option<i64>,
+    upload_total: Option<i64>,
+    upload_processing: i64,
 }
 
 const POST_SELECT: &str =
     "SELECT id, campaign_id, provider_id, account_id, schedule_id, variant_id,
-    scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error FROM posts";
+    scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error,
+    upload_sent, upload_total, upload_processing FROM posts";
 
 impl PostRow {
     fn into_ipc(self) -> Result<ScheduledPost, StoreError> {
@@ -117,12 +121,22 @@ impl PostRow {
             variant_id: self.variant_id,
             scheduled_at: self.scheduled_at,
             time_zone: self.time_zone,
-            status: self.status,
             overridden: self.overridden != 0,
             attempts: u32::try_from(self.attempts).unwrap_or(0),
             remote_url: self.remote_url,
             last_error: self.last_error,
             warnings: Vec::new(),
+            upload: match (self.status.as_str(), self.upload_sent, self.upload_total) {
+                ("publishing", Some(sent), Some(total)) if total > 0 => {
+                    Some(reachloop_ipc::Upload {
+                        sent: u64::try_from(sent).unwrap_or(0),
+                        total: u64::try_from(total).unwrap_or(0),
+                        processing: self.upload_processing != 0,
+                    })
+                }
+                _ => None,
+            },
+            status: self.status,
         })
     }
 }

@@ -10,6 +10,9 @@ use crate::time;
 /// Whether background publishing is paused (bool).
 pub const PUBLISHING_PAUSED: &str = "publishing.paused";
 
+/// The Sandbox world's seed (a number; see [`Store::sandbox_seed`]).
+pub const SANDBOX_SEED: &str = "sandbox.seed";
+
 /// The sealed canary that identifies the data key (hex; not a secret).
 const KEY_CANARY: &str = "secrets.key_canary";
 
@@ -39,6 +42,74 @@ impl Store {
         };
         self.set_setting(now, actor, action, PUBLISHING_PAUSED, json!(paused))
             .await
+    }
+
+    /// The Sandbox world's seed, if one was picked yet.
+    pub async fn sandbox_seed(&self) -> Result<Option<u32>, StoreError> {
+        match self.setting(SANDBOX_SEED).await? {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(format!("{SANDBOX_SEED} = {v}"))),
+        }
+    }
+
+    /// The Sandbox world's seed, keeping `fresh` when none was picked yet
+    /// (audited). Two processes starting at once keep the same one.
+    pub async fn sandbox_seed_or_init(
+        &self,
+        now: DateTime<Utc>,
+        fresh: u32,
+    ) -> Result<u32, StoreError> {
+        if let Some(seed) = self.sandbox_seed().await? {
+            return Ok(seed);
+        }
+        let mut tx = self.write_tx().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(SANDBOX_SEED)
+        .bind(json!(fresh).to_string())
+        .bind(time::to_db(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            let record = AuditRecord {
+                actor: Actor::System,
+                action: "sandbox.seed_picked",
+                entity_type: "settings",
+                entity_id: Some(SANDBOX_SEED),
+                details: json!({ "seed": fresh }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        self.sandbox_seed()
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("{SANDBOX_SEED} vanished")))
+    }
+
+    /// Gives the Sandbox a new world (audited, with the old seed).
+    pub async fn set_sandbox_seed(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        seed: u32,
+    ) -> Result<(), StoreError> {
+        let before = self.sandbox_seed().await?;
+        self.set_setting_with(
+            now,
+            actor,
+            "sandbox.seed_changed",
+            SANDBOX_SEED,
+            json!(seed),
+            json!({ "seed": seed, "before": before }),
+        )
+        .await
     }
 
     /// Notes (and audits) the start-at-login choice; the OS's own autostart
@@ -248,6 +319,20 @@ impl Store {
         key: &str,
         value: Value,
     ) -> Result<(), StoreError> {
+        self.set_setting_with(now, actor, action, key, value, json!({}))
+            .await
+    }
+
+    /// [`Store::set_setting`] with the audit entry's details.
+    async fn set_setting_with(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        action: &str,
+        key: &str,
+        value: Value,
+        details: Value,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
@@ -263,7 +348,7 @@ impl Store {
             action,
             entity_type: "settings",
             entity_id: Some(key),
-            details: json!({}),
+            details,
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;

@@ -246,7 +246,7 @@ mod rounds {
         Adapters(vec![Box::new(Sandbox::new(
             app.store().clone(),
             SandboxConfig {
-                seed,
+                seed: Some(seed),
                 latency: std::time::Duration::ZERO,
                 failure_rate,
                 lost_answer_rate,
@@ -672,7 +672,7 @@ mod limits {
         Adapters(vec![Box::new(Sandbox::new(
             app.store().clone(),
             SandboxConfig {
-                seed: 9,
+                seed: Some(9),
                 latency: std::time::Duration::ZERO,
                 failure_rate,
                 lost_answer_rate: 0.0,
@@ -848,4 +848,118 @@ async fn overrides_wait_for_another_processs_writes_instead_of_failing() {
         .unwrap_or_else(|e| panic!("override {i} failed: {e}"));
     }
     writer.await.expect("writer");
+}
+
+/// The Sandbox's world follows the seed in Settings: picked once and kept,
+/// shown and changed (audited) from the app or the CLI, where
+/// `REACHLOOP_SANDBOX_SEED` wins; the same seed replays the same draws and
+/// another one draws others.
+#[tokio::test]
+async fn the_sandbox_world_follows_the_seed_in_settings() {
+    use reachloop::platforms::sandbox::{Sandbox, SandboxConfig};
+    use reachloop::platforms::{Adapter, PublishRequest};
+    let now = at(9, 0);
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let first = app.sandbox_world(now).await.expect("world");
+    assert!(!first.from_environment);
+    assert!((100_000..1_000_000).contains(&first.seed), "{first:?}");
+    assert_eq!(app.sandbox_world(now).await.expect("again"), first, "kept");
+
+    let cli = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"));
+        c.env("REACHLOOP_DATA_DIR", dir.path()).args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("run reachloop-cli")
+    };
+    let shown = cli(&["sandbox", "seed"], &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout).trim(),
+        first.seed.to_string()
+    );
+
+    for bad in ["-3", "seven", "4294967296", ""] {
+        let e = app
+            .set_sandbox_seed(now, Actor::User, bad)
+            .await
+            .expect_err("not a seed");
+        assert!(
+            e.to_string()
+                .contains("is not a seed: use a whole number from 0 to 4294967295"),
+            "{bad}: {e}"
+        );
+    }
+    assert_eq!(app.sandbox_world(now).await.expect("world"), first);
+
+    let changed = cli(&["sandbox", "seed", "4242"], &[]);
+    assert!(
+        changed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    assert_eq!(app.sandbox_world(now).await.expect("world").seed, 4242);
+    let audit = app.recent_audit(20).await.expect("audit");
+    let entry = audit
+        .iter()
+        .find(|a| a.action == "sandbox.seed_changed")
+        .expect("audited");
+    assert_eq!(entry.actor, "cli");
+    let details: serde_json::Value = serde_json::from_str(&entry.details).expect("json");
+    assert_eq!(details["seed"], 4242);
+    assert_eq!(details["before"], first.seed);
+
+    // The environment wins, and says so.
+    let env = [("REACHLOOP_SANDBOX_SEED", "7")];
+    let shown = cli(&["sandbox", "seed"], &env);
+    assert_eq!(
+        String::from_utf8_lossy(&shown.stdout).trim(),
+        "7 (from REACHLOOP_SANDBOX_SEED)"
+    );
+    let refused = cli(&["sandbox", "seed", "9"], &env);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("REACHLOOP_SANDBOX_SEED=7 is set"));
+    assert_eq!(app.sandbox_world(now).await.expect("world").seed, 4242);
+
+    // What the network does follows the stored seed.
+    async fn draws(seed: &str) -> Vec<bool> {
+        let dir = data_dir();
+        let app = App::open(dir.path()).await.expect("open");
+        let now = at(9, 0);
+        app.set_sandbox_seed(now, Actor::User, seed)
+            .await
+            .expect("seed");
+        let account = app.connect_sandbox(now, "Seeded").await.expect("account");
+        let sandbox = Sandbox::new(
+            app.store().clone(),
+            SandboxConfig {
+                seed: None,
+                latency: std::time::Duration::ZERO,
+                failure_rate: 0.5,
+                lost_answer_rate: 0.0,
+                rate_limit: None,
+            },
+        );
+        let mut out = Vec::new();
+        for i in 0..24 {
+            let req = PublishRequest {
+                post_id: format!("post-{i}"),
+                account_id: account.id.clone(),
+                body: format!("Post {i}"),
+                media: Vec::new(),
+                attempt: 1,
+                attempt_started_at: now,
+                attempt_ends_by: now + Duration::minutes(10),
+                progress: Default::default(),
+            };
+            out.push(sandbox.publish(&req).await.is_ok());
+        }
+        app.store().clone().close().await;
+        out
+    }
+    let a = draws("4242").await;
+    assert_eq!(a, draws("4242").await, "the same seed, the same world");
+    assert_ne!(a, draws("4243").await, "another seed, another world");
+    assert!(a.contains(&true) && a.contains(&false), "{a:?}");
 }

@@ -455,6 +455,56 @@ async fn images_and_video_are_uploaded_in_chunks_before_the_post() {
     assert_eq!(sizes, want, "every byte appended, in chunks");
 }
 
+/// The calendar sees how far an upload got: bytes of all the post's
+/// media, then X processing it; nothing once the post is out.
+#[tokio::test]
+async fn an_uploads_progress_shows_on_the_post_while_it_publishes() {
+    let w = x_world("x-progress", 1, &["With a clip"]).await;
+    let variants = w.app.list_variants(&w.campaign).await.expect("variants");
+    let clip = crate::media::mp4(1280, 720, 3);
+    w.app
+        .attach_media_bytes(
+            Utc::now(),
+            &variants[0].id,
+            "clip.mp4",
+            clip.clone(),
+            Actor::User,
+        )
+        .await
+        .expect("attach the clip");
+    // X keeps "processing" for two status polls, a second apart.
+    w.fake.with(|x| x.processing_polls = 2);
+    w.due(0, 1).await;
+    let adapters = w.adapters();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let watch = async {
+        let deadline = std::time::Instant::now() + StdDuration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            let posts = w.posts().await;
+            if let Some(u) = posts.iter().find_map(|p| p.upload) {
+                seen.lock().expect("seen").push(u);
+            }
+            if posts.iter().all(|p| p.status == "published") {
+                break;
+            }
+            tokio::time::sleep(StdDuration::from_millis(100)).await;
+        }
+    };
+    let (posts, ()) = tokio::join!(w.settle(&adapters, 20), watch);
+    assert!(posts.iter().all(|p| p.status == "published"), "{posts:?}");
+    assert!(posts.iter().all(|p| p.upload.is_none()), "{posts:?}");
+    let seen = seen.into_inner().expect("seen");
+    let total = clip.len() as u64;
+    assert!(
+        seen.iter().all(|u| u.total == total && u.sent <= total),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|u| u.processing && u.sent == total),
+        "X processing the clip showed: {seen:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_fake_refuses_what_x_refuses() {
     let fake = FakeX::start().await;

@@ -544,6 +544,19 @@ pub async fn set_start_at_login(enabled: bool) -> Result<bool, ErrorDto> {
     call("set_start_at_login", &Enabled { enabled }).await
 }
 
+pub async fn sandbox_world() -> Result<reachloop_ipc::SandboxWorld, ErrorDto> {
+    call("sandbox_world", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct Seed<'a> {
+    seed: &'a str,
+}
+
+pub async fn set_sandbox_seed(seed: &str) -> Result<reachloop_ipc::SandboxWorld, ErrorDto> {
+    call("set_sandbox_seed", &Seed { seed }).await
+}
+
 pub async fn publisher_status() -> Result<reachloop_ipc::PublisherStatus, ErrorDto> {
     call("publisher_status", &NoArgs {}).await
 }

@@ -214,12 +214,60 @@ pub fn calendar_grid(p: &GridProps) -> Html {
     }
 }
 
+/// A publishing post's upload in words: "Uploading media: 12.5 of 50.0 MB
+/// (25 %)", then "X is processing the media".
+pub fn upload_line(u: &reachloop_ipc::Upload, platform: &str) -> String {
+    if u.processing {
+        return format!(
+            "All {} up; {platform} is processing the media.",
+            megabytes(u.total)
+        );
+    }
+    let sent = u.sent.min(u.total);
+    let share = (sent * 100).checked_div(u.total).unwrap_or(0);
+    format!(
+        "Uploading media: {:.1} of {} ({share} %)",
+        sent as f64 / 1_000_000.0,
+        megabytes(u.total)
+    )
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn an_upload_reads_in_megabytes_and_a_share() {
+        let u = |sent, total, processing| reachloop_ipc::Upload {
+            sent,
+            total,
+            processing,
+        };
+        assert_eq!(
+            upload_line(&u(12_500_000, 50_000_000, false), "X"),
+            "Uploading media: 12.5 of 50.0 MB (25 %)"
+        );
+        assert_eq!(
+            upload_line(&u(0, 0, false), "X"),
+            "Uploading media: 0.0 of 0.0 MB (0 %)"
+        );
+        // More than announced never reads as more than everything.
+        assert_eq!(
+            upload_line(&u(60, 50, false), "X"),
+            "Uploading media: 0.0 of 0.0 MB (100 %)"
+        );
+        assert_eq!(
+            upload_line(&u(50_000_000, 50_000_000, true), "X"),
+            "All 50.0 MB up; X is processing the media."
+        );
     }
 
     #[test]

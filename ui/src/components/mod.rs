@@ -4,4 +4,5 @@ pub mod calendar;
 pub mod getting_started;
 pub mod post_detail;
 pub mod problem;
+pub mod sandbox_seed;
 pub mod schedule_form;

@@ -185,6 +185,12 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                     <dd><a id="post-detail-link" href={url.clone()} target="_blank" rel="noopener noreferrer">{ url }</a></dd>
                 }
             </dl>
+            if let Some(u) = &post.upload {
+                <div class="upload" id="post-detail-upload">
+                    <progress max={u.total.to_string()} value={u.sent.min(u.total).to_string()}></progress>
+                    <p class="hint" role="status">{ crate::components::calendar::upload_line(u, post.platform.label()) }</p>
+                </div>
+            }
             if let Some(e) = &post.last_error {
                 <p class={if post.status == "failed" || post.status == "needs_verification" || post.status == "missed" { "error" } else { "hint" }} id="post-detail-error">{ e }</p>
             }

@@ -4,6 +4,7 @@ use reachloop_ipc::{AiSettings, AppStatus, PlatformApp};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::sandbox_seed::SandboxSeed;
 use crate::services;
 
 /// How often the page re-reads the app status (the tray changes it too).
@@ -73,6 +74,7 @@ pub fn settings_page() -> Html {
                     <p class="hint">{ "While paused, nothing is posted; scheduled posts wait until you resume." }</p>
                 </div>
                 <StartAtLogin />
+                <SandboxSeed />
                 <AiForm />
                 <PlatformApps />
                 <dl class="facts">
