@@ -215,7 +215,9 @@ async fn publish_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::
                         "Open the Calendar in Reachloop to see why and what to do.",
                     );
                 }
-                if round.to_verify > 0 {
+                // Once per post: a post still waiting to be checked is not
+                // announced again every round.
+                if round.unclear > 0 {
                     notify(
                         &app,
                         "A post needs checking",

@@ -90,7 +90,11 @@ pub struct Round {
     pub verified: u32,
     pub retried: u32,
     pub failed: u32,
+    /// Posts whose fate is unclear (new this round or still waiting).
     pub to_verify: u32,
+    /// Of those, the ones this round's attempts left unclear: what the
+    /// user hears about, once.
+    pub unclear: u32,
     pub missed: u64,
 }
 
@@ -202,7 +206,10 @@ pub async fn round_with(
             Some(Sent::Published) => report.published += 1,
             Some(Sent::Retry) => report.retried += 1,
             Some(Sent::Failed) => report.failed += 1,
-            Some(Sent::Unknown) => report.to_verify += 1,
+            Some(Sent::Unknown) => {
+                report.to_verify += 1;
+                report.unclear += 1;
+            }
             Some(Sent::Skipped) | None => {}
         }
     }

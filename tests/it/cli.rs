@@ -9,7 +9,7 @@ use reachloop_ipc::{Campaign, NewCampaign};
 
 use crate::{at, data_dir};
 
-fn cli(data_dir: &Path, args: &[&str]) -> Output {
+pub fn cli(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
         .env("REACHLOOP_DATA_DIR", data_dir)
         .args(args)
@@ -380,7 +380,8 @@ fn cli_with_stdin(data_dir: &Path, args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("reachloop-cli ends")
 }
 
-fn json_of(o: &Output) -> serde_json::Value {
+/// A successful run's JSON on stdout.
+pub fn json_of(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", stderr(o));
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
@@ -455,50 +456,28 @@ fn the_whole_loop_runs_headless_from_the_cli() {
     );
 
     // Bad input is named, and nothing is written.
-    let wrong = cli(
-        d,
-        &[
-            "variants",
-            "add",
-            "--campaign",
-            &id,
-            "--platform",
-            "myspace",
-            "--body",
-            "x",
-        ],
+    let refused = |args: &[&str], says: &str| {
+        let out = cli(d, args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    };
+    let add = [
+        "variants",
+        "add",
+        "--campaign",
+        &id,
+        "--body",
+        "x",
+        "--platform",
+    ];
+    refused(
+        &[&add[..], &["myspace"]].concat(),
+        "Unknown platform \"myspace\"",
     );
-    assert!(!wrong.status.success());
-    assert!(
-        stderr(&wrong).contains("Unknown platform \"myspace\""),
-        "{}",
-        stderr(&wrong)
-    );
-    let not_targeted = cli(
-        d,
-        &[
-            "variants",
-            "add",
-            "--campaign",
-            &id,
-            "--platform",
-            "x",
-            "--body",
-            "x",
-        ],
-    );
-    assert!(!not_targeted.status.success());
-    assert!(
-        stderr(&not_targeted).contains("does not target X"),
-        "{}",
-        stderr(&not_targeted)
-    );
-    let bad_status = cli(d, &["campaigns", "status", &id, "live"]);
-    assert!(!bad_status.status.success());
-    assert!(
-        stderr(&bad_status).contains("Unknown status \"live\""),
-        "{}",
-        stderr(&bad_status)
+    refused(&[&add[..], &["x"]].concat(), "does not target X");
+    refused(
+        &["campaigns", "status", &id, "live"],
+        "Unknown status \"live\"",
     );
     let still = json_of(&cli(d, &["variants", "list", "--campaign", &id, "--json"]));
     assert_eq!(still.as_array().map(Vec::len), Some(2));

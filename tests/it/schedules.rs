@@ -212,22 +212,7 @@ async fn a_schedule_must_fit_its_campaign_and_account() {
     );
 }
 
-fn cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
-        .env("REACHLOOP_DATA_DIR", dir)
-        .args(args)
-        .output()
-        .expect("run reachloop-cli")
-}
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
-}
+use crate::cli::{cli, json_of as json};
 
 #[test]
 fn the_whole_planning_loop_headless_and_from_several_processes() {
@@ -244,7 +229,7 @@ fn the_whole_planning_loop_headless_and_from_several_processes() {
             "--json",
         ],
     ));
-    let account = account["id"].as_str().expect("id").to_string();
+    let account = account[0]["id"].as_str().expect("id").to_string();
     let campaign = json(&cli(
         d,
         &[
@@ -337,7 +322,12 @@ fn the_whole_planning_loop_headless_and_from_several_processes() {
     assert!(paused.status.success());
     let listed = json(&cli(d, &["schedule", "list", "--json"]));
     assert_eq!(listed[0]["paused"], true);
+    // X from the CLI needs the developer app first, and says how.
     let bad = cli(d, &["accounts", "connect", "x"]);
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("connect it in the app"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("needs your X developer app"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }

@@ -241,8 +241,12 @@ async fn a_post_x_made_without_answering_is_found_and_never_sent_twice() {
     let adapters = w.adapters();
     // The claim leaves 2 s for the request: the client gives up first.
     let r = w.round(&adapters, 3).await;
-    assert_eq!(r.to_verify, 1, "{r:?}");
+    assert_eq!((r.to_verify, r.unclear), (1, 1), "{r:?}");
     assert_eq!(w.posts().await[0].status, "needs_verification");
+    // Next round: still unclear (too soon to look) or found, never news again.
+    let again = w.round(&adapters, 3).await;
+    assert_eq!(again.unclear, 0, "{again:?}");
+    assert_eq!(again.to_verify + again.verified, 1, "{again:?}");
     let posts = w.settle(&adapters, 20).await;
     assert_eq!(posts[0].status, "published", "{:?}", posts[0].last_error);
     let on_x = w.fake.with(|x| x.posts.clone());
