@@ -4,9 +4,11 @@
 //! thin layers over this crate. Nothing here names Tauri or Yew.
 
 pub mod ai;
+pub mod analytics;
 pub mod app;
 pub mod background;
 pub mod campaigns;
+pub mod collect;
 pub mod error;
 pub mod generate;
 pub mod media;

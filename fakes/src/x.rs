@@ -1,7 +1,10 @@
 //! X's publishing API on top of the fake X authorization server: create a
 //! post (`POST /2/tweets`), read a user's posts (`GET /2/users/:id/tweets`,
 //! how a publisher checks whether a post it lost the answer to exists), and
-//! the v2 chunked media upload (initialize, append, finalize, status).
+//! the v2 chunked media upload (initialize, append, finalize, status), and
+//! post lookup with metrics (`GET /2/tweets?ids=`, as the collector reads
+//! them: public metrics for any post, non-public ones only for the
+//! author's own posts younger than 30 days).
 //!
 //! Strict as X is: request bodies are validated against the request schemas
 //! of `fixtures/x-openapi-2.166-subset.json` (unknown fields refused), the
@@ -40,6 +43,34 @@ pub struct XPost {
     pub text: String,
     pub media_ids: Vec<String>,
     pub created_at: SystemTime,
+    /// What X counts for it (tests set these).
+    pub metrics: XMetrics,
+}
+
+/// A post's counts on the fake X.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XMetrics {
+    pub impressions: u64,
+    pub likes: u64,
+    pub replies: u64,
+    pub reposts: u64,
+    pub quotes: u64,
+    pub bookmarks: u64,
+    pub link_clicks: u64,
+    pub profile_clicks: u64,
+    /// Views of its video, if it has one.
+    pub video_views: Option<u64>,
+}
+
+/// Something to go wrong with the next `GET /2/tweets`.
+#[derive(Debug, Clone)]
+pub enum LookupFault {
+    /// Answer with this status and body.
+    Answer(u16, Value),
+    /// The 15-minute window is used up: 429 with the reset header.
+    RateLimited { reset_in: Duration },
+    /// A 200 whose body stops halfway.
+    Truncated,
 }
 
 /// Something to go wrong with the next `POST /2/tweets`.
@@ -107,6 +138,12 @@ pub struct XPlatform {
     pub timeline_requests: usize,
     /// Bytes received by append, per media id.
     pub appended: HashMap<String, u64>,
+    /// Answer lookups with the 2.167 names (`repost_count`).
+    pub repost_names: bool,
+    pub lookup_faults: VecDeque<LookupFault>,
+    /// Every `GET /2/tweets` that was answered 200, with the ids and the
+    /// `tweet.fields` it asked for.
+    pub lookups: Vec<(Vec<String>, Vec<String>)>,
     windows: HashMap<String, (SystemTime, u32)>,
     days: HashMap<String, (SystemTime, u32)>,
     uploads: HashMap<String, Upload>,
@@ -129,6 +166,9 @@ impl XPlatform {
             create_requests: 0,
             timeline_requests: 0,
             appended: HashMap::new(),
+            repost_names: false,
+            lookup_faults: VecDeque::new(),
+            lookups: Vec::new(),
             windows: HashMap::new(),
             days: HashMap::new(),
             uploads: HashMap::new(),
@@ -179,6 +219,28 @@ struct Shared {
     create_schema: jsonschema::Validator,
     initialize_schema: jsonschema::Validator,
     append_schema: jsonschema::Validator,
+    /// What `GET /2/tweets/{id}` accepts per query parameter (the lookup by
+    /// ids takes the same).
+    lookup_enums: HashMap<String, Vec<String>>,
+}
+
+/// The enum of each query parameter of `GET /2/tweets/{id}` in the spec.
+fn lookup_enums(doc: &Value) -> HashMap<String, Vec<String>> {
+    doc["paths"]["/2/tweets/{id}"]["get"]["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let values = p["enum"].as_array()?;
+            Some((
+                p["name"].as_str()?.to_string(),
+                values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect(),
+            ))
+        })
+        .collect()
 }
 
 /// The fake X: its authorization server and its publishing API on one port.
@@ -209,10 +271,11 @@ impl FakeX {
                 create_schema: request_schema(&doc, "/2/tweets"),
                 initialize_schema: request_schema(&doc, "/2/media/upload/initialize"),
                 append_schema: request_schema(&doc, "/2/media/upload/{id}/append"),
+                lookup_enums: lookup_enums(&doc),
             });
             *filled.lock().expect("slot") = Some(shared.clone());
             Router::new()
-                .route("/2/tweets", post(create))
+                .route("/2/tweets", post(create).get(lookup))
                 .route("/2/users/{id}/tweets", get(timeline))
                 .route("/2/media/upload/initialize", post(initialize))
                 .route("/2/media/upload/{id}/append", post(append))
@@ -528,6 +591,7 @@ async fn create(State(s): St, headers: HeaderMap, body: Bytes) -> Response {
             text: text.clone(),
             media_ids,
             created_at: SystemTime::now(),
+            metrics: XMetrics::default(),
         });
         let answer = with_headers(
             (
@@ -883,4 +947,220 @@ async fn status(
         json!({ "state": "in_progress", "check_after_secs": check_after, "progress_percent": 50 })
     };
     media_answer(&id, u, Some(info))
+}
+
+/// X keeps a post's non-public metrics this long.
+pub const PRIVATE_METRICS_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+
+fn not_found_error(id: &str) -> Value {
+    json!({
+        "resource_id": id, "resource_type": "tweet", "parameter": "ids", "value": id,
+        "title": "Not Found Error",
+        "detail": format!("Could not find tweet with ids: [{id}]."),
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    })
+}
+
+fn field_error(id: &str, field: &str) -> Value {
+    json!({
+        "resource_id": id, "resource_type": "tweet", "field": field,
+        "title": "Field Authorization Error",
+        "detail": format!("Sorry, you are not authorized to access '{field}' on the Tweet with ids: {id}."),
+        "type": "https://api.twitter.com/2/problems/not-authorized-for-field",
+    })
+}
+
+/// `GET /2/tweets?ids=`: posts with the fields asked for, and an error per
+/// post it cannot give (deleted, or metrics the asker may not see).
+async fn lookup(
+    State(s): St,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match authorize(&s, &headers, &["tweet.read", "users.read"]) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let mut x = s.x.lock().expect("fake X");
+    if let Some(fault) = x.lookup_faults.pop_front() {
+        match fault {
+            LookupFault::Answer(status, body) => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return (status, Json(body)).into_response();
+            }
+            LookupFault::RateLimited { reset_in } => {
+                let mut r = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too Many Requests",
+                    "Too Many Requests",
+                    "about:blank",
+                );
+                let h = r.headers_mut();
+                let reset = now_secs() + reset_in.as_secs();
+                for (k, v) in [
+                    ("x-rate-limit-limit", "900".to_string()),
+                    ("x-rate-limit-remaining", "0".to_string()),
+                    ("x-rate-limit-reset", reset.to_string()),
+                ] {
+                    if let Ok(v) = HeaderValue::from_str(&v) {
+                        h.insert(k, v);
+                    }
+                }
+                return r;
+            }
+            LookupFault::Truncated => {
+                return (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"data":[{"id":"1","text":"cut sh"#,
+                )
+                    .into_response();
+            }
+        }
+    }
+    const PARAMS: &[&str] = &[
+        "ids",
+        "tweet.fields",
+        "expansions",
+        "media.fields",
+        "poll.fields",
+        "user.fields",
+        "place.fields",
+    ];
+    if let Some(bad) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+        return invalid(
+            &mut x,
+            format!(
+                "The query parameter [{bad}] is not one of [{}]",
+                PARAMS.join(",")
+            ),
+        );
+    }
+    let ids: Vec<String> = q
+        .get("ids")
+        .map(|v| v.split(',').map(String::from).collect())
+        .unwrap_or_default();
+    if ids.is_empty() || ids.len() > 100 {
+        return invalid(
+            &mut x,
+            "The `ids` query parameter value must name 1 to 100 posts".into(),
+        );
+    }
+    if let Some(bad) = ids
+        .iter()
+        .find(|i| i.is_empty() || i.len() > 19 || !i.chars().all(|c| c.is_ascii_digit()))
+    {
+        return invalid(
+            &mut x,
+            format!("The `ids` query parameter value [{bad}] does not match ^[0-9]{{1,19}}$"),
+        );
+    }
+    let list = |k: &str| -> Vec<String> {
+        q.get(k)
+            .map(|v| v.split(',').map(String::from).collect())
+            .unwrap_or_default()
+    };
+    for param in ["tweet.fields", "expansions", "media.fields"] {
+        let allowed = s.lookup_enums.get(param).cloned().unwrap_or_default();
+        if let Some(bad) = list(param).into_iter().find(|v| !allowed.contains(v)) {
+            return invalid(
+                &mut x,
+                format!(
+                    "The `{param}` query parameter value [{bad}] is not one of the allowed values"
+                ),
+            );
+        }
+    }
+    let fields = list("tweet.fields");
+    let with_media = list("expansions")
+        .iter()
+        .any(|e| e == "attachments.media_keys")
+        && list("media.fields").iter().any(|f| f == "public_metrics");
+    let private: Vec<&str> = ["non_public_metrics", "organic_metrics"]
+        .into_iter()
+        .filter(|f| fields.iter().any(|g| g == f))
+        .collect();
+    let now = SystemTime::now();
+    let mut data = Vec::new();
+    let mut errors = Vec::new();
+    let mut media = Vec::new();
+    for id in &ids {
+        let Some(p) = x.posts.iter().find(|p| &p.id == id) else {
+            errors.push(not_found_error(id));
+            continue;
+        };
+        let young = now.duration_since(p.created_at).unwrap_or_default() < PRIVATE_METRICS_FOR;
+        if let Some(f) = private.iter().find(|_| p.author_id != user || !young) {
+            errors.push(field_error(id, f));
+            continue;
+        }
+        let m = &p.metrics;
+        let mut v = json!({ "id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id] });
+        if fields.iter().any(|f| f == "public_metrics") {
+            let reposts = if x.repost_names {
+                "repost_count"
+            } else {
+                "retweet_count"
+            };
+            v["public_metrics"] = json!({
+                reposts: m.reposts, "reply_count": m.replies, "like_count": m.likes,
+                "quote_count": m.quotes, "bookmark_count": m.bookmarks,
+                "impression_count": m.impressions,
+            });
+        }
+        if private.contains(&"non_public_metrics") {
+            v["non_public_metrics"] = json!({
+                "impression_count": m.impressions, "url_link_clicks": m.link_clicks,
+                "user_profile_clicks": m.profile_clicks,
+                "engagements": m.likes + m.replies + m.reposts + m.quotes + m.link_clicks + m.profile_clicks,
+            });
+        }
+        if private.contains(&"organic_metrics") {
+            let reposts = if x.repost_names {
+                "repost_count"
+            } else {
+                "retweet_count"
+            };
+            v["organic_metrics"] = json!({
+                "impression_count": m.impressions, "like_count": m.likes,
+                "reply_count": m.replies, reposts: m.reposts,
+                "url_link_clicks": m.link_clicks, "user_profile_clicks": m.profile_clicks,
+            });
+        }
+        if let Some(views) = m.video_views {
+            let key = format!("13_{}", p.id);
+            v["attachments"] = json!({ "media_keys": [key] });
+            if with_media {
+                media.push(json!({
+                    "media_key": key, "type": "video",
+                    "public_metrics": { "view_count": views },
+                }));
+            }
+        }
+        data.push(v);
+    }
+    x.lookups.push((ids.clone(), fields.clone()));
+    let mut body = json!({});
+    if !data.is_empty() {
+        body["data"] = json!(data);
+    }
+    if !media.is_empty() {
+        body["includes"] = json!({ "media": media });
+    }
+    if !errors.is_empty() {
+        body["errors"] = json!(errors);
+    }
+    let mut r = (StatusCode::OK, Json(body)).into_response();
+    let h = r.headers_mut();
+    for (k, v) in [
+        ("x-rate-limit-limit", "5000".to_string()),
+        ("x-rate-limit-remaining", "4999".to_string()),
+        ("x-rate-limit-reset", (now_secs() + 900).to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
+    r
 }

@@ -735,6 +735,30 @@ pub struct ScheduledPost {
     /// While publishing with media: how far the upload got.
     #[serde(default)]
     pub upload: Option<Upload>,
+    /// Once published and polled: its newest metrics.
+    #[serde(default)]
+    pub metrics: Option<PostMetrics>,
+}
+
+/// A published post's newest metrics. A `None` count: the platform does
+/// not give that metric for it (shown as "—", never as 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostMetrics {
+    /// When they were fetched (RFC 3339, UTC); `None` before the first poll.
+    pub captured_at: Option<String>,
+    pub impressions: Option<u64>,
+    pub views: Option<u64>,
+    pub likes: Option<u64>,
+    pub comments: Option<u64>,
+    pub shares: Option<u64>,
+    pub clicks: Option<u64>,
+    /// What only some platforms give: bookmarks, quotes, profile_clicks...
+    #[serde(default)]
+    pub extras: std::collections::BTreeMap<String, u64>,
+    /// collecting, done (old enough) or gone (deleted on the platform).
+    pub state: String,
+    /// Why the last poll did not answer, if it did not.
+    pub error: Option<String>,
 }
 
 /// How far a post's media upload got, in bytes of all its attachments.

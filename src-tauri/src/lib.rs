@@ -193,6 +193,7 @@ async fn refresh_tokens_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reac
 /// Failures and posts that need the user are announced on the desktop.
 async fn publish_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::App) {
     let adapters = core.adapters(&reachloop::secrets::OsKeychain::from_env());
+    let sources = core.metrics_sources(&reachloop::secrets::OsKeychain::from_env());
     let clock = chrono::Utc::now;
     // REACHLOOP_PUBLISH_INTERVAL_SECS shortens the wait (tests, demos).
     let every = std::env::var("REACHLOOP_PUBLISH_INTERVAL_SECS")
@@ -234,6 +235,16 @@ async fn publish_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::
             }
             Ok(None) => {}
             Err(e) => tracing::warn!("publishing round failed: {e}"),
+        }
+        match core
+            .collecting_tick(PUBLISHER_ID.as_str(), &sources, &clock)
+            .await
+        {
+            Ok(Some(c)) if c.snapshots + c.gone > 0 => {
+                tracing::info!(kept = c.snapshots, gone = c.gone, "metrics collected")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("collecting metrics failed: {e}"),
         }
     }
 }

@@ -1040,7 +1040,11 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         .prefix("reachloop-e2e-")
         .tempdir()
         .expect("temp dir");
-    let env = [("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string())];
+    let env = [
+        ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
+        // The world's seed is random: no injected failure to wait out.
+        ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
+    ];
     let driver = start_driver(data.path(), &env);
     let shots = Artifacts::new();
     let client = launch(&driver).await;

@@ -536,27 +536,38 @@ impl App {
         keys: &crate::secrets::OsKeychain,
         tune_x: impl FnOnce(&mut crate::platforms::x::XConfig),
     ) -> crate::publish::Adapters {
-        let mut adapters: Vec<Box<dyn crate::platforms::Adapter>> =
-            vec![Box::new(crate::platforms::sandbox::Sandbox::new(
-                self.store().clone(),
-                crate::platforms::sandbox::SandboxConfig::from_env(),
-            ))];
-        match self.api_endpoints(Platform::X) {
-            Ok(endpoints) => adapters.push(Box::new(crate::platforms::x::X::new(
-                {
-                    let mut config =
-                        crate::platforms::x::XConfig::new(endpoints.api_base, self.media_dir());
-                    tune_x(&mut config);
-                    config
-                },
-                Box::new(AccountTokens {
-                    app: self.clone(),
-                    keys: keys.clone(),
-                }),
-            ))),
+        let mut adapters: Vec<Box<dyn crate::platforms::Adapter>> = vec![Box::new(self.sandbox())];
+        match self.x(keys, tune_x) {
+            Ok(x) => adapters.push(Box::new(x)),
             Err(e) => tracing::warn!("publishing to X is off: {e}"),
         }
         crate::publish::Adapters(adapters)
+    }
+
+    /// The built-in network, as the environment sets it up.
+    pub(crate) fn sandbox(&self) -> crate::platforms::sandbox::Sandbox {
+        crate::platforms::sandbox::Sandbox::new(
+            self.store().clone(),
+            crate::platforms::sandbox::SandboxConfig::from_env(),
+        )
+    }
+
+    /// X, at its configured address, reading tokens through the vault.
+    pub(crate) fn x(
+        &self,
+        keys: &crate::secrets::OsKeychain,
+        tune: impl FnOnce(&mut crate::platforms::x::XConfig),
+    ) -> Result<crate::platforms::x::X, Error> {
+        let endpoints = self.api_endpoints(Platform::X)?;
+        let mut config = crate::platforms::x::XConfig::new(endpoints.api_base, self.media_dir());
+        tune(&mut config);
+        Ok(crate::platforms::x::X::new(
+            config,
+            Box::new(AccountTokens {
+                app: self.clone(),
+                keys: keys.clone(),
+            }),
+        ))
     }
 
     /// One tick of background publishing for `holder` (`kind`: app or

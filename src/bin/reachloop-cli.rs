@@ -630,6 +630,7 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         } => {
             let holder = format!("agent-{}", uuid::Uuid::new_v4());
             let adapters = app.adapters(&OsKeychain::from_env());
+            let sources = app.metrics_sources(&OsKeychain::from_env());
             let clock = chrono::Utc::now;
             // Listen for Ctrl-C (and SIGTERM) from the start, so a stop that
             // comes mid-round lets the round finish instead of killing it.
@@ -664,6 +665,14 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                     Ok(None) => eprintln!("agent: the app is publishing; waiting"),
                     // One bad round does not stop the agent.
                     Err(e) => eprintln!("agent: this round failed: {e}"),
+                }
+                match app.collecting_tick(&holder, &sources, &clock).await {
+                    Ok(Some(c)) if c.snapshots + c.gone + c.deferred > 0 => eprintln!(
+                        "agent: metrics of {} posts kept, {} gone, {} asked again later",
+                        c.snapshots, c.gone, c.deferred
+                    ),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("agent: collecting metrics failed: {e}"),
                 }
                 if once || stopping.load(std::sync::atomic::Ordering::SeqCst) {
                     break;

@@ -164,3 +164,47 @@ pub trait Adapter: Send + Sync {
     ) -> BoxFuture<'a, Result<Receipt, PublishError>>;
     fn find<'a>(&'a self, req: &'a PublishRequest) -> BoxFuture<'a, Lookup>;
 }
+
+/// A published post whose metrics the collector asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsRequest {
+    pub post_id: String,
+    pub account_id: String,
+    /// The platform's id for the post.
+    pub remote_id: String,
+    pub variant_id: Option<String>,
+    pub published_at: DateTime<Utc>,
+}
+
+/// What the platform said about one post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    Metrics(crate::analytics::Metrics),
+    /// Deleted on the platform (or no longer visible to the account):
+    /// polling it ends, its history stays.
+    Gone(String),
+    /// This post could not be read this time (the others could): asked
+    /// again at its next poll.
+    Failed(String),
+}
+
+/// Reading a network's metrics, for published posts of one account at a
+/// time. Failures are classified as for publishing: a 429 holds the
+/// account or the platform until the stated time, `Retry` waits for the
+/// next poll, `Permanent` (a revoked sign-in) too, with guidance; the
+/// publisher's `Unknown` does not occur (a read changes nothing).
+pub trait MetricsSource: Send + Sync {
+    fn platform(&self) -> Platform;
+    /// How many posts one request may ask about (X: 100).
+    fn batch(&self) -> usize {
+        1
+    }
+    /// The metrics of `posts` (all of `account_id`, at most `batch()`),
+    /// as of `now`; one answer per post asked about, by post id.
+    fn metrics<'a>(
+        &'a self,
+        account_id: &'a str,
+        posts: &'a [MetricsRequest],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Vec<(String, Fetched)>, PublishError>>;
+}

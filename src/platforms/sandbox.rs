@@ -9,7 +9,10 @@ use std::time::Duration;
 use reachloop_ipc::Platform;
 use sha2::{Digest, Sha256};
 
-use super::{Adapter, BoxFuture, Lookup, PublishError, PublishRequest, Receipt};
+use super::{
+    Adapter, BoxFuture, Fetched, Lookup, MetricsRequest, MetricsSource, PublishError,
+    PublishRequest, Receipt,
+};
 use crate::store::Store;
 
 /// How the simulated network behaves.
@@ -170,6 +173,69 @@ impl Sandbox {
             url: Some(format!("sandbox://posts/{id}")),
             limits: Vec::new(),
             remote_id: id,
+        })
+    }
+}
+
+/// The Sandbox's audience answers like a platform's analytics: counts from
+/// the world's seed (`sandbox_world`), for posts it still holds.
+impl MetricsSource for Sandbox {
+    fn platform(&self) -> Platform {
+        Platform::Sandbox
+    }
+
+    fn batch(&self) -> usize {
+        100
+    }
+
+    fn metrics<'a>(
+        &'a self,
+        _account_id: &'a str,
+        posts: &'a [MetricsRequest],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> BoxFuture<'a, Result<Vec<(String, Fetched)>, PublishError>> {
+        Box::pin(async move {
+            let seed = self.seed(now).await?;
+            let ids: Vec<&str> = posts.iter().map(|p| p.remote_id.as_str()).collect();
+            let held = self
+                .store
+                .sandbox_holds(&ids)
+                .await
+                .map_err(|e| PublishError::Retry {
+                    code: "sandbox_unavailable".into(),
+                    message: format!("The Sandbox could not be read: {e}"),
+                })?;
+            Ok(posts
+                .iter()
+                .map(|p| {
+                    if !held.contains(&p.remote_id) {
+                        return (
+                            p.post_id.clone(),
+                            Fetched::Gone("The Sandbox no longer has this post.".into()),
+                        );
+                    }
+                    let variant = p.variant_id.as_deref().unwrap_or(&p.post_id);
+                    let c = super::sandbox_world::counts(
+                        seed,
+                        variant,
+                        &p.post_id,
+                        p.published_at,
+                        now,
+                    );
+                    (
+                        p.post_id.clone(),
+                        Fetched::Metrics(crate::analytics::Metrics {
+                            impressions: Some(c.impressions),
+                            views: None,
+                            likes: Some(c.likes),
+                            comments: Some(c.comments),
+                            shares: Some(c.shares),
+                            clicks: Some(c.clicks),
+                            extras: Default::default(),
+                        }),
+                    )
+                })
+                .collect())
         })
     }
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod campaigns;
+mod metrics;
 mod publishing;
 mod schedules;
 mod settings;
@@ -23,6 +24,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
+pub use metrics::DuePoll;
 pub use publishing::{AttemptStart, ClaimedPost, LeaseHolder};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;

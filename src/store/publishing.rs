@@ -496,6 +496,21 @@ impl Store {
         )
     }
 
+    /// Which of `ids` the Sandbox still holds.
+    pub async fn sandbox_holds(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let held: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM sandbox_posts WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(held.into_iter().collect())
+    }
+
     /// The Sandbox network stores a post.
     pub async fn sandbox_insert(
         &self,
@@ -755,6 +770,23 @@ impl Store {
         .bind(time::to_db(now))
         .bind(format!("account:{account_id}"))
         .bind(format!("platform:{provider_id}"))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Whether any of `scopes` is held back at `now`.
+    pub async fn any_held(
+        &self,
+        now: DateTime<Utc>,
+        scopes: &[String],
+    ) -> Result<bool, StoreError> {
+        let list = serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) > 0 FROM publish_pauses
+             WHERE until > ? AND scope IN (SELECT value FROM json_each(?))",
+        )
+        .bind(time::to_db(now))
+        .bind(list)
         .fetch_one(&self.pool)
         .await?)
     }

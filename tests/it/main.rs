@@ -9,6 +9,7 @@ mod generate;
 mod interleavings;
 mod media;
 mod meta;
+mod metrics;
 mod oauth;
 mod publishing;
 mod relay;

@@ -656,7 +656,7 @@ async fn disconnect_revokes_deletes_tokens_and_keeps_history() {
              VALUES ('p1', 'c1', 'x', '{}', '2026-11-20T10:00:00.000Z', 'published', 't', 't')",
             account.id
         ),
-        "INSERT INTO metrics (post_id, captured_at, likes) VALUES ('p1', '2026-11-21T10:00:00.000Z', 42)".to_string(),
+        "INSERT INTO metric_snapshots (post_id, captured_at, likes) VALUES ('p1', '2026-11-21T10:00:00.000Z', 42)".to_string(),
     ] {
         store.execute_raw(&sql).await.expect("seed history");
     }
@@ -687,7 +687,7 @@ async fn disconnect_revokes_deletes_tokens_and_keeps_history() {
     assert_eq!(after.handle, account.handle, "the account stays listed");
     assert_eq!(
         store
-            .scalar_raw("SELECT likes FROM metrics")
+            .scalar_raw("SELECT likes FROM metric_snapshots")
             .await
             .expect("history"),
         42

@@ -524,6 +524,8 @@ async fn the_headless_agent_publishes_and_stops_cleanly() {
     .expect("schedule");
     let agent = std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
         .env("REACHLOOP_DATA_DIR", dir.path())
+        // The world's seed is random: no injected failure (and 30 s retry).
+        .env("REACHLOOP_SANDBOX_FAILURE_RATE", "0")
         .args(["agent", "--interval-secs", "1"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -145,7 +145,7 @@ async fn seeded() -> (tempfile::TempDir, Store) {
          VALUES ('s1', 'c1', 'cron', '0 9 * * *', 'Europe/Berlin', 't', 't')",
         "INSERT INTO posts (id, campaign_id, provider_id, account_id, variant_id, schedule_id, scheduled_at, created_at, updated_at)
          VALUES ('p1', 'c1', 'x', 'a1', 'v1', 's1', '2026-11-27T08:00:00.000Z', 't', 't')",
-        "INSERT INTO metrics (post_id, captured_at, impressions) VALUES ('p1', '2026-11-27T09:00:00.000Z', 10)",
+        "INSERT INTO metric_snapshots (post_id, captured_at, impressions) VALUES ('p1', '2026-11-27T09:00:00.000Z', 10)",
         "INSERT INTO optimizer_arms (campaign_id, provider_id, variant_id, updated_at) VALUES ('c1', 'x', 'v1', 't')",
         "INSERT INTO optimizer_decisions (id, campaign_id, provider_id, chosen_variant_id, explored, rationale, decided_at)
          VALUES ('d1', 'c1', 'x', 'v1', 1, 'only arm', 't')",
@@ -191,7 +191,7 @@ async fn check_constraints_reject_unknown_enumerations() {
             "INSERT INTO campaign_platforms (campaign_id, provider_id) VALUES ('c1', 'myspace')",
             "FOREIGN KEY",
         ),
-        ("UPDATE metrics SET likes = -1", "CHECK"),
+        ("UPDATE metric_snapshots SET likes = -1", "CHECK"),
         (
             "INSERT INTO schedules (id, campaign_id, kind, time_zone, created_at, updated_at)
              VALUES ('s2', 'c1', 'once', 'UTC', 't', 't')",
@@ -255,7 +255,8 @@ async fn deleting_a_campaign_cascades_but_accounts_and_audit_remain() {
         "variants",
         "schedules",
         "posts",
-        "metrics",
+        "metric_snapshots",
+        "post_metrics",
         "optimizer_arms",
         "optimizer_decisions",
     ] {
@@ -399,7 +400,8 @@ async fn a_clean_close_leaves_a_complete_file_and_backup_copies_a_live_database(
 
 /// Migration 6 rebuilds `posts` for the publisher's states: the rows an
 /// older Reachloop wrote keep their data (statuses renamed), their metric
-/// snapshots survive, and the foreign keys still hold.
+/// snapshots survive (migration 12 moves them to `metric_snapshots`, the
+/// newest also to `post_metrics`), and the foreign keys still hold.
 #[tokio::test]
 async fn the_publishing_migration_keeps_posts_and_their_metrics() {
     let dir = data_dir();
@@ -434,15 +436,24 @@ async fn the_publishing_migration_keeps_posts_and_their_metrics() {
     );
     assert_eq!(
         store
-            .scalar_raw("SELECT likes FROM metrics")
+            .scalar_raw("SELECT likes FROM metric_snapshots")
             .await
             .expect("kept"),
+        7
+    );
+    assert_eq!(
+        store
+            .scalar_raw(
+                "SELECT likes FROM post_metrics WHERE post_id = 'p3' AND next_poll_at IS NOT NULL"
+            )
+            .await
+            .expect("newest, due for a poll"),
         7
     );
     // Still bound to posts: a snapshot of no post is refused, and deleting
     // the campaign takes its posts and their snapshots along.
     assert!(store
-        .execute_raw("INSERT INTO metrics (post_id, captured_at) VALUES ('nope', 't')")
+        .execute_raw("INSERT INTO metric_snapshots (post_id, captured_at) VALUES ('nope', 't')")
         .await
         .is_err());
     store
@@ -451,7 +462,7 @@ async fn the_publishing_migration_keeps_posts_and_their_metrics() {
         .expect("delete");
     assert_eq!(
         store
-            .scalar_raw("SELECT count(*) FROM metrics")
+            .scalar_raw("SELECT count(*) FROM metric_snapshots")
             .await
             .expect("count"),
         0

@@ -185,6 +185,10 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                     <dd><a id="post-detail-link" href={url.clone()} target="_blank" rel="noopener noreferrer">{ url }</a></dd>
                 }
             </dl>
+            if let Some(m) = &post.metrics {
+                <crate::components::metrics::PostFigures metrics={m.clone()}
+                    fetched={m.captured_at.as_deref().map(|at| times(at, &post.time_zone).0)} />
+            }
             if let Some(u) = &post.upload {
                 <div class="upload" id="post-detail-upload">
                     <progress max={u.total.to_string()} value={u.sent.min(u.total).to_string()}></progress>

@@ -10,6 +10,8 @@
 //! 429 is a pause until the time X's headers give; a 5xx or a timeout may
 //! have created the post, so it must be verified before anything else.
 
+pub mod metrics;
+
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
 
