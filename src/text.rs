@@ -82,6 +82,24 @@ pub fn clean_name(raw: &str) -> Result<String, NameProblem> {
 /// Raw input quoted back in a message: control and invisible characters
 /// shown as `\u{…}` escapes, and cut to `max` characters with "…" (and how
 /// much was left out).
+/// A post's text on one line for a table: whitespace runs as one space,
+/// invisible characters left out, at most `max` characters and "…".
+pub fn excerpt(text: &str, max: usize) -> String {
+    let one_line = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
+        .collect::<String>();
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut out: String = one_line.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 pub fn echo(raw: &str, max: usize) -> String {
     let mut out = String::new();
     let total = raw.chars().count();
@@ -101,6 +119,14 @@ pub fn echo(raw: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_is_one_clean_line_of_at_most_max_characters() {
+        assert_eq!(excerpt("Fresh\n\nbread,  today", 60), "Fresh bread, today");
+        assert_eq!(excerpt("a\u{200B}b", 60), "ab");
+        assert_eq!(excerpt("abcdef", 4), "abc…");
+        assert_eq!(excerpt("🍞🍞🍞", 3), "🍞🍞🍞");
+    }
 
     #[test]
     fn names_that_look_empty_or_spoof_are_refused() {

@@ -761,6 +761,75 @@ pub struct PostMetrics {
     pub error: Option<String>,
 }
 
+/// Which published posts the Analytics page looks at; every filter set
+/// narrows it (they combine).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsFilter {
+    /// Published at or after (RFC 3339); default: 30 days before `to`.
+    pub from: Option<String>,
+    /// Published before (RFC 3339); default: now.
+    pub to: Option<String>,
+    /// Only these platforms (empty: all).
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    pub campaign_id: Option<String>,
+    pub account_id: Option<String>,
+}
+
+/// Totals over a set of published posts, with what they gathered so far.
+/// `None`: no post in the set gives that metric ("—").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub posts: u32,
+    /// Impressions, else views.
+    pub reach: Option<u64>,
+    pub likes: Option<u64>,
+    pub comments: Option<u64>,
+    pub shares: Option<u64>,
+    pub clicks: Option<u64>,
+    /// (likes + comments + shares) / reach, over posts that have both.
+    pub engagement_rate: Option<f64>,
+    /// clicks / reach, over posts that have both.
+    pub ctr: Option<f64>,
+}
+
+/// One day of the chart: the posts published that day (in the user's zone).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// YYYY-MM-DD.
+    pub day: String,
+    pub posts: u32,
+    pub reach: Option<u64>,
+    pub engagements: Option<u64>,
+    pub clicks: Option<u64>,
+}
+
+/// A row of the per-platform or per-variant table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardRow {
+    /// The platform, or the variant's id.
+    pub key: String,
+    pub label: String,
+    pub platform: String,
+    pub figures: Figures,
+}
+
+/// The Analytics page's data, for one filter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The period as applied (RFC 3339).
+    pub from: String,
+    pub to: String,
+    pub figures: Figures,
+    /// The same filter over the period just before, as long.
+    pub previous: Figures,
+    pub series: Vec<SeriesPoint>,
+    pub by_platform: Vec<DashboardRow>,
+    pub by_variant: Vec<DashboardRow>,
+    /// When the newest figure shown was fetched (RFC 3339).
+    pub fetched_at: Option<String>,
+}
+
 /// How far a post's media upload got, in bytes of all its attachments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {

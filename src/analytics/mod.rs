@@ -2,6 +2,10 @@
 //! collector asks again. Time comes in as a parameter; nothing here reads
 //! the clock, the database or the network.
 
+pub mod chart;
+pub mod dashboard;
+pub mod report;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};

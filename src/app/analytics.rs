@@ -1,11 +1,64 @@
 //! Analytics composed: the metrics sources this build reads, and the
 //! collector's tick beside the publisher's.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use reachloop_ipc::{AnalyticsFilter, Dashboard, FieldError, Platform};
 
 use super::App;
+use crate::analytics::dashboard::{self as dash, PostFigures};
 use crate::collect::{self, CollectRound, Sources};
+use crate::store::PostsFilter;
 use crate::Error;
+
+/// The longest period the dashboard covers at once.
+pub const MAX_PERIOD: Duration = Duration::days(3 * 366);
+
+fn bad(field: &str, code: &str, message: String) -> Error {
+    Error::Validation(vec![FieldError {
+        field: field.into(),
+        code: code.into(),
+        message,
+    }])
+}
+
+/// A filter's period: `[from, to)`, by default the 30 days up to `now`.
+pub fn period(
+    f: &AnalyticsFilter,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
+    let instant = |field: &str, v: &Option<String>| -> Result<Option<DateTime<Utc>>, Error> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => crate::time::from_db(v).map(Some).map_err(|_| {
+                bad(
+                    field,
+                    "not_a_time",
+                    format!(
+                        "\"{}\" is not a time: use RFC 3339, e.g. 2026-12-01T00:00:00Z.",
+                        crate::text::echo(v, 40)
+                    ),
+                )
+            }),
+        }
+    };
+    let to = instant("to", &f.to)?.unwrap_or(now);
+    let from = instant("from", &f.from)?.unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err(bad(
+            "from",
+            "empty_period",
+            "The period starts after it ends: pick a start before the end.".into(),
+        ));
+    }
+    if to - from > MAX_PERIOD {
+        return Err(bad(
+            "from",
+            "period_too_long",
+            "Pick a period of at most three years.".into(),
+        ));
+    }
+    Ok((from, to))
+}
 
 impl App {
     /// Where metrics come from: the Sandbox always, X when its address is
@@ -44,5 +97,113 @@ impl App {
             )),
             _ => Ok(None),
         }
+    }
+
+    /// The Analytics page for `filter`, days in `zone` (IANA name; the
+    /// computer's when empty or unknown).
+    pub async fn dashboard(
+        &self,
+        filter: &AnalyticsFilter,
+        zone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Dashboard, Error> {
+        let (from, to) = period(filter, now)?;
+        for p in &filter.platforms {
+            if Platform::parse(p).is_none() {
+                return Err(bad(
+                    "platforms",
+                    "unknown_platform",
+                    format!("Unknown platform \"{}\".", crate::text::echo(p, 20)),
+                ));
+            }
+        }
+        let zone: chrono_tz::Tz = zone
+            .parse()
+            .or_else(|_| crate::time::local_zone_name().parse())
+            .unwrap_or(chrono_tz::UTC);
+        let narrow = |from, to| PostsFilter {
+            from: Some(from),
+            to: Some(to),
+            platforms: &filter.platforms,
+            campaign_id: filter.campaign_id.as_deref().filter(|c| !c.is_empty()),
+            account_id: filter.account_id.as_deref().filter(|a| !a.is_empty()),
+        };
+        let posts = self.store().published_figures(&narrow(from, to)).await?;
+        let (pfrom, pto) = dash::previous_period(from, to);
+        let before = self.store().published_figures(&narrow(pfrom, pto)).await?;
+        let last_day = to - Duration::milliseconds(1);
+        let variant_ids: Vec<&str> = {
+            let mut ids: Vec<&str> = posts
+                .iter()
+                .filter_map(|p| p.variant_id.as_deref())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let bodies = self.store().variant_bodies(&variant_ids).await?;
+        let by_variant = dash::rows(
+            &posts,
+            |p: &PostFigures| p.variant_id.clone().map(|v| (p.platform.clone(), v)),
+            |v| match bodies.get(v) {
+                Some(body) => crate::text::excerpt(body, 60),
+                None => "A deleted variant".into(),
+            },
+        );
+        Ok(Dashboard {
+            from: crate::time::to_db(from),
+            to: crate::time::to_db(to),
+            figures: dash::figures(&posts),
+            previous: dash::figures(&before),
+            series: dash::series(
+                &posts,
+                zone,
+                dash::day_of(from, zone),
+                dash::day_of(last_day, zone),
+            ),
+            by_platform: dash::rows(
+                &posts,
+                |p: &PostFigures| Some((p.platform.clone(), p.platform.clone())),
+                |k| Platform::parse(k).map_or(k.to_string(), |p| p.label().to_string()),
+            ),
+            by_variant,
+            fetched_at: posts
+                .iter()
+                .filter_map(|p| p.fetched_at)
+                .max()
+                .map(crate::time::to_db),
+        })
+    }
+
+    /// A campaign's report as CSV (`analytics::report`): the dashboard's
+    /// per-variant and per-platform rows, then the totals. Without `from`
+    /// it starts when the campaign was created.
+    pub async fn campaign_csv(
+        &self,
+        filter: &AnalyticsFilter,
+        zone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let Some(id) = filter.campaign_id.as_deref().filter(|c| !c.is_empty()) else {
+            return Err(bad(
+                "campaign_id",
+                "required",
+                "Pick the campaign to report on.".into(),
+            ));
+        };
+        let campaign = self.campaign(id).await?;
+        let mut filter = filter.clone();
+        if filter.from.as_deref().is_none_or(|f| f.trim().is_empty()) {
+            filter.from = Some(campaign.created_at.clone());
+        }
+        let d = self.dashboard(&filter, zone, now).await?;
+        let ids: Vec<&str> = d.by_variant.iter().map(|r| r.key.as_str()).collect();
+        let bodies = self.store().variant_bodies(&ids).await?;
+        Ok(crate::analytics::report::csv(&d, |r| {
+            bodies
+                .get(&r.key)
+                .cloned()
+                .unwrap_or_else(|| r.label.clone())
+        }))
     }
 }

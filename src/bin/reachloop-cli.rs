@@ -50,6 +50,9 @@ enum Command {
     /// The Sandbox network's world.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Reports of published posts' metrics.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Measure the publisher (in a throwaway data directory).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -230,6 +233,26 @@ enum CampaignsCommand {
         status: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// A campaign's figures as CSV on stdout: a row per platform and
+    /// variant, then per platform, then the total (columns: row, platform,
+    /// variant_id, variant, posts, reach, likes, comments, shares, clicks,
+    /// engagement_rate, ctr; an empty cell is a metric the platform does not
+    /// give). Posts published from --from to --to (days in this computer's
+    /// zone, both included, or RFC 3339 instants).
+    Csv {
+        #[arg(long)]
+        campaign: String,
+        /// First day (YYYY-MM-DD) or instant; default: when the campaign was created.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, included) or instant; default: now.
+        #[arg(long)]
+        to: Option<String>,
     },
 }
 
@@ -484,6 +507,17 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 let _ = writeln!(out, "added variant {} for {}", variant.id, platform);
                 print_problems(&mut out, app, &variant).await?;
             }
+        }
+        Command::Report(ReportCommand::Csv { campaign, from, to }) => {
+            let zone = reachloop::time::local_zone_name();
+            let filter = reachloop_ipc::AnalyticsFilter {
+                from: from.map(|d| day_or_instant(&d, &zone, false)),
+                to: to.map(|d| day_or_instant(&d, &zone, true)),
+                campaign_id: Some(campaign),
+                ..Default::default()
+            };
+            let text = app.campaign_csv(&filter, &zone, now).await?;
+            let _ = out.write_all(text.as_bytes());
         }
         Command::Sandbox(SandboxCommand::Seed { seed }) => {
             let world = match seed {
@@ -1028,6 +1062,32 @@ async fn connect_by_browser(
                 .connect_pages(&selection, &keys, chrono::Utc::now())
                 .await?)
         }
+    }
+}
+
+/// A day (YYYY-MM-DD, in `zone`) as the instant it starts (`end`: the
+/// instant the next day starts, so the day is included); anything else is
+/// passed on as typed, for the core to check as an instant.
+fn day_or_instant(v: &str, zone: &str, end: bool) -> String {
+    let Ok(day) = chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") else {
+        return v.to_string();
+    };
+    let day = if end {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    match day.and_hms_opt(0, 0, 0).map(|t| t.and_local_timezone(tz)) {
+        Some(chrono::LocalResult::Single(t)) | Some(chrono::LocalResult::Ambiguous(t, _)) => {
+            t.with_timezone(&chrono::Utc).to_rfc3339()
+        }
+        // Midnight skipped by a DST change: the day starts an hour later.
+        _ => day
+            .and_hms_opt(1, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339())
+            .unwrap_or_else(|| v.to_string()),
     }
 }
 

@@ -58,7 +58,89 @@ impl MetricsRow {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct DashboardRow {
+    id: String,
+    campaign_id: String,
+    provider_id: String,
+    account_id: String,
+    variant_id: Option<String>,
+    published_at: String,
+    #[sqlx(flatten)]
+    metrics: MetricsRow,
+}
+
+/// Which published posts: in `[from, to)`, on these platforms (empty: all),
+/// of this campaign and account when given.
+#[derive(Debug, Clone, Default)]
+pub struct PostsFilter<'a> {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub platforms: &'a [String],
+    pub campaign_id: Option<&'a str>,
+    pub account_id: Option<&'a str>,
+}
+
 impl Store {
+    /// Published posts with their newest metrics (one row per post from
+    /// `post_metrics`: never the snapshots' history).
+    pub async fn published_figures(
+        &self,
+        f: &PostsFilter<'_>,
+    ) -> Result<Vec<crate::analytics::dashboard::PostFigures>, StoreError> {
+        let platforms = serde_json::to_string(f.platforms).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<DashboardRow> = sqlx::query_as(
+            "SELECT p.id, p.campaign_id, p.provider_id, p.account_id, p.variant_id, p.published_at,
+                    m.captured_at, m.impressions, m.views, m.likes, m.comments, m.shares, m.clicks,
+                    coalesce(m.extras, '{}') AS extras
+             FROM posts p LEFT JOIN post_metrics m ON m.post_id = p.id
+             WHERE p.status = 'published' AND p.published_at IS NOT NULL
+               AND (?1 IS NULL OR p.published_at >= ?1) AND (?2 IS NULL OR p.published_at < ?2)
+               AND (json_array_length(?3) = 0 OR p.provider_id IN (SELECT value FROM json_each(?3)))
+               AND (?4 IS NULL OR p.campaign_id = ?4) AND (?5 IS NULL OR p.account_id = ?5)
+             ORDER BY p.published_at, p.id",
+        )
+        .bind(f.from.map(time::to_db))
+        .bind(f.to.map(time::to_db))
+        .bind(platforms)
+        .bind(f.campaign_id)
+        .bind(f.account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let published_at = time::from_db(&r.published_at)
+                    .map_err(|e| StoreError::Corrupt(format!("post {}: {e}", r.id)))?;
+                let latest = r.metrics.into_metrics();
+                Ok(crate::analytics::dashboard::PostFigures {
+                    post_id: r.id,
+                    campaign_id: r.campaign_id,
+                    platform: r.provider_id,
+                    account_id: r.account_id,
+                    variant_id: r.variant_id,
+                    published_at,
+                    fetched_at: latest.as_ref().and_then(|(at, _)| time::from_db(at).ok()),
+                    metrics: latest.map(|(_, m)| m),
+                })
+            })
+            .collect()
+    }
+
+    /// The bodies of these variants, by id (deleted ones are left out).
+    pub async fn variant_bodies(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, body FROM variants WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Published posts the collector does not know yet, with when each was
     /// published: the collector plans their first poll.
     pub async fn published_without_polls(
@@ -161,7 +243,7 @@ impl Store {
                  shares = excluded.shares, clicks = excluded.clicks, extras = excluded.extras,
                  polls = post_metrics.polls + 1, next_poll_at = excluded.next_poll_at,
                  state = excluded.state, poll_error = NULL
-             WHERE post_metrics.captured_at IS NULL OR post_metrics.captured_at <= excluded.captured_at",
+             WHERE post_metrics.captured_at IS NULL OR post_metrics.captured_at < excluded.captured_at",
         )
         .bind(post_id)
         .bind(&at)

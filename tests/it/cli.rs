@@ -538,4 +538,34 @@ fn the_whole_loop_runs_headless_from_the_cli() {
     assert!(published[0]["remote_url"]
         .as_str()
         .is_some_and(|u| u.starts_with("sandbox://posts/")));
+
+    // The report: a row for the variant that went out, its platform and the
+    // total; not polled yet, so its metrics are empty cells, not zeros.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let report = cli(d, &["report", "csv", "--campaign", &id, "--to", &today]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let mut rows = csv::Reader::from_reader(report.stdout.as_slice());
+    assert_eq!(
+        rows.headers().expect("header").iter().collect::<Vec<_>>(),
+        reachloop::analytics::report::COLUMNS.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
+    let kinds: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(
+        kinds,
+        ["variant", "platform", "total"],
+        "{}",
+        stdout(&report)
+    );
+    assert_eq!(
+        (&rows[0][1], &rows[0][4], &rows[0][5]),
+        ("sandbox", "1", "")
+    );
+    assert!(rows[0][3].ends_with("from the shell") || rows[0][3].ends_with("piped in"));
+    assert_eq!(&rows[2][4], "1");
+    refused(
+        &["report", "csv", "--campaign", &id, "--from", "2026-13-01"],
+        "\"2026-13-01\" is not a time",
+    );
+    refused(&["report", "csv", "--campaign", "nope"], "no longer exists");
 }

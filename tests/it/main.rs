@@ -1,6 +1,7 @@
 //! Integration tests of the core against real SQLite files, the real OS
 //! keychain and the real CLI binary. One binary, so linking happens once.
 
+mod analytics;
 mod campaigns;
 mod cli;
 mod fakes;

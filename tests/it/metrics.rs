@@ -19,7 +19,7 @@ use crate::x::{user_id, x_world, XWorld};
 
 /// Posts of `campaign` to `account`, published at `at` (with variant
 /// `variant`), one per platform id in `remote`. Returns (post, remote) ids.
-async fn published(
+pub async fn published(
     app: &App,
     campaign: &str,
     platform: Platform,
