@@ -48,6 +48,10 @@ const COMMANDS: &[&str] = &[
     "set_start_at_login",
     "sandbox_world",
     "set_sandbox_seed",
+    "dashboard",
+    "dashboard_chart",
+    "export_campaign_csv",
+    "export_chart_svg",
 ];
 
 fn main() {

@@ -23,6 +23,9 @@ pub enum Error {
     Generate(#[from] crate::generate::GenerateError),
     #[error("{0}")]
     Media(String),
+    /// A file the user chose could not be written.
+    #[error("{0}")]
+    File(String),
 }
 
 impl From<crate::oauth::OAuthError> for Error {
@@ -51,6 +54,7 @@ impl Error {
             Error::Ai(e) => e.code(),
             Error::Generate(e) => e.code(),
             Error::Media(_) => "media",
+            Error::File(_) => "file",
         }
     }
 

@@ -99,7 +99,11 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         start_at_login,
         set_start_at_login,
         sandbox_world,
-        set_sandbox_seed
+        set_sandbox_seed,
+        dashboard,
+        dashboard_chart,
+        export_campaign_csv,
+        export_chart_svg
     ]
 }
 
@@ -786,6 +790,134 @@ async fn set_start_at_login<R: Runtime>(
         }
     }
     launcher.is_enabled().map_err(autostart_error)
+}
+
+/// The Analytics page's figures for `filter`, days in this computer's zone.
+#[tauri::command]
+async fn dashboard(
+    shell: State<'_, Shell>,
+    filter: reachloop_ipc::AnalyticsFilter,
+) -> Result<reachloop_ipc::Dashboard, ErrorDto> {
+    let zone = reachloop::time::local_zone_name();
+    shell
+        .core()?
+        .dashboard(&filter, &zone, chrono::Utc::now())
+        .await
+        .map_err(to_dto)
+}
+
+/// The Analytics page's chart as SVG (drawn by the core with plotters).
+#[tauri::command]
+async fn dashboard_chart(
+    shell: State<'_, Shell>,
+    filter: reachloop_ipc::AnalyticsFilter,
+) -> Result<String, ErrorDto> {
+    let zone = reachloop::time::local_zone_name();
+    shell
+        .core()?
+        .dashboard_svg(&filter, &zone, chrono::Utc::now())
+        .await
+        .map_err(to_dto)
+}
+
+/// Asks where to save (the system dialog, opened from Rust) and saves
+/// `text` there whole; `None` when the dialog was closed.
+async fn save_as<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    file_name: &str,
+    (filter_name, extension): (&str, &str),
+    text: String,
+) -> Result<Option<String>, ErrorDto> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(file_name)
+        .add_filter(filter_name, &[extension])
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(picked) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = picked.into_path().map_err(|e| ErrorDto {
+        code: "file".into(),
+        message: format!("The chosen place has no local path: {e}"),
+        fields: vec![],
+    })?;
+    reachloop::app::analytics::save_text(&path, &text).map_err(to_dto)?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Export CSV: the campaign's report, saved where the user picks.
+#[tauri::command]
+async fn export_campaign_csv<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    filter: reachloop_ipc::AnalyticsFilter,
+) -> Result<Option<String>, ErrorDto> {
+    let core = shell.core()?;
+    let zone = reachloop::time::local_zone_name();
+    let text = core
+        .campaign_csv(&filter, &zone, chrono::Utc::now())
+        .await
+        .map_err(to_dto)?;
+    let name = match filter.campaign_id.as_deref() {
+        Some(id) => core
+            .campaign(id)
+            .await
+            .map(|c| c.name)
+            .unwrap_or_else(|_| "campaign".into()),
+        None => "campaign".into(),
+    };
+    let file = format!("{} report.csv", sanitize_file_name(&name));
+    save_as(&app, "Save the report", &file, ("CSV", "csv"), text).await
+}
+
+/// Export the chart as SVG, saved where the user picks.
+#[tauri::command]
+async fn export_chart_svg<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    filter: reachloop_ipc::AnalyticsFilter,
+) -> Result<Option<String>, ErrorDto> {
+    let zone = reachloop::time::local_zone_name();
+    let svg = shell
+        .core()?
+        .dashboard_svg(&filter, &zone, chrono::Utc::now())
+        .await
+        .map_err(to_dto)?;
+    save_as(
+        &app,
+        "Save the chart",
+        "Reachloop chart.svg",
+        ("SVG image", "svg"),
+        svg,
+    )
+    .await
+}
+
+/// A campaign name as a file name: no path separators or control
+/// characters, at most 60 characters.
+fn sanitize_file_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(60)
+        .collect();
+    if clean.trim().is_empty() {
+        "campaign".into()
+    } else {
+        clean.trim().to_string()
+    }
 }
 
 /// The Sandbox network's seed (Settings).

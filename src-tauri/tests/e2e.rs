@@ -1340,3 +1340,206 @@ async fn start_at_login_writes_the_autostart_entry_into_the_tray() {
     }
     client.close().await.expect("quit the app");
 }
+
+/// `reachloop-cli` on the journey's data directory (built beside the app
+/// by the workspace's tests, which `cargo xtask test` runs first).
+fn cli(data_dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_reachloop")).with_file_name("reachloop-cli");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build --bin reachloop-cli` (cargo xtask test does)",
+        bin.display()
+    );
+    let out = Command::new(&bin)
+        .env("REACHLOOP_DATA_DIR", data_dir)
+        .args(args)
+        .output()
+        .expect("run reachloop-cli");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// With a Sandbox campaign publishing (its audience 900 times faster), the
+/// Analytics page's figures change on screen without a click; filtering by
+/// platform narrows them; the CSV behind Export has the post's row.
+#[tokio::test]
+async fn analytics_update_by_themselves_filter_and_export() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    // Set up from the shell, on the same data directory.
+    let campaign = cli(
+        d,
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Live figures",
+            "--platform",
+            "sandbox",
+            "--goal",
+            "reach",
+            "--json",
+        ],
+    )["id"]
+        .as_str()
+        .expect("campaign id")
+        .to_string();
+    cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &campaign,
+            "--platform",
+            "sandbox",
+            "--body",
+            "Warm bread, \"fresh\", at 7",
+        ],
+    );
+    cli(d, &["campaigns", "status", &campaign, "active"]);
+    let account = cli(
+        d,
+        &[
+            "accounts", "connect", "sandbox", "--name", "Bakery", "--json",
+        ],
+    )[0]["id"]
+        .as_str()
+        .expect("account id")
+        .to_string();
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(8)).to_rfc3339();
+    cli(
+        d,
+        &[
+            "schedule",
+            "add",
+            "--campaign",
+            &campaign,
+            "--platform",
+            "sandbox",
+            "--account",
+            &account,
+            "--at",
+            &at,
+            "--tz",
+            "UTC",
+        ],
+    );
+
+    let env = [
+        ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
+        ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
+        ("REACHLOOP_SANDBOX_SPEEDUP", "900".to_string()),
+    ];
+    let driver = start_driver(d, &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+    click(&client, "#nav-analytics").await;
+    wait_for(&client, "#page-analytics #kpi-posts", "the Analytics page").await;
+    shots.shot(&client, "60-analytics-before").await;
+
+    // The post goes out and its figures arrive and grow, with no click.
+    let reach = || async {
+        text_of(&client, "#kpi-reach .kpi-value")
+            .await
+            .replace(',', "")
+            .parse::<u64>()
+            .ok()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let first = loop {
+        if let Some(r) = reach().await.filter(|r| *r > 0) {
+            break r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no figures arrived: {:?}",
+            text_of(&client, "#page-analytics").await
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    shots.shot(&client, "61-analytics-first-figures").await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if reach().await.is_some_and(|r| r > first) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the figures never grew past {first}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(text_of(&client, "#fetched-at").await.contains("fetched"));
+    assert!(text_of(&client, "#by-variant").await.contains("Warm bread"));
+    shots.shot(&client, "62-analytics-grown").await;
+
+    // Only X: nothing published there.
+    click(&client, "#filter-x").await;
+    wait_for_text(&client, "#kpi-posts .kpi-value", "0").await;
+    assert_eq!(text_of(&client, "#kpi-reach .kpi-value").await, "—");
+    shots.shot(&client, "63-analytics-only-x").await;
+    click(&client, "#filter-x").await;
+    click(&client, "#filter-sandbox").await;
+    wait_for_text(&client, "#kpi-posts .kpi-value", "1").await;
+    assert!(text_of(&client, "#by-platform").await.contains("Sandbox"));
+
+    // Export needs a campaign; the report behind it has the post's rows.
+    click(&client, "#filter-campaign").await;
+    client
+        .find(Locator::Css(&format!(
+            "#filter-campaign option[value='{campaign}']"
+        )))
+        .await
+        .expect("the campaign is listed")
+        .click()
+        .await
+        .expect("pick it");
+    let deadline = Instant::now() + WAIT;
+    while !find(&client, "#export-csv")
+        .await
+        .is_enabled()
+        .await
+        .unwrap_or(false)
+    {
+        assert!(Instant::now() < deadline, "Export CSV stayed disabled");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    shots.shot(&client, "64-analytics-campaign").await;
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_reachloop")).with_file_name("reachloop-cli");
+    let report = Command::new(bin)
+        .env("REACHLOOP_DATA_DIR", d)
+        .args(["report", "csv", "--campaign", &campaign])
+        .output()
+        .expect("report");
+    let text = String::from_utf8_lossy(&report.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("row,platform,variant_id,variant,posts,reach"),
+        "{text}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("variant,sandbox,")
+            && l.contains("\"Warm bread, \"\"fresh\"\", at 7\",1,")),
+        "{text}"
+    );
+    assert!(
+        lines.last().is_some_and(|l| l.starts_with("total,,,,1,")),
+        "{text}"
+    );
+    client.close().await.expect("quit the app");
+}

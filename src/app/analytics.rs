@@ -206,4 +206,35 @@ impl App {
                 .unwrap_or_else(|| r.label.clone())
         }))
     }
+
+    /// The dashboard's chart as SVG (plotters), from the same figures.
+    pub async fn dashboard_svg(
+        &self,
+        filter: &AnalyticsFilter,
+        zone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let d = self.dashboard(filter, zone, now).await?;
+        Ok(crate::analytics::chart::svg(
+            &d.series,
+            "Reach and engagements by day of publishing",
+        ))
+    }
+}
+
+/// Writes `text` to `path` whole or not at all: into a temporary file
+/// beside it, then renamed over it.
+pub fn save_text(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let cannot =
+        |e: &dyn std::fmt::Display| Error::File(format!("Could not save {}: {e}", path.display()));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
+    tmp.write_all(text.as_bytes()).map_err(|e| cannot(&e))?;
+    tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
+    tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    Ok(())
 }

@@ -140,6 +140,7 @@ pub async fn publish(opts: BenchPublish) -> Result<BenchReport, Error> {
             failure_rate: 0.0,
             lost_answer_rate: 0.0,
             rate_limit: Some(opts.rate_limit),
+            speedup: 1.0,
         },
     ))]);
     let clock = Utc::now;

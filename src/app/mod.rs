@@ -3,7 +3,7 @@
 //! here; the campaign builder (campaigns, variants, generation, Settings →
 //! AI) in `content.rs`.
 
-mod analytics;
+pub mod analytics;
 pub mod bench;
 mod content;
 pub mod publishing;

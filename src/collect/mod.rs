@@ -24,6 +24,10 @@ impl Sources {
             .find(|s| s.platform().as_str() == provider)
             .map(|s| s.as_ref())
     }
+
+    fn speedup_of(&self, provider: &str) -> f64 {
+        self.for_platform(provider).map_or(1.0, |s| s.speedup())
+    }
 }
 
 /// What one round did.
@@ -72,10 +76,11 @@ pub async fn round(
     let fresh = store.published_without_polls(limit).await?;
     let plans: Vec<_> = fresh
         .into_iter()
-        .map(|(id, published)| {
+        .map(|(id, provider, published)| {
+            let speedup = sources.speedup_of(&provider);
             let next = crate::time::from_db(&published)
                 .ok()
-                .and_then(|p| analytics::next_poll(p, now));
+                .and_then(|p| analytics::next_poll_at_speed(p, now, speedup));
             (id, next)
         })
         .collect();
@@ -179,7 +184,11 @@ async fn poll_account(
                 for r in chunk {
                     match by_id.remove(&r.post_id) {
                         Some(Fetched::Metrics(m)) => {
-                            let next = analytics::next_poll(r.published_at, now);
+                            let next = analytics::next_poll_at_speed(
+                                r.published_at,
+                                now,
+                                source.speedup(),
+                            );
                             store.record_snapshot(now, &r.post_id, &m, next).await?;
                             report.snapshots += 1;
                         }

@@ -199,6 +199,11 @@ pub trait MetricsSource: Send + Sync {
     fn batch(&self) -> usize {
         1
     }
+    /// How much faster than real time the network's audience lives (the
+    /// Sandbox in demos and tests); its posts are polled as much sooner.
+    fn speedup(&self) -> f64 {
+        1.0
+    }
     /// The metrics of `posts` (all of `account_id`, at most `batch()`),
     /// as of `now`; one answer per post asked about, by post id.
     fn metrics<'a>(

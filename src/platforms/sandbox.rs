@@ -30,6 +30,10 @@ pub struct SandboxConfig {
     /// At most this many posts per account in this window (a platform's
     /// rate limit, answered as X does: refused until the window resets).
     pub rate_limit: Option<(u32, chrono::Duration)>,
+    /// How much faster than real time its audience lives (1: real time);
+    /// `REACHLOOP_SANDBOX_SPEEDUP=900` makes an hour pass in four seconds,
+    /// for demos and tests.
+    pub speedup: f64,
 }
 
 impl SandboxConfig {
@@ -54,6 +58,10 @@ impl SandboxConfig {
             failure_rate: rate("FAILURE_RATE", d.failure_rate),
             lost_answer_rate: rate("LOST_ANSWER_RATE", d.lost_answer_rate),
             // "N/SECONDS", e.g. 100/900 for X's 100 posts per 15 minutes.
+            speedup: var("SPEEDUP")
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && (1.0..=100_000.0).contains(s))
+                .unwrap_or(d.speedup),
             rate_limit: var("RATE_LIMIT").and_then(|v| {
                 let (n, secs) = v.split_once('/')?;
                 Some((
@@ -73,6 +81,7 @@ impl Default for SandboxConfig {
             failure_rate: 0.03,
             lost_answer_rate: 0.0,
             rate_limit: None,
+            speedup: 1.0,
         }
     }
 }
@@ -188,6 +197,10 @@ impl MetricsSource for Sandbox {
         100
     }
 
+    fn speedup(&self) -> f64 {
+        self.config.speedup
+    }
+
     fn metrics<'a>(
         &'a self,
         _account_id: &'a str,
@@ -215,12 +228,16 @@ impl MetricsSource for Sandbox {
                         );
                     }
                     let variant = p.variant_id.as_deref().unwrap_or(&p.post_id);
+                    // Its audience's clock, `speedup` times faster.
+                    let elapsed = (now - p.published_at).num_milliseconds() as f64;
+                    let seen = p.published_at
+                        + chrono::Duration::milliseconds((elapsed * self.config.speedup) as i64);
                     let c = super::sandbox_world::counts(
                         seed,
                         variant,
                         &p.post_id,
                         p.published_at,
-                        now,
+                        seen,
                     );
                     (
                         p.post_id.clone(),

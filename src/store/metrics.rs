@@ -146,9 +146,9 @@ impl Store {
     pub async fn published_without_polls(
         &self,
         limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT p.id, p.published_at FROM posts p
+            "SELECT p.id, p.provider_id, p.published_at FROM posts p
              WHERE p.status = 'published' AND p.published_at IS NOT NULL AND p.remote_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM post_metrics m WHERE m.post_id = p.id)
              ORDER BY p.published_at LIMIT ?",

@@ -251,6 +251,7 @@ mod rounds {
                 failure_rate,
                 lost_answer_rate,
                 rate_limit: None,
+                speedup: 1.0,
             },
         ))])
     }
@@ -679,6 +680,7 @@ mod limits {
                 failure_rate,
                 lost_answer_rate: 0.0,
                 rate_limit,
+                speedup: 1.0,
             },
         ))])
     }
@@ -941,6 +943,7 @@ async fn the_sandbox_world_follows_the_seed_in_settings() {
                 failure_rate: 0.5,
                 lost_answer_rate: 0.0,
                 rate_limit: None,
+                speedup: 1.0,
             },
         );
         let mut out = Vec::new();

@@ -105,6 +105,7 @@ pub fn app() -> Html {
                         Page::Campaigns => html! { <pages::campaigns::CampaignsPage /> },
                         Page::Activity => html! { <pages::activity::ActivityPage /> },
                         Page::Calendar => html! { <pages::calendar::CalendarPage /> },
+                        Page::Analytics => html! { <pages::analytics::AnalyticsPage /> },
                         Page::Settings => html! { <pages::settings::SettingsPage /> },
                         other => html! { <pages::upcoming::Upcoming page={other} /> },
                     }

@@ -544,6 +544,34 @@ pub async fn set_start_at_login(enabled: bool) -> Result<bool, ErrorDto> {
     call("set_start_at_login", &Enabled { enabled }).await
 }
 
+#[derive(Serialize)]
+struct Filter<'a> {
+    filter: &'a reachloop_ipc::AnalyticsFilter,
+}
+
+pub async fn dashboard(
+    filter: &reachloop_ipc::AnalyticsFilter,
+) -> Result<reachloop_ipc::Dashboard, ErrorDto> {
+    call("dashboard", &Filter { filter }).await
+}
+
+pub async fn dashboard_chart(filter: &reachloop_ipc::AnalyticsFilter) -> Result<String, ErrorDto> {
+    call("dashboard_chart", &Filter { filter }).await
+}
+
+/// Opens the save dialog; the path saved to, or `None` when closed.
+pub async fn export_campaign_csv(
+    filter: &reachloop_ipc::AnalyticsFilter,
+) -> Result<Option<String>, ErrorDto> {
+    call("export_campaign_csv", &Filter { filter }).await
+}
+
+pub async fn export_chart_svg(
+    filter: &reachloop_ipc::AnalyticsFilter,
+) -> Result<Option<String>, ErrorDto> {
+    call("export_chart_svg", &Filter { filter }).await
+}
+
 pub async fn sandbox_world() -> Result<reachloop_ipc::SandboxWorld, ErrorDto> {
     call("sandbox_world", &NoArgs {}).await
 }

@@ -1,7 +1,10 @@
 //! Pieces used by several pages.
 
+pub mod analytics_filter;
 pub mod calendar;
+pub mod figures_table;
 pub mod getting_started;
+pub mod kpi;
 pub mod metrics;
 pub mod post_detail;
 pub mod problem;

@@ -11,6 +11,7 @@ use crate::components::calendar::{
     title, visible_days, CalendarAction, CalendarGrid, CalendarState, Chip, View,
 };
 use crate::components::post_detail::{times, PostDetail};
+use crate::local_time::{midnight, today};
 use crate::services;
 
 /// How often the page re-reads posts (events replace this later).
@@ -26,23 +27,6 @@ fn local_day(at: &str) -> Option<(NaiveDate, String)> {
     let d = js_date(at)?;
     let day = NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date())?;
     Some((day, format!("{:02}:{:02}", d.get_hours(), d.get_minutes())))
-}
-
-fn today() -> NaiveDate {
-    let d = js_sys::Date::new_0();
-    NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date())
-        .unwrap_or_default()
-}
-
-/// Local midnight of `day` as an RFC 3339 instant.
-fn midnight(day: NaiveDate) -> String {
-    use chrono::Datelike;
-    let d = js_sys::Date::new_with_year_month_day(
-        day.year() as u32,
-        day.month0() as i32,
-        day.day() as i32,
-    );
-    d.to_iso_string().as_string().unwrap_or_default()
 }
 
 fn chip(p: &ScheduledPost) -> Option<Chip> {
