@@ -761,6 +761,26 @@ pub struct PostMetrics {
     pub error: Option<String>,
 }
 
+/// The events the core emits to the main window when data changes (by this
+/// app, the agent or the CLI on the same data); the window re-reads what it
+/// shows through the typed commands. Stable names.
+pub mod events {
+    /// Posts were planned, published, moved, failed...
+    pub const POSTS_CHANGED: &str = "posts-changed";
+    /// New metrics arrived.
+    pub const METRICS_UPDATED: &str = "metrics-updated";
+    /// An account was connected, renewed or disconnected.
+    pub const ACCOUNTS_CHANGED: &str = "accounts-changed";
+    /// A generation job started, progressed or ended.
+    pub const GENERATION_PROGRESS: &str = "generation-progress";
+    pub const ALL: [&str; 4] = [
+        POSTS_CHANGED,
+        METRICS_UPDATED,
+        ACCOUNTS_CHANGED,
+        GENERATION_PROGRESS,
+    ];
+}
+
 /// Which published posts the Analytics page looks at; every filter set
 /// narrows it (they combine).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -814,6 +834,18 @@ pub struct DashboardRow {
     pub figures: Figures,
 }
 
+/// One hour of the week in the best-time heat map.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeatCell {
+    /// 0 = Monday.
+    pub weekday: u8,
+    /// 0-23, in the user's zone.
+    pub hour: u8,
+    /// How many posts it rests on.
+    pub posts: u32,
+    pub engagement_rate: Option<f64>,
+}
+
 /// The Analytics page's data, for one filter.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -828,6 +860,11 @@ pub struct Dashboard {
     pub by_variant: Vec<DashboardRow>,
     /// When the newest figure shown was fetched (RFC 3339).
     pub fetched_at: Option<String>,
+    /// Engagement by weekday and hour of publishing (in the user's zone),
+    /// from all posts of the filter's campaign, account and platforms ever
+    /// published, not only the period's: 168 cells.
+    #[serde(default)]
+    pub heatmap: Vec<HeatCell>,
 }
 
 /// How far a post's media upload got, in bytes of all its attachments.

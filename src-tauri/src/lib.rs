@@ -148,6 +148,10 @@ pub fn builder_with<R: Runtime>(
                 ));
                 tauri::async_runtime::spawn(run_queued_generations_forever(core.clone()));
                 tauri::async_runtime::spawn(publish_forever(app.handle().clone(), core.clone()));
+                tauri::async_runtime::spawn(emit_changes_forever(
+                    app.handle().clone(),
+                    core.clone(),
+                ));
             }
             Ok(())
         })
@@ -245,6 +249,23 @@ async fn publish_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::
             }
             Ok(_) => {}
             Err(e) => tracing::warn!("collecting metrics failed: {e}"),
+        }
+    }
+}
+
+/// Live updates: the core looks for changes every second (its own, the
+/// agent's, the CLI's) and sends them through a channel; each becomes an
+/// event to the main window, which re-reads what it shows. With the window
+/// closed (in the tray) there is nobody to tell, and the event goes nowhere.
+async fn emit_changes_forever<R: Runtime>(app: tauri::AppHandle<R>, core: reachloop::App) {
+    use tauri::Emitter;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(32);
+    tauri::async_runtime::spawn(core.watch_changes(std::time::Duration::from_secs(1), tx));
+    while let Some(change) = rx.recv().await {
+        if app.get_webview_window("main").is_some() {
+            if let Err(e) = app.emit_to("main", change.event(), ()) {
+                tracing::debug!("cannot tell the window of {change:?}: {e}");
+            }
         }
     }
 }

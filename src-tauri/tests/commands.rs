@@ -137,7 +137,7 @@ fn acl_allows_only_our_commands_and_only_in_the_main_window() {
     // Core plugin commands are not granted.
     for cmd in [
         "plugin:window|close",
-        "plugin:event|listen",
+        "plugin:event|emit",
         "plugin:path|resolve_directory",
     ] {
         let err = invoke(&h.main, cmd, json!({})).expect_err(cmd);

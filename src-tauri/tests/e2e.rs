@@ -1487,6 +1487,25 @@ async fn analytics_update_by_themselves_filter_and_export() {
     assert!(text_of(&client, "#fetched-at").await.contains("fetched"));
     assert!(text_of(&client, "#by-variant").await.contains("Warm bread"));
     shots.shot(&client, "62-analytics-grown").await;
+    // The best-time heat map: every hour of the week, the post in its hour.
+    let cells = client
+        .find_all(Locator::Css("#heatmap td.heat"))
+        .await
+        .expect("heat map cells");
+    assert_eq!(cells.len(), 168);
+    let with_posts = client
+        .find_all(Locator::Css("#heatmap td[data-posts='1']"))
+        .await
+        .expect("cells");
+    assert_eq!(with_posts.len(), 1);
+    client
+        .execute(
+            "document.getElementById('heatmap').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    shots.shot(&client, "62a-analytics-heatmap").await;
 
     // Only X: nothing published there.
     click(&client, "#filter-x").await;

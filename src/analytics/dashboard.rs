@@ -12,15 +12,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use reachloop_ipc::{DashboardRow, Figures, SeriesPoint};
+use reachloop_ipc::{DashboardRow, Figures, HeatCell, SeriesPoint};
 
 use super::Metrics;
 
 /// One published post as the dashboard sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostFigures {
-    pub post_id: String,
-    pub campaign_id: String,
     pub platform: String,
     pub account_id: String,
     pub variant_id: Option<String>,
@@ -150,6 +148,32 @@ pub fn rows(
     out
 }
 
+/// The best-time heat map: for each weekday (0 = Monday) and hour of
+/// publishing in `zone`, the engagement rate of the posts published then
+/// and how many posts it rests on. Always 7 × 24 cells, Monday 00:00 first.
+pub fn heatmap(posts: &[PostFigures], zone: Tz) -> Vec<HeatCell> {
+    use chrono::{Datelike, Timelike};
+    let mut cells: Vec<Vec<&PostFigures>> = vec![Vec::new(); 7 * 24];
+    for p in posts {
+        let local = p.published_at.with_timezone(&zone);
+        let i = local.weekday().num_days_from_monday() as usize * 24 + local.hour() as usize;
+        cells[i].push(p);
+    }
+    cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, group)| {
+            let f = figures(group);
+            HeatCell {
+                weekday: (i / 24) as u8,
+                hour: (i % 24) as u8,
+                posts: f.posts,
+                engagement_rate: f.engagement_rate,
+            }
+        })
+        .collect()
+}
+
 /// The period just before `[from, to)`, as long.
 pub fn previous_period(from: DateTime<Utc>, to: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let len = (to - from).max(Duration::zero());
@@ -161,10 +185,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn post(id: &str, platform: &str, day: u32, m: Option<Metrics>) -> PostFigures {
+    fn post(_id: &str, platform: &str, day: u32, m: Option<Metrics>) -> PostFigures {
         PostFigures {
-            post_id: id.into(),
-            campaign_id: "c".into(),
             platform: platform.into(),
             account_id: "a".into(),
             variant_id: Some(format!("v-{platform}")),
@@ -234,6 +256,28 @@ mod tests {
                 ("2026-12-04", 1, Some(30)),
             ]
         );
+    }
+
+    #[test]
+    fn the_heat_map_has_every_hour_of_the_week_in_the_users_zone() {
+        // 2026-12-01 is a Tuesday; 23:30 UTC is Wednesday 00:30 in Berlin.
+        let posts = [
+            post("1", "x", 1, Some(m(Some(1000), None, 50, None))),
+            post("2", "x", 1, Some(m(Some(1000), None, 10, None))),
+        ];
+        let utc = heatmap(&posts, chrono_tz::UTC);
+        assert_eq!(utc.len(), 168);
+        let tuesday_23 = &utc[24 + 23];
+        assert_eq!(
+            (tuesday_23.weekday, tuesday_23.hour, tuesday_23.posts),
+            (1, 23, 2)
+        );
+        // (51 + 11) / 2000.
+        assert_eq!(tuesday_23.engagement_rate, Some(62.0 / 2000.0));
+        assert_eq!(utc.iter().map(|c| c.posts).sum::<u32>(), 2);
+        let berlin = heatmap(&posts, "Europe/Berlin".parse().expect("zone"));
+        assert_eq!(berlin[2 * 24].posts, 2, "Wednesday 00:00 in Berlin");
+        assert_eq!(berlin[3].engagement_rate, None);
     }
 
     #[test]

@@ -122,8 +122,8 @@ impl App {
             .or_else(|_| crate::time::local_zone_name().parse())
             .unwrap_or(chrono_tz::UTC);
         let narrow = |from, to| PostsFilter {
-            from: Some(from),
-            to: Some(to),
+            from,
+            to,
             platforms: &filter.platforms,
             campaign_id: filter.campaign_id.as_deref().filter(|c| !c.is_empty()),
             account_id: filter.account_id.as_deref().filter(|a| !a.is_empty()),
@@ -131,6 +131,11 @@ impl App {
         let posts = self.store().published_figures(&narrow(from, to)).await?;
         let (pfrom, pto) = dash::previous_period(from, to);
         let before = self.store().published_figures(&narrow(pfrom, pto)).await?;
+        // The heat map rests on all the history the filter allows.
+        let history = self
+            .store()
+            .published_figures(&narrow(to - MAX_PERIOD, to))
+            .await?;
         let last_day = to - Duration::milliseconds(1);
         let variant_ids: Vec<&str> = {
             let mut ids: Vec<&str> = posts
@@ -172,6 +177,7 @@ impl App {
                 .filter_map(|p| p.fetched_at)
                 .max()
                 .map(crate::time::to_db),
+            heatmap: dash::heatmap(&history, zone),
         })
     }
 

@@ -4,8 +4,10 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{Duration, Utc};
-use reachloop_ipc::{CampaignStatus, NewCampaign, NewSchedule, Platform, VariantText};
+use chrono::{DateTime, Duration, Utc};
+use reachloop_ipc::{
+    AnalyticsFilter, CampaignStatus, NewCampaign, NewSchedule, Platform, VariantText,
+};
 
 use super::App;
 use crate::platforms::sandbox::{Sandbox, SandboxConfig};
@@ -197,4 +199,309 @@ mod tests {
             StdDuration::from_millis(500)
         );
     }
+}
+
+/// What `bench analytics` measures.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchAnalytics {
+    pub posts: u32,
+    pub snapshots: u64,
+}
+
+/// What `bench analytics` measured.
+#[derive(Debug, Clone)]
+pub struct AnalyticsReport {
+    pub posts: u32,
+    pub snapshots: u64,
+    /// Setting up the published posts (not timed as ingest).
+    pub setup: StdDuration,
+    pub ingest: StdDuration,
+    /// Each dashboard refresh, by filter: the median of 5.
+    pub refresh: Vec<(String, StdDuration)>,
+    pub csv: StdDuration,
+    pub csv_rows: usize,
+    pub db_bytes: u64,
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// Published posts across 10 campaigns, 5 Sandbox and 5 X accounts over
+/// 90 days, then `snapshots` snapshots ingested in batches of 1,000 (as a
+/// busy collector writes them), then the dashboard with each filter and a
+/// campaign's CSV.
+pub async fn analytics(opts: BenchAnalytics) -> Result<AnalyticsReport, Error> {
+    use crate::analytics::Metrics;
+    use crate::store::{ConnectedAccount, Snapshot};
+    let dir = tempfile::Builder::new()
+        .prefix("reachloop-bench-")
+        .tempdir()
+        .map_err(|e| Error::Media(format!("cannot make a temporary directory: {e}")))?;
+    let app = App::open(dir.path()).await?;
+    let store = app.store().clone();
+    let now = Utc::now();
+    let t0 = now - Duration::days(90);
+    let started = Instant::now();
+    let mut accounts = Vec::new();
+    for a in 0..5 {
+        accounts.push((
+            Platform::Sandbox,
+            app.connect_sandbox(t0, &format!("Bench {a}")).await?.id,
+        ));
+        // The bench never calls X: its accounts need no working token.
+        let id = uuid::Uuid::new_v4().to_string();
+        let (external, handle) = (format!("{}", 9_000 + a), format!("@bench{a}"));
+        store
+            .save_connected_account(
+                t0,
+                &ConnectedAccount {
+                    id: &id,
+                    platform: Platform::X,
+                    external_id: &external,
+                    handle: &handle,
+                    display_name: "Bench",
+                    scopes: "",
+                    access_token_enc: b"bench",
+                    refresh_token_enc: None,
+                    token_expires_at: None,
+                    refresh_expires_at: None,
+                    next_refresh_at: None,
+                    auth_flavor: None,
+                    grant: None,
+                },
+            )
+            .await?;
+        accounts.push((Platform::X, id));
+    }
+    let mut campaigns = Vec::new();
+    for c in 0..10 {
+        let campaign = app
+            .create_campaign(
+                t0,
+                uuid::Uuid::new_v4(),
+                Actor::System,
+                &NewCampaign {
+                    name: format!("Bench campaign {c}"),
+                    platforms: vec!["sandbox".into(), "x".into()],
+                    goal: "engagement".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut variants = Vec::new();
+        for platform in [Platform::Sandbox, Platform::X] {
+            for v in 0..2 {
+                let text = VariantText {
+                    title: None,
+                    body: format!("Bench variant {v} of campaign {c}, for {platform}"),
+                };
+                variants.push((
+                    platform,
+                    app.add_variant(t0, &campaign.id, platform, &text, Actor::System)
+                        .await?
+                        .id,
+                ));
+            }
+        }
+        app.set_campaign_status(t0, &campaign.id, Actor::System, CampaignStatus::Active)
+            .await?;
+        campaigns.push((campaign.id, variants));
+    }
+    // Each (campaign, account) gets its share of the posts, spread over
+    // the 90 days.
+    let pairs = campaigns.len() * accounts.len();
+    let per = (opts.posts as usize).div_ceil(pairs).max(1);
+    let span = (now - t0).num_seconds() - 3_600;
+    let mut made = 0usize;
+    'plan: for (c, (campaign, _)) in campaigns.iter().enumerate() {
+        for (a, (platform, account)) in accounts.iter().enumerate() {
+            if made >= opts.posts as usize {
+                break 'plan;
+            }
+            let n = per.min(opts.posts as usize - made);
+            let schedule = app
+                .create_schedule(
+                    t0,
+                    Actor::System,
+                    &NewSchedule {
+                        campaign_id: campaign.clone(),
+                        platform: platform.as_str().into(),
+                        account_id: account.clone(),
+                        run_at: Some((now + Duration::days(400)).to_rfc3339()),
+                        time_zone: "UTC".into(),
+                        ..NewSchedule::default()
+                    },
+                    "UTC",
+                )
+                .await?;
+            let slots: Vec<_> = (0..n)
+                .map(|k| {
+                    let i = (k * pairs + c * accounts.len() + a) as i64;
+                    t0 + Duration::seconds(i * span / i64::from(opts.posts.max(1)))
+                })
+                .collect();
+            store.plan_posts(t0, &schedule, &slots).await?;
+            made += n;
+        }
+    }
+    let claimed = store
+        .claim_due_posts(
+            now,
+            "bench",
+            Duration::hours(2),
+            Duration::days(100),
+            opts.posts,
+        )
+        .await?;
+    let mut published = Vec::new();
+    for p in &claimed {
+        let Some((_, variants)) = campaigns.iter().find(|(id, _)| *id == p.campaign_id) else {
+            continue;
+        };
+        let Some((_, v)) = variants.iter().find(|(pl, _)| pl.as_str() == p.provider_id) else {
+            continue;
+        };
+        if !store.begin_attempt(now, &p.id, "bench", v).await? {
+            continue;
+        }
+        let at = crate::time::from_db(&p.scheduled_at).unwrap_or(now);
+        store
+            .finish_published(at, &p.id, &format!("bench-{}", p.id), None, "published")
+            .await?;
+        published.push((p.id.clone(), at));
+    }
+    let setup = started.elapsed();
+
+    // Snapshots: cumulative, growing, spread over each post's life so far.
+    let per_post = (opts.snapshots / published.len().max(1) as u64).max(1);
+    let mut total = 0u64;
+    let started = Instant::now();
+    let mut batch: Vec<(String, DateTime<Utc>, Metrics)> = Vec::with_capacity(1_000);
+    let flush = |batch: &mut Vec<(String, DateTime<Utc>, Metrics)>| {
+        let store = store.clone();
+        let rows = std::mem::take(batch);
+        async move {
+            let snapshots: Vec<Snapshot<'_>> = rows
+                .iter()
+                .map(|(post, at, m)| Snapshot {
+                    captured_at: *at,
+                    post_id: post,
+                    metrics: m,
+                    next: None,
+                })
+                .collect();
+            store.record_snapshots(&snapshots).await
+        }
+    };
+    'ingest: for k in 0..per_post {
+        for (i, (post, at)) in published.iter().enumerate() {
+            if total >= opts.snapshots {
+                break 'ingest;
+            }
+            let life = (now - *at).num_seconds().max(60);
+            let when = *at + Duration::seconds(life * (k as i64 + 1) / per_post as i64);
+            let grow = (k + 1) * (10 + (i as u64 % 7));
+            batch.push((
+                post.clone(),
+                when,
+                Metrics {
+                    impressions: Some(grow * 40),
+                    views: None,
+                    likes: Some(grow * 2),
+                    comments: Some(grow / 5),
+                    shares: Some(grow / 8),
+                    clicks: Some(grow),
+                    extras: Default::default(),
+                },
+            ));
+            total += 1;
+            if batch.len() == 1_000 {
+                flush(&mut batch).await?;
+            }
+        }
+    }
+    flush(&mut batch).await?;
+    let ingest = started.elapsed();
+
+    let zone = "UTC";
+    let (x_account, campaign) = (accounts[1].1.clone(), campaigns[0].0.clone());
+    let filters = [
+        ("all filters off", AnalyticsFilter::default()),
+        (
+            "platform = X",
+            AnalyticsFilter {
+                platforms: vec!["x".into()],
+                ..Default::default()
+            },
+        ),
+        (
+            "one campaign",
+            AnalyticsFilter {
+                campaign_id: Some(campaign.clone()),
+                ..Default::default()
+            },
+        ),
+        (
+            "one account",
+            AnalyticsFilter {
+                account_id: Some(x_account),
+                ..Default::default()
+            },
+        ),
+        (
+            "last 7 days",
+            AnalyticsFilter {
+                from: Some((now - Duration::days(7)).to_rfc3339()),
+                ..Default::default()
+            },
+        ),
+        (
+            "90 days, all filters off",
+            AnalyticsFilter {
+                from: Some(t0.to_rfc3339()),
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut refresh = Vec::new();
+    for (name, f) in &filters {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            std::hint::black_box(app.dashboard(f, zone, now).await?);
+            times.push(t.elapsed());
+        }
+        times.sort();
+        refresh.push((name.to_string(), times[times.len() / 2]));
+    }
+    let t = Instant::now();
+    let text = app
+        .campaign_csv(
+            &AnalyticsFilter {
+                campaign_id: Some(campaign),
+                ..Default::default()
+            },
+            zone,
+            now,
+        )
+        .await?;
+    let csv = t.elapsed();
+    let db_bytes = [
+        crate::paths::DATABASE_FILE.to_string(),
+        format!("{}-wal", crate::paths::DATABASE_FILE),
+    ]
+    .iter()
+    .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
+    .map(|m| m.len())
+    .sum();
+    app.store().clone().close().await;
+    Ok(AnalyticsReport {
+        posts: published.len() as u32,
+        snapshots: total,
+        setup,
+        ingest,
+        refresh,
+        csv,
+        csv_rows: text.lines().count(),
+        db_bytes,
+        peak_rss_kib: peak_rss_kib(),
+    })
 }

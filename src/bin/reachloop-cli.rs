@@ -158,6 +158,15 @@ enum BenchCommand {
         #[arg(long, default_value = "25/10")]
         rate_limit: String,
     },
+    /// Publish posts in a throwaway data directory, ingest metric snapshots
+    /// into it, then time the Analytics dashboard with each filter and a
+    /// campaign's CSV export; prints the ingest rate and the times.
+    Analytics {
+        #[arg(long, default_value_t = 10_000)]
+        posts: u32,
+        #[arg(long, default_value_t = 1_000_000)]
+        snapshots: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -376,6 +385,9 @@ fn main() -> ExitCode {
     }) = &cli.command
     {
         return bench_publish(*posts, *accounts, *latency_ms, rate_limit);
+    }
+    if let Command::Bench(BenchCommand::Analytics { posts, snapshots }) = &cli.command {
+        return bench_analytics(*posts, *snapshots);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -801,6 +813,63 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn bench_analytics(posts: u32, snapshots: u64) -> ExitCode {
+    if posts == 0 || u64::from(posts) > snapshots {
+        eprintln!("error: give at least one post, and at least one snapshot per post");
+        return ExitCode::from(2);
+    }
+    // The runtime the app and the agent collect on.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "setting up {posts} published posts, then {snapshots} snapshots (this takes a while)..."
+    );
+    let opts = reachloop::app::bench::BenchAnalytics { posts, snapshots };
+    match runtime.block_on(reachloop::app::bench::analytics(opts)) {
+        Ok(r) => {
+            let secs = r.ingest.as_secs_f64().max(1e-9);
+            println!("posts {}, snapshots {}", r.posts, r.snapshots);
+            println!(
+                "setup (publishing the posts): {:.1} s",
+                r.setup.as_secs_f64()
+            );
+            println!(
+                "ingest: {:.1} s, {:.0} snapshots/s",
+                secs,
+                r.snapshots as f64 / secs
+            );
+            for (name, t) in &r.refresh {
+                println!(
+                    "dashboard refresh, {name}: {:.1} ms",
+                    t.as_secs_f64() * 1000.0
+                );
+            }
+            println!(
+                "CSV export of one campaign ({} lines): {:.1} ms",
+                r.csv_rows,
+                r.csv.as_secs_f64() * 1000.0
+            );
+            println!("database: {:.1} MiB", r.db_bytes as f64 / 1048576.0);
+            if let Some(kib) = r.peak_rss_kib {
+                println!("peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn bench_publish(posts: u32, accounts: u32, latency_ms: u64, rate_limit: &str) -> ExitCode {

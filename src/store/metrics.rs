@@ -9,6 +9,20 @@ use super::{audit, Actor, AuditRecord, Store, StoreError};
 use crate::analytics::Metrics;
 use crate::time;
 
+/// Rows per multi-row INSERT (13 values each, well under SQLite's 32,766
+/// bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// One poll's answer for one post, to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    pub captured_at: DateTime<Utc>,
+    pub post_id: &'a str,
+    pub metrics: &'a Metrics,
+    /// The next poll (`None`: polling is over).
+    pub next: Option<DateTime<Utc>>,
+}
+
 /// A published post the collector should poll now.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DuePoll {
@@ -58,30 +72,44 @@ impl MetricsRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct DashboardRow {
-    id: String,
-    campaign_id: String,
-    provider_id: String,
-    account_id: String,
-    variant_id: Option<String>,
-    published_at: String,
-    #[sqlx(flatten)]
-    metrics: MetricsRow,
+/// Where the data stood at one look: the newest change of each kind (and
+/// how many rows, so a deletion shows too).
+#[derive(Debug, Default, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChangeMarks {
+    pub posts: Option<String>,
+    pub post_count: i64,
+    pub metrics: Option<String>,
+    pub accounts: Option<String>,
+    pub account_count: i64,
+    pub jobs: Option<String>,
 }
 
 /// Which published posts: in `[from, to)`, on these platforms (empty: all),
 /// of this campaign and account when given.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PostsFilter<'a> {
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
     pub platforms: &'a [String],
     pub campaign_id: Option<&'a str>,
     pub account_id: Option<&'a str>,
 }
 
 impl Store {
+    /// Where the data stands, for the live-update watcher (indexed reads).
+    pub async fn change_marks(&self) -> Result<ChangeMarks, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT max(updated_at) FROM posts) AS posts,
+                    (SELECT count(*) FROM posts) AS post_count,
+                    (SELECT max(captured_at) FROM post_metrics) AS metrics,
+                    (SELECT max(updated_at) FROM social_accounts) AS accounts,
+                    (SELECT count(*) FROM social_accounts) AS account_count,
+                    (SELECT max(updated_at) FROM generation_jobs) AS jobs",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Published posts with their newest metrics (one row per post from
     /// `post_metrics`: never the snapshots' history).
     pub async fn published_figures(
@@ -89,35 +117,65 @@ impl Store {
         f: &PostsFilter<'_>,
     ) -> Result<Vec<crate::analytics::dashboard::PostFigures>, StoreError> {
         let platforms = serde_json::to_string(f.platforms).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<DashboardRow> = sqlx::query_as(
-            "SELECT p.id, p.campaign_id, p.provider_id, p.account_id, p.variant_id, p.published_at,
-                    m.captured_at, m.impressions, m.views, m.likes, m.comments, m.shares, m.clicks,
-                    coalesce(m.extras, '{}') AS extras
-             FROM posts p LEFT JOIN post_metrics m ON m.post_id = p.id
-             WHERE p.status = 'published' AND p.published_at IS NOT NULL
-               AND (?1 IS NULL OR p.published_at >= ?1) AND (?2 IS NULL OR p.published_at < ?2)
-               AND (json_array_length(?3) = 0 OR p.provider_id IN (SELECT value FROM json_each(?3)))
-               AND (?4 IS NULL OR p.campaign_id = ?4) AND (?5 IS NULL OR p.account_id = ?5)
-             ORDER BY p.published_at, p.id",
+        // All rows as one JSON array: sqlx hands SQLite's rows over one at
+        // a time between threads (tens of microseconds each), which made a
+        // dashboard of a few thousand posts take over 100 ms.
+        let packed: Option<String> = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(provider_id, account_id, variant_id, published_at,
+                        captured_at, impressions, views, likes, comments, shares, clicks, extras)
+                        ORDER BY published_at, id)
+             FROM (SELECT p.id, p.provider_id, p.account_id, p.variant_id, p.published_at,
+                          m.captured_at, m.impressions, m.views, m.likes, m.comments, m.shares,
+                          m.clicks, coalesce(m.extras, '{}') AS extras
+                   FROM posts p INDEXED BY posts_published
+                   LEFT JOIN post_metrics m ON m.post_id = p.id
+                   WHERE p.status = 'published' AND p.published_at >= ?1 AND p.published_at < ?2
+                     AND (json_array_length(?3) = 0 OR p.provider_id IN (SELECT value FROM json_each(?3)))
+                     AND (?4 IS NULL OR p.campaign_id = ?4) AND (?5 IS NULL OR p.account_id = ?5))",
         )
-        .bind(f.from.map(time::to_db))
-        .bind(f.to.map(time::to_db))
+        .bind(time::to_db(f.from))
+        .bind(time::to_db(f.to))
         .bind(platforms)
         .bind(f.campaign_id)
         .bind(f.account_id)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
+        type Packed = (
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            String,
+        );
+        let rows: Vec<Packed> = serde_json::from_str(packed.as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Corrupt(format!("published posts: {e}")))?;
         rows.into_iter()
             .map(|r| {
-                let published_at = time::from_db(&r.published_at)
-                    .map_err(|e| StoreError::Corrupt(format!("post {}: {e}", r.id)))?;
-                let latest = r.metrics.into_metrics();
+                let (platform, account_id, variant_id) = (r.0, r.1, r.2);
+                let published_at = time::from_db(&r.3)
+                    .map_err(|e| StoreError::Corrupt(format!("a post's publishing time: {e}")))?;
+                let latest = MetricsRow {
+                    captured_at: r.4,
+                    impressions: r.5,
+                    views: r.6,
+                    likes: r.7,
+                    comments: r.8,
+                    shares: r.9,
+                    clicks: r.10,
+                    extras: r.11,
+                }
+                .into_metrics();
                 Ok(crate::analytics::dashboard::PostFigures {
-                    post_id: r.id,
-                    campaign_id: r.campaign_id,
-                    platform: r.provider_id,
-                    account_id: r.account_id,
-                    variant_id: r.variant_id,
+                    platform,
+                    account_id,
+                    variant_id,
                     published_at,
                     fetched_at: latest.as_ref().and_then(|(at, _)| time::from_db(at).ok()),
                     metrics: latest.map(|(_, m)| m),
@@ -213,51 +271,92 @@ impl Store {
         m: &Metrics,
         next: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        let extras = serde_json::to_string(&m.extras).unwrap_or_else(|_| "{}".into());
-        let at = time::to_db(captured_at);
+        self.record_snapshots(&[Snapshot {
+            captured_at,
+            post_id,
+            metrics: m,
+            next,
+        }])
+        .await
+    }
+
+    /// [`Store::record_snapshot`] for many at once, in one transaction and
+    /// a few statements (many rows each): what a batch of polls, or an
+    /// import, writes.
+    pub async fn record_snapshots(&self, batch: &[Snapshot<'_>]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // The newest of the batch per post (the first of equal instants),
+        // for `post_metrics`.
+        let mut newest: std::collections::HashMap<&str, &Snapshot<'_>> = Default::default();
+        for s in batch {
+            match newest.get(s.post_id) {
+                Some(n) if n.captured_at >= s.captured_at => {}
+                _ => {
+                    newest.insert(s.post_id, s);
+                }
+            }
+        }
+        let mut newest: Vec<&Snapshot<'_>> = newest.into_values().collect();
+        newest.sort_by_key(|s| s.post_id);
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO metric_snapshots (post_id, captured_at, impressions, views, likes,
-                 comments, shares, clicks, extras)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (post_id, captured_at) DO NOTHING",
-        )
-        .bind(post_id)
-        .bind(&at)
-        .bind(stored(m.impressions))
-        .bind(stored(m.views))
-        .bind(stored(m.likes))
-        .bind(stored(m.comments))
-        .bind(stored(m.shares))
-        .bind(stored(m.clicks))
-        .bind(&extras)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO post_metrics (post_id, captured_at, impressions, views, likes, comments,
-                 shares, clicks, extras, polls, next_poll_at, state, poll_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, NULL)
-             ON CONFLICT (post_id) DO UPDATE SET
-                 captured_at = excluded.captured_at, impressions = excluded.impressions,
-                 views = excluded.views, likes = excluded.likes, comments = excluded.comments,
-                 shares = excluded.shares, clicks = excluded.clicks, extras = excluded.extras,
-                 polls = post_metrics.polls + 1, next_poll_at = excluded.next_poll_at,
-                 state = excluded.state, poll_error = NULL
-             WHERE post_metrics.captured_at IS NULL OR post_metrics.captured_at < excluded.captured_at",
-        )
-        .bind(post_id)
-        .bind(&at)
-        .bind(stored(m.impressions))
-        .bind(stored(m.views))
-        .bind(stored(m.likes))
-        .bind(stored(m.comments))
-        .bind(stored(m.shares))
-        .bind(stored(m.clicks))
-        .bind(&extras)
-        .bind(next.map(time::to_db))
-        .bind(if next.is_some() { "collecting" } else { "done" })
-        .execute(&mut *tx)
-        .await?;
+        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO metric_snapshots (post_id, captured_at, impressions, views, likes,
+                     comments, shares, clicks, extras) ",
+            );
+            q.push_values(chunk, |mut row, s| {
+                let m = s.metrics;
+                row.push_bind(s.post_id)
+                    .push_bind(time::to_db(s.captured_at))
+                    .push_bind(stored(m.impressions))
+                    .push_bind(stored(m.views))
+                    .push_bind(stored(m.likes))
+                    .push_bind(stored(m.comments))
+                    .push_bind(stored(m.shares))
+                    .push_bind(stored(m.clicks))
+                    .push_bind(serde_json::to_string(&m.extras).unwrap_or_else(|_| "{}".into()));
+            });
+            q.push(" ON CONFLICT (post_id, captured_at) DO NOTHING");
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in newest.chunks(ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO post_metrics (post_id, captured_at, impressions, views, likes, comments,
+                     shares, clicks, extras, polls, next_poll_at, state, poll_error) ",
+            );
+            q.push_values(chunk, |mut row, s| {
+                let m = s.metrics;
+                row.push_bind(s.post_id)
+                    .push_bind(time::to_db(s.captured_at))
+                    .push_bind(stored(m.impressions))
+                    .push_bind(stored(m.views))
+                    .push_bind(stored(m.likes))
+                    .push_bind(stored(m.comments))
+                    .push_bind(stored(m.shares))
+                    .push_bind(stored(m.clicks))
+                    .push_bind(serde_json::to_string(&m.extras).unwrap_or_else(|_| "{}".into()))
+                    .push_bind(1i64)
+                    .push_bind(s.next.map(time::to_db))
+                    .push_bind(if s.next.is_some() {
+                        "collecting"
+                    } else {
+                        "done"
+                    })
+                    .push_bind(None::<String>);
+            });
+            q.push(
+                " ON CONFLICT (post_id) DO UPDATE SET
+                     captured_at = excluded.captured_at, impressions = excluded.impressions,
+                     views = excluded.views, likes = excluded.likes, comments = excluded.comments,
+                     shares = excluded.shares, clicks = excluded.clicks, extras = excluded.extras,
+                     polls = post_metrics.polls + 1, next_poll_at = excluded.next_poll_at,
+                     state = excluded.state, poll_error = NULL
+                 WHERE post_metrics.captured_at IS NULL OR post_metrics.captured_at < excluded.captured_at",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -24,7 +24,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
-pub use metrics::{DuePoll, PostsFilter};
+pub use metrics::{ChangeMarks, DuePoll, PostsFilter, Snapshot};
 pub use publishing::{AttemptStart, ClaimedPost, LeaseHolder};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;

@@ -291,6 +291,23 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
     }
     let posts_by_variant: u32 = d.by_variant.iter().map(|r| r.figures.posts).sum();
     prop_assert_eq!(posts_by_variant, inside.len() as u32);
+    // The heat map: every hour of the week, from all history before `to`.
+    prop_assert_eq!(d.heatmap.len(), 168);
+    let history = selected(to - reachloop::app::analytics::MAX_PERIOD, to);
+    for cell in d.heatmap.iter().filter(|c| c.posts > 0 || c.hour % 7 == 0) {
+        use chrono::{Datelike, Timelike};
+        let here = history.iter().copied().filter(|p| {
+            let i = posts.iter().position(|q| std::ptr::eq(q, *p)).unwrap_or(0);
+            let at = start() + Duration::hours(p.hour) + Duration::seconds(i as i64);
+            at.weekday().num_days_from_monday() as u8 == cell.weekday
+                && at.hour() as u8 == cell.hour
+        });
+        let want = reference(here);
+        prop_assert_eq!(
+            (cell.posts, cell.engagement_rate),
+            (want.posts, want.engagement_rate)
+        );
+    }
     let per_day: u32 = d.series.iter().map(|s| s.posts).sum();
     prop_assert_eq!(per_day, inside.len() as u32);
     prop_assert_eq!(d.series.len() as i64, f.days);

@@ -425,3 +425,79 @@ async fn rate_limits_and_bad_answers_put_reads_off_without_holding_the_publisher
         1
     );
 }
+
+/// Live updates: what changed since the last look, whoever changed it (here
+/// another process, the CLI, on the same data), nothing on the first look
+/// or when nothing changed.
+#[tokio::test]
+async fn changes_by_any_process_are_seen_once_by_kind() {
+    use reachloop::app::changes::{Change, Marks};
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let mut marks = Marks::default();
+    assert_eq!(app.changes(&mut marks).await.expect("first"), vec![]);
+    assert_eq!(app.changes(&mut marks).await.expect("again"), vec![]);
+
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+            .env("REACHLOOP_DATA_DIR", dir.path())
+            .args(args)
+            .output()
+            .expect("run reachloop-cli");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let account = cli(&["accounts", "connect", "sandbox", "--json"])[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        app.changes(&mut marks).await.expect("account"),
+        vec![Change::Accounts]
+    );
+
+    let t0 = Utc::now();
+    let (campaign, variants) =
+        crate::active_campaign(&app, t0, "Live", Platform::Sandbox, &["Live one"]).await;
+    let posts = published(
+        &app,
+        &campaign,
+        Platform::Sandbox,
+        &account,
+        &variants[0],
+        t0,
+        &["sb-live".to_string()],
+    )
+    .await;
+    assert_eq!(
+        app.changes(&mut marks).await.expect("posts"),
+        vec![Change::Posts]
+    );
+    app.store()
+        .record_snapshot(
+            t0 + Duration::minutes(20),
+            &posts[0].0,
+            &Metrics::default(),
+            None,
+        )
+        .await
+        .expect("snapshot");
+    assert_eq!(
+        app.changes(&mut marks).await.expect("metrics"),
+        vec![Change::Metrics]
+    );
+    assert_eq!(app.changes(&mut marks).await.expect("quiet"), vec![]);
+    // A deletion shows too (no newer row, fewer of them).
+    app.delete_campaign(t0, &campaign, Actor::User)
+        .await
+        .expect("delete");
+    assert!(app
+        .changes(&mut marks)
+        .await
+        .expect("deleted")
+        .contains(&Change::Posts));
+}

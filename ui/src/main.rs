@@ -6,6 +6,7 @@
 
 mod app;
 mod components;
+mod events;
 mod local_time;
 mod pages;
 mod services;

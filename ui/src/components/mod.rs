@@ -4,6 +4,7 @@ pub mod analytics_filter;
 pub mod calendar;
 pub mod figures_table;
 pub mod getting_started;
+pub mod heatmap;
 pub mod kpi;
 pub mod metrics;
 pub mod post_detail;

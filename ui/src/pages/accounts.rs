@@ -9,7 +9,8 @@ use yew::prelude::*;
 use crate::services;
 use crate::state::expires_in_label;
 
-/// How often the list re-reads while the page is open.
+/// How often the list re-reads while the page is open, so "expires in"
+/// stays current (changes come at once, with the core's events).
 const REFRESH_MS: u32 = 30_000;
 
 /// Platforms offered for connecting, in order.
@@ -33,7 +34,8 @@ pub fn accounts_page() -> Html {
 
     {
         let accounts = accounts.clone();
-        use_effect_with(*reload, move |_| {
+        let ticks = crate::events::use_event_ticks(&[reachloop_ipc::events::ACCOUNTS_CHANGED]);
+        use_effect_with((*reload, ticks), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 accounts.set(Some(services::list_accounts().await.map_err(|e| e.message)));
             });

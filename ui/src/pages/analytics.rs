@@ -1,9 +1,9 @@
 //! Analytics: KPI cards against the period before, the chart (drawn by
 //! the core), per-platform and per-variant tables, combined filters, and
-//! exports. Figures refresh by themselves while the page is open.
+//! exports. Figures refresh by themselves: the core says when posts or
+//! metrics changed (live-update events), and the page reads them again.
 
 use chrono::NaiveDate;
-use gloo_timers::callback::Interval;
 use reachloop_ipc::{Account, Campaign, Dashboard, Platform};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -16,8 +16,11 @@ use crate::components::post_detail::times;
 use crate::local_time::{days_ago, midnight, today};
 use crate::services;
 
-/// How often the figures are read again while the page is open.
-const REFRESH_MS: u32 = 5_000;
+/// What makes the figures read again.
+const LIVE: &[&str] = &[
+    reachloop_ipc::events::POSTS_CHANGED,
+    reachloop_ipc::events::METRICS_UPDATED,
+];
 
 #[function_component(AnalyticsPage)]
 pub fn analytics_page() -> Html {
@@ -28,6 +31,7 @@ pub fn analytics_page() -> Html {
     let accounts = use_state(Vec::<Account>::new);
     let saved = use_state(|| None::<String>);
     let wanted = filter.to_filter(midnight, days_ago);
+    let ticks = crate::events::use_event_ticks(LIVE);
     {
         let (campaigns, accounts) = (campaigns.clone(), accounts.clone());
         use_effect_with((), move |_| {
@@ -44,27 +48,20 @@ pub fn analytics_page() -> Html {
     {
         let (data, chart) = (data.clone(), chart.clone());
         let state = (*filter).clone();
-        use_effect_with(state, move |state| {
-            let state = state.clone();
-            let load = move || {
-                let (data, chart) = (data.clone(), chart.clone());
-                // "The last N days" moves with the clock.
-                let f = state.to_filter(midnight, days_ago);
-                wasm_bindgen_futures::spawn_local(async move {
-                    let fresh = services::dashboard(&f).await.map_err(|e| e.message);
-                    if data.as_ref() != Some(&fresh) {
-                        data.set(Some(fresh));
+        use_effect_with((state, ticks), move |(state, _)| {
+            // "The last N days" moves with the clock.
+            let f = state.to_filter(midnight, days_ago);
+            wasm_bindgen_futures::spawn_local(async move {
+                let fresh = services::dashboard(&f).await.map_err(|e| e.message);
+                if data.as_ref() != Some(&fresh) {
+                    data.set(Some(fresh));
+                }
+                if let Ok(svg) = services::dashboard_chart(&f).await {
+                    if chart.as_deref() != Some(svg.as_str()) {
+                        chart.set(Some(svg));
                     }
-                    if let Ok(svg) = services::dashboard_chart(&f).await {
-                        if chart.as_deref() != Some(svg.as_str()) {
-                            chart.set(Some(svg));
-                        }
-                    }
-                });
-            };
-            load();
-            let every = Interval::new(REFRESH_MS, load);
-            move || drop(every)
+                }
+            });
         });
     }
     let last = |days: i64| {
@@ -263,6 +260,7 @@ fn dashboard_view(d: &Dashboard, chart: Option<&str>) -> Html {
             }
             <FiguresTable id="by-platform" caption="By platform" what="Platform" rows={d.by_platform.clone()} />
             <FiguresTable id="by-variant" caption="By variant" what="Variant" rows={d.by_variant.clone()} />
+            <crate::components::heatmap::Heatmap cells={d.heatmap.clone()} />
             <p class="hint">{ "A post counts in the period it was published in, with everything it has gathered since. “—”: the platform does not give that figure." }</p>
         </>
     }

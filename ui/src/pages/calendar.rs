@@ -14,8 +14,15 @@ use crate::components::post_detail::{times, PostDetail};
 use crate::local_time::{midnight, today};
 use crate::services;
 
-/// How often the page re-reads posts (events replace this later).
-const REFRESH_MS: u32 = 3_000;
+/// How often the page re-reads who publishes (posts come at once, with
+/// the core's live-update events).
+const REFRESH_MS: u32 = 15_000;
+
+/// What makes the calendar read its posts again at once.
+const LIVE: &[&str] = &[
+    reachloop_ipc::events::POSTS_CHANGED,
+    reachloop_ipc::events::METRICS_UPDATED,
+];
 
 fn js_date(at: &str) -> Option<js_sys::Date> {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(at));
@@ -64,30 +71,34 @@ pub fn calendar_page() -> Html {
     };
     {
         let (posts, publisher, accounts) = (posts.clone(), publisher.clone(), accounts.clone());
-        use_effect_with((from.clone(), to.clone(), *reload), move |(from, to, _)| {
-            let (from, to) = (from.clone(), to.clone());
-            let load = move || {
-                let (posts, publisher, accounts) =
-                    (posts.clone(), publisher.clone(), accounts.clone());
+        let ticks = crate::events::use_event_ticks(LIVE);
+        use_effect_with(
+            (from.clone(), to.clone(), *reload, ticks),
+            move |(from, to, _, _)| {
                 let (from, to) = (from.clone(), to.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    posts.set(Some(
-                        services::calendar_posts(&from, &to)
-                            .await
-                            .map_err(|e| e.message),
-                    ));
-                    if let Ok(p) = services::publisher_status().await {
-                        publisher.set(p);
-                    }
-                    if let Ok(a) = services::list_accounts().await {
-                        accounts.set(a);
-                    }
-                });
-            };
-            load();
-            let interval = Interval::new(REFRESH_MS, load);
-            move || drop(interval)
-        });
+                let load = move || {
+                    let (posts, publisher, accounts) =
+                        (posts.clone(), publisher.clone(), accounts.clone());
+                    let (from, to) = (from.clone(), to.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        posts.set(Some(
+                            services::calendar_posts(&from, &to)
+                                .await
+                                .map_err(|e| e.message),
+                        ));
+                        if let Ok(p) = services::publisher_status().await {
+                            publisher.set(p);
+                        }
+                        if let Ok(a) = services::list_accounts().await {
+                            accounts.set(a);
+                        }
+                    });
+                };
+                load();
+                let interval = Interval::new(REFRESH_MS, load);
+                move || drop(interval)
+            },
+        );
     }
     let who = match (publisher.kind.as_deref(), publisher.this_app) {
         (Some(_), true) => "Publishing: this app.".to_string(),

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_timers::callback::{Interval, Timeout};
+use gloo_timers::callback::Timeout;
 use reachloop_ipc::{
     Campaign, CampaignStatus, ErrorDto, GenerationJob, MediaKind, Platform, PostCheck, Variant,
     VariantText,
@@ -18,8 +18,6 @@ use crate::components::schedule_form::Schedules;
 use crate::services;
 use crate::state::highlight;
 
-/// How often the page looks at running generations.
-const POLL_MS: u32 = 700;
 /// How long typing pauses before the live check runs.
 const CHECK_DELAY_MS: u32 = 250;
 
@@ -72,29 +70,28 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
         // What the jobs looked like at the last look: any change (a job
         // started, progressed or ended) re-reads the variants.
         let seen = use_mut_ref(String::new);
-        use_effect_with(id.clone(), move |_| {
-            let interval = Interval::new(POLL_MS, move || {
-                let (jobs, variants, id, seen) =
-                    (jobs.clone(), variants.clone(), id.clone(), seen.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let Ok(list) = services::generation_jobs(&id).await else {
-                        return;
-                    };
-                    let now: String = list
-                        .iter()
-                        .map(|j| format!("{}:{}:{};", j.id, j.status, j.updated_at))
-                        .collect();
-                    let changed = *seen.borrow() != now;
-                    *seen.borrow_mut() = now;
-                    if changed || list.iter().any(|j| j.status == "running") {
-                        if let Ok(v) = services::list_variants(&id).await {
-                            variants.set(v);
-                        }
+        // The core says when a job started, progressed or ended.
+        let ticks = crate::events::use_event_ticks(&[reachloop_ipc::events::GENERATION_PROGRESS]);
+        use_effect_with((id.clone(), ticks), move |_| {
+            let (jobs, variants, id, seen) =
+                (jobs.clone(), variants.clone(), id.clone(), seen.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let Ok(list) = services::generation_jobs(&id).await else {
+                    return;
+                };
+                let now: String = list
+                    .iter()
+                    .map(|j| format!("{}:{}:{};", j.id, j.status, j.updated_at))
+                    .collect();
+                let changed = *seen.borrow() != now;
+                *seen.borrow_mut() = now;
+                if changed || list.iter().any(|j| j.status == "running") {
+                    if let Ok(v) = services::list_variants(&id).await {
+                        variants.set(v);
                     }
-                    jobs.set(list);
-                });
+                }
+                jobs.set(list);
             });
-            move || drop(interval)
         });
     }
 
