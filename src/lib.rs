@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod store;
 pub mod text;
 pub mod time;
+pub mod webhooks;
 
 pub use app::App;
 pub use error::Error;

@@ -1310,8 +1310,11 @@ async fn start_at_login_writes_the_autostart_entry_into_the_tray() {
             .ok()
             .and_then(|mut d| d.find_map(|e| e.ok()))
             .map(|e| e.path());
-        if let Some(path) = found {
-            break std::fs::read_to_string(path).expect("read the entry");
+        // Written by the plugin while we look: wait until it is whole.
+        if let Some(text) = found.and_then(|p| std::fs::read_to_string(p).ok()) {
+            if text.lines().any(|l| l.starts_with("Exec=")) {
+                break text;
+            }
         }
         assert!(
             Instant::now() < deadline,
@@ -1450,7 +1453,7 @@ async fn analytics_update_by_themselves_filter_and_export() {
     let client = launch(&driver).await;
     click(&client, "#nav-analytics").await;
     wait_for(&client, "#page-analytics #kpi-posts", "the Analytics page").await;
-    shots.shot(&client, "60-analytics-before").await;
+    shots.shot(&client, "70-analytics-before").await;
 
     // The post goes out and its figures arrive and grow, with no click.
     let reach = || async {
@@ -1472,7 +1475,7 @@ async fn analytics_update_by_themselves_filter_and_export() {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
-    shots.shot(&client, "61-analytics-first-figures").await;
+    shots.shot(&client, "71-analytics-first-figures").await;
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         if reach().await.is_some_and(|r| r > first) {
@@ -1486,7 +1489,7 @@ async fn analytics_update_by_themselves_filter_and_export() {
     }
     assert!(text_of(&client, "#fetched-at").await.contains("fetched"));
     assert!(text_of(&client, "#by-variant").await.contains("Warm bread"));
-    shots.shot(&client, "62-analytics-grown").await;
+    shots.shot(&client, "72-analytics-grown").await;
     // The best-time heat map: every hour of the week, the post in its hour.
     let cells = client
         .find_all(Locator::Css("#heatmap td.heat"))
@@ -1505,13 +1508,13 @@ async fn analytics_update_by_themselves_filter_and_export() {
         )
         .await
         .expect("scroll");
-    shots.shot(&client, "62a-analytics-heatmap").await;
+    shots.shot(&client, "73-analytics-heatmap").await;
 
     // Only X: nothing published there.
     click(&client, "#filter-x").await;
     wait_for_text(&client, "#kpi-posts .kpi-value", "0").await;
     assert_eq!(text_of(&client, "#kpi-reach .kpi-value").await, "—");
-    shots.shot(&client, "63-analytics-only-x").await;
+    shots.shot(&client, "74-analytics-only-x").await;
     click(&client, "#filter-x").await;
     click(&client, "#filter-sandbox").await;
     wait_for_text(&client, "#kpi-posts .kpi-value", "1").await;
@@ -1538,7 +1541,7 @@ async fn analytics_update_by_themselves_filter_and_export() {
         assert!(Instant::now() < deadline, "Export CSV stayed disabled");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
-    shots.shot(&client, "64-analytics-campaign").await;
+    shots.shot(&client, "75-analytics-campaign").await;
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_reachloop")).with_file_name("reachloop-cli");
     let report = Command::new(bin)
         .env("REACHLOOP_DATA_DIR", d)

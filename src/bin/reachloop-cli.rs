@@ -66,6 +66,13 @@ enum Command {
         /// Run one round and stop.
         #[arg(long)]
         once: bool,
+        /// Also listen for platforms' webhooks on ADDR (e.g. 0.0.0.0:8443
+        /// behind your https proxy): verified events make the agent poll
+        /// that platform's metrics early. Secrets: REACHLOOP_X_CONSUMER_SECRET,
+        /// REACHLOOP_META_VERIFY_TOKEN, and the Facebook and TikTok app
+        /// secrets (Settings or OAUTH_<PLATFORM>_CLIENT_SECRET).
+        #[arg(long, value_name = "ADDR")]
+        webhooks: Option<String>,
     },
     /// Write a consistent copy of the database to FILE (a new file), even
     /// while the app is running. Media files live in the data directory's
@@ -389,15 +396,8 @@ fn main() -> ExitCode {
     if let Command::Bench(BenchCommand::Analytics { posts, snapshots }) = &cli.command {
         return bench_analytics(*posts, *snapshots);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -673,7 +673,30 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         Command::Agent {
             interval_secs,
             once,
+            webhooks,
         } => {
+            if let Some(addr) = webhooks {
+                let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+                    Error::Validation(vec![reachloop_ipc::FieldError {
+                        field: "webhooks".into(),
+                        code: "cannot_listen".into(),
+                        message: format!(
+                            "Cannot listen for webhooks on {}: {e}",
+                            reachloop::text::echo(&addr, 60)
+                        ),
+                    }])
+                })?;
+                let secrets = webhook_secrets(app).await;
+                eprintln!("agent: listening for webhooks on {addr}");
+                let store = app.store().clone();
+                tokio::spawn(async move {
+                    if let Err(e) =
+                        reachloop::webhooks::listener::serve(listener, store, secrets).await
+                    {
+                        eprintln!("agent: the webhook listener stopped: {e}");
+                    }
+                });
+            }
             let holder = format!("agent-{}", uuid::Uuid::new_v4());
             let adapters = app.adapters(&OsKeychain::from_env());
             let sources = app.metrics_sources(&OsKeychain::from_env());
@@ -820,16 +843,8 @@ fn bench_analytics(posts: u32, snapshots: u64) -> ExitCode {
         eprintln!("error: give at least one post, and at least one snapshot per post");
         return ExitCode::from(2);
     }
-    // The runtime the app and the agent collect on.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     eprintln!(
         "setting up {posts} published posts, then {snapshots} snapshots (this takes a while)..."
@@ -885,16 +900,8 @@ fn bench_publish(posts: u32, accounts: u32, latency_ms: u64, rate_limit: &str) -
         eprintln!("error: give at least one post per account");
         return usage;
     }
-    // The runtime the agent publishes on.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let opts = reachloop::app::bench::BenchPublish {
         posts,
@@ -1157,6 +1164,49 @@ fn day_or_instant(v: &str, zone: &str, end: bool) -> String {
             .and_then(|t| t.and_local_timezone(tz).earliest())
             .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339())
             .unwrap_or_else(|| v.to_string()),
+    }
+}
+
+/// What the webhook listener verifies with: the environment, else the
+/// platform apps' secrets (the keychain).
+async fn webhook_secrets(app: &App) -> reachloop::webhooks::listener::Secrets {
+    use zeroize::Zeroizing;
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(Zeroizing::new)
+    };
+    let keys = OsKeychain::from_env();
+    let secret_of = |platform| {
+        let (app, keys) = (app.clone(), keys.clone());
+        async move {
+            app.platform_config(platform, &keys)
+                .await
+                .ok()
+                .and_then(|c| c.credentials.client_secret)
+        }
+    };
+    reachloop::webhooks::listener::Secrets {
+        x_consumer_secret: env("REACHLOOP_X_CONSUMER_SECRET"),
+        meta_app_secret: secret_of(reachloop_ipc::Platform::Facebook).await,
+        meta_verify_token: env("REACHLOOP_META_VERIFY_TOKEN"),
+        tiktok_client_secret: secret_of(reachloop_ipc::Platform::Tiktok).await,
+    }
+}
+
+/// The runtime every command (and the agent) runs on: one thread, as the
+/// app's background work needs no more; `None` after saying why it failed.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            None
+        }
     }
 }
 

@@ -569,3 +569,18 @@ fn the_whole_loop_runs_headless_from_the_cli() {
     );
     refused(&["report", "csv", "--campaign", "nope"], "no longer exists");
 }
+
+#[test]
+fn the_agent_says_when_it_cannot_listen_for_webhooks() {
+    let dir = data_dir();
+    let out = cli(
+        dir.path(),
+        &["agent", "--once", "--webhooks", "not-an-address"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("Cannot listen for webhooks on not-an-address"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -17,6 +17,7 @@ mod relay;
 mod schedules;
 mod secrets;
 mod store;
+mod webhooks;
 mod x;
 
 use std::path::Path;
