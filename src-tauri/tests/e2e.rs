@@ -891,8 +891,9 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     let shots = Artifacts::new();
     let client = launch(&driver).await;
 
-    // The first screen says what to do first.
-    let welcome = find(&client, "#getting-started")
+    // The first screen says what to do first (once the campaign list,
+    // empty, has loaded).
+    let welcome = wait_for(&client, "#getting-started", "the getting-started card")
         .await
         .text()
         .await

@@ -7,6 +7,7 @@ pub mod getting_started;
 pub mod heatmap;
 pub mod kpi;
 pub mod metrics;
+pub mod platform_notes;
 pub mod post_detail;
 pub mod problem;
 pub mod sandbox_seed;

@@ -171,7 +171,7 @@ pub fn analytics_page() -> Html {
                 match &*data {
                     None => html! { <p class="muted">{ "Loading…" }</p> },
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
-                    Some(Ok(d)) => dashboard_view(d, chart.as_deref()),
+                    Some(Ok(d)) => dashboard_view(d, chart.as_deref(), &filter.platforms),
                 }
             }
             <div class="row">
@@ -185,7 +185,7 @@ pub fn analytics_page() -> Html {
     }
 }
 
-fn dashboard_view(d: &Dashboard, chart: Option<&str>) -> Html {
+fn dashboard_view(d: &Dashboard, chart: Option<&str>, platforms: &[String]) -> Html {
     let (f, b) = (&d.figures, &d.previous);
     let n = |v: Option<u64>| v.map(|v| v as f64);
     let cards = [
@@ -262,6 +262,9 @@ fn dashboard_view(d: &Dashboard, chart: Option<&str>) -> Html {
             <FiguresTable id="by-variant" caption="By variant" what="Variant" rows={d.by_variant.clone()} />
             <crate::components::heatmap::Heatmap cells={d.heatmap.clone()} />
             <p class="hint">{ "A post counts in the period it was published in, with everything it has gathered since. “—”: the platform does not give that figure." }</p>
+            <ul class="hint platform-notes" id="platform-notes">
+                { for crate::components::platform_notes::notes_for(platforms).into_iter().map(|n| html! { <li>{ n }</li> }) }
+            </ul>
         </>
     }
 }
