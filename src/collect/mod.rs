@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::analytics;
 use crate::platforms::{Fetched, MetricsRequest, MetricsSource, PublishError};
-use crate::store::{DuePoll, Store, StoreError};
+use crate::store::{DuePoll, Snapshot, Store, StoreError};
 
 /// The metrics sources by platform.
 pub struct Sources(pub Vec<Box<dyn MetricsSource>>);
@@ -181,6 +181,8 @@ async fn poll_account(
             Ok(answers) => {
                 store.clear_failures(&platform_reads).await?;
                 let mut by_id: HashMap<String, Fetched> = answers.into_iter().collect();
+                // The batch's snapshots go in one transaction.
+                let mut kept = Vec::new();
                 for r in chunk {
                     match by_id.remove(&r.post_id) {
                         Some(Fetched::Metrics(m)) => {
@@ -189,31 +191,35 @@ async fn poll_account(
                                 now,
                                 source.speedup(),
                             );
-                            store.record_snapshot(now, &r.post_id, &m, next).await?;
-                            report.snapshots += 1;
+                            kept.push((r.post_id.as_str(), m, next));
                         }
                         Some(Fetched::Gone(why)) => {
                             store.mark_gone(now, &r.post_id, &why).await?;
                             report.gone += 1;
                         }
-                        Some(Fetched::Failed(why)) => {
+                        failed => {
+                            let why = match failed {
+                                Some(Fetched::Failed(why)) => why,
+                                _ => "The platform's answer left this post out.".to_string(),
+                            };
                             store
                                 .defer_poll(&r.post_id, now + RETRY_AFTER, &why)
                                 .await?;
                             report.deferred += 1;
                         }
-                        None => {
-                            store
-                                .defer_poll(
-                                    &r.post_id,
-                                    now + RETRY_AFTER,
-                                    "The platform's answer left this post out.",
-                                )
-                                .await?;
-                            report.deferred += 1;
-                        }
                     }
                 }
+                let snapshots: Vec<Snapshot<'_>> = kept
+                    .iter()
+                    .map(|(post_id, metrics, next)| Snapshot {
+                        captured_at: now,
+                        post_id,
+                        metrics,
+                        next: *next,
+                    })
+                    .collect();
+                store.record_snapshots(&snapshots).await?;
+                report.snapshots += u32::try_from(snapshots.len()).unwrap_or(u32::MAX);
             }
             Err(e) => {
                 // This batch and the account's others wait.

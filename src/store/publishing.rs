@@ -764,14 +764,11 @@ impl Store {
         account_id: &str,
         provider_id: &str,
     ) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) > 0 FROM publish_pauses WHERE until > ? AND scope IN (?, ?)",
-        )
-        .bind(time::to_db(now))
-        .bind(format!("account:{account_id}"))
-        .bind(format!("platform:{provider_id}"))
-        .fetch_one(&self.pool)
-        .await?)
+        let scopes = [
+            format!("account:{account_id}"),
+            format!("platform:{provider_id}"),
+        ];
+        self.any_held(now, &scopes).await
     }
 
     /// Whether any of `scopes` is held back at `now`.

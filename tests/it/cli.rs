@@ -126,24 +126,9 @@ fn an_unusable_data_dir_is_a_clear_error() {
 
 /// `post check` with `body` on stdin.
 fn post_check(args: &[&str], body: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
-        .args(["post", "check"])
-        .args(args)
-        // No data directory is touched: point it somewhere that cannot exist.
-        .env("REACHLOOP_DATA_DIR", "/nonexistent/reachloop-cli-test")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run reachloop-cli");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(body)
-        .expect("write the post");
-    child.wait_with_output().expect("wait")
+    // No data directory is touched: point it somewhere that cannot exist.
+    let nowhere = Path::new("/nonexistent/reachloop-cli-test");
+    cli_with_stdin(nowhere, &[&["post", "check"], args].concat(), body)
 }
 
 #[test]
@@ -361,7 +346,8 @@ fn schedule_preview_prints_utc_runs_and_names_a_bad_field() {
     }
 }
 
-fn cli_with_stdin(data_dir: &Path, args: &[&str], input: &str) -> Output {
+/// `reachloop-cli` on `data_dir` with `input` on stdin.
+fn cli_with_stdin(data_dir: &Path, args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
         .env("REACHLOOP_DATA_DIR", data_dir)
@@ -375,7 +361,7 @@ fn cli_with_stdin(data_dir: &Path, args: &[&str], input: &str) -> Output {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(input.as_bytes())
+        .write_all(input)
         .expect("write stdin");
     child.wait_with_output().expect("reachloop-cli ends")
 }
@@ -436,7 +422,7 @@ fn the_whole_loop_runs_headless_from_the_cli() {
             "sandbox",
             "--json",
         ],
-        "Second, piped in\n",
+        b"Second, piped in\n",
     ));
     assert_eq!(second["body"], "Second, piped in");
     let listed = json_of(&cli(d, &["variants", "list", "--campaign", &id, "--json"]));
