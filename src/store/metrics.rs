@@ -35,9 +35,10 @@ pub struct DuePoll {
     pub polls: i64,
 }
 
+/// A post's counts as `post_metrics` and `metric_snapshots` hold them.
 #[derive(sqlx::FromRow)]
-struct MetricsRow {
-    captured_at: Option<String>,
+pub(super) struct MetricsRow {
+    pub(super) captured_at: Option<String>,
     impressions: Option<i64>,
     views: Option<i64>,
     likes: Option<i64>,
@@ -56,19 +57,22 @@ fn stored(v: Option<u64>) -> Option<i64> {
 }
 
 impl MetricsRow {
+    /// The counts (a poll not made yet has none).
+    pub(super) fn counts(&self) -> Metrics {
+        Metrics {
+            impressions: count(self.impressions),
+            views: count(self.views),
+            likes: count(self.likes),
+            comments: count(self.comments),
+            shares: count(self.shares),
+            clicks: count(self.clicks),
+            extras: serde_json::from_str(&self.extras).unwrap_or_default(),
+        }
+    }
+
     fn into_metrics(self) -> Option<(String, Metrics)> {
-        Some((
-            self.captured_at?,
-            Metrics {
-                impressions: count(self.impressions),
-                views: count(self.views),
-                likes: count(self.likes),
-                comments: count(self.comments),
-                shares: count(self.shares),
-                clicks: count(self.clicks),
-                extras: serde_json::from_str(&self.extras).unwrap_or_default(),
-            },
-        ))
+        let counts = self.counts();
+        Some((self.captured_at?, counts))
     }
 }
 

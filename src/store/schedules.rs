@@ -102,15 +102,9 @@ struct PostRow {
     upload_total: Option<i64>,
     upload_processing: i64,
     m_state: Option<String>,
-    m_captured_at: Option<String>,
-    m_impressions: Option<i64>,
-    m_views: Option<i64>,
-    m_likes: Option<i64>,
-    m_comments: Option<i64>,
-    m_shares: Option<i64>,
-    m_clicks: Option<i64>,
-    m_extras: Option<String>,
     m_error: Option<String>,
+    #[sqlx(flatten)]
+    metrics: super::metrics::MetricsRow,
 }
 
 /// A post with its newest metrics beside it (`post_metrics`, one row per
@@ -119,9 +113,8 @@ const POST_SELECT: &str =
     "SELECT id, campaign_id, provider_id, account_id, schedule_id, variant_id,
     scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error,
     upload_sent, upload_total, upload_processing,
-    m.state AS m_state, m.captured_at AS m_captured_at, m.impressions AS m_impressions,
-    m.views AS m_views, m.likes AS m_likes, m.comments AS m_comments, m.shares AS m_shares,
-    m.clicks AS m_clicks, m.extras AS m_extras, m.poll_error AS m_error
+    m.state AS m_state, m.poll_error AS m_error, m.captured_at, m.impressions, m.views,
+    m.likes, m.comments, m.shares, m.clicks, coalesce(m.extras, '{}') AS extras
     FROM posts LEFT JOIN post_metrics m ON m.post_id = posts.id";
 
 impl PostRow {
@@ -154,19 +147,16 @@ impl PostRow {
             },
             status: self.status,
             metrics: self.m_state.map(|state| {
-                let n = |v: Option<i64>| v.and_then(|n| u64::try_from(n).ok());
+                let m = self.metrics.counts();
                 reachloop_ipc::PostMetrics {
-                    captured_at: self.m_captured_at,
-                    impressions: n(self.m_impressions),
-                    views: n(self.m_views),
-                    likes: n(self.m_likes),
-                    comments: n(self.m_comments),
-                    shares: n(self.m_shares),
-                    clicks: n(self.m_clicks),
-                    extras: self
-                        .m_extras
-                        .and_then(|e| serde_json::from_str(&e).ok())
-                        .unwrap_or_default(),
+                    captured_at: self.metrics.captured_at,
+                    impressions: m.impressions,
+                    views: m.views,
+                    likes: m.likes,
+                    comments: m.comments,
+                    shares: m.shares,
+                    clicks: m.clicks,
+                    extras: m.extras,
                     state,
                     error: self.m_error,
                 }

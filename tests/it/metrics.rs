@@ -160,6 +160,24 @@ async fn the_sandbox_s_counts_become_a_history_that_survives_a_restart() {
             history.last().cloned()
         );
     }
+    // The calendar's post carries its newest figures.
+    let listed = app.list_posts(Some("published")).await.expect("posts");
+    let shown = listed
+        .iter()
+        .find(|p| p.id == posts[0].0)
+        .and_then(|p| p.metrics.clone())
+        .expect("figures on the post");
+    let newest = reference(&posts[0].0, expected[1]);
+    assert_eq!(
+        (shown.captured_at, shown.likes, shown.clicks, shown.views),
+        (
+            Some(reachloop::time::to_db(expected[1])),
+            newest.likes,
+            newest.clicks,
+            None
+        )
+    );
+    assert_eq!(shown.state, "collecting");
     let (state, error) = app
         .store()
         .poll_state(&posts[0].0)
