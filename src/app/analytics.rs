@@ -128,14 +128,22 @@ impl App {
             campaign_id: filter.campaign_id.as_deref().filter(|c| !c.is_empty()),
             account_id: filter.account_id.as_deref().filter(|a| !a.is_empty()),
         };
-        let posts = self.store().published_figures(&narrow(from, to)).await?;
+        // One read serves the period, the period before and the heat
+        // map's history (all the filter allows): the rows come in order
+        // of publishing, so each is a slice.
         let (pfrom, pto) = dash::previous_period(from, to);
-        let before = self.store().published_figures(&narrow(pfrom, pto)).await?;
-        // The heat map rests on all the history the filter allows.
-        let history = self
+        let all = self
             .store()
-            .published_figures(&narrow(to - MAX_PERIOD, to))
+            .published_figures(&narrow(pfrom.min(to - MAX_PERIOD), to))
             .await?;
+        let between = |lo: DateTime<Utc>, hi: DateTime<Utc>| {
+            let start = all.partition_point(|p| p.published_at < lo);
+            let end = all.partition_point(|p| p.published_at < hi);
+            &all[start..end.max(start)]
+        };
+        let posts = between(from, to);
+        let before = between(pfrom, pto);
+        let history = between(to - MAX_PERIOD, to);
         let last_day = to - Duration::milliseconds(1);
         let variant_ids: Vec<&str> = {
             let mut ids: Vec<&str> = posts
@@ -148,7 +156,7 @@ impl App {
         };
         let bodies = self.store().variant_bodies(&variant_ids).await?;
         let by_variant = dash::rows(
-            &posts,
+            posts,
             |p: &PostFigures| p.variant_id.clone().map(|v| (p.platform.clone(), v)),
             |v| match bodies.get(v) {
                 Some(body) => crate::text::excerpt(body, 60),
@@ -158,16 +166,16 @@ impl App {
         Ok(Dashboard {
             from: crate::time::to_db(from),
             to: crate::time::to_db(to),
-            figures: dash::figures(&posts),
-            previous: dash::figures(&before),
+            figures: dash::figures(posts),
+            previous: dash::figures(before),
             series: dash::series(
-                &posts,
+                posts,
                 zone,
                 dash::day_of(from, zone),
                 dash::day_of(last_day, zone),
             ),
             by_platform: dash::rows(
-                &posts,
+                posts,
                 |p: &PostFigures| Some((p.platform.clone(), p.platform.clone())),
                 |k| Platform::parse(k).map_or(k.to_string(), |p| p.label().to_string()),
             ),
@@ -177,7 +185,7 @@ impl App {
                 .filter_map(|p| p.fetched_at)
                 .max()
                 .map(crate::time::to_db),
-            heatmap: dash::heatmap(&history, zone),
+            heatmap: dash::heatmap(history, zone),
         })
     }
 
