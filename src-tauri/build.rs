@@ -51,7 +51,9 @@ const COMMANDS: &[&str] = &[
     "dashboard",
     "dashboard_chart",
     "export_campaign_csv",
-    "export_chart_svg",
+    "export_chart",
+    "post_history",
+    "export_post_chart",
 ];
 
 fn main() {

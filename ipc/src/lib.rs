@@ -740,6 +740,27 @@ pub struct ScheduledPost {
     pub metrics: Option<PostMetrics>,
 }
 
+/// The platform-specific counts kept beside the common ones
+/// (`PostMetrics::extras`, `Figures::extras`), by name, with their label.
+/// Adapters name what they keep from this list.
+pub const EXTRAS: [(&str, &str); 7] = [
+    ("quotes", "Quotes"),
+    ("bookmarks", "Bookmarks"),
+    ("profile_clicks", "Profile clicks"),
+    ("engagements", "Engagements (as X counts them)"),
+    ("saves", "Saves"),
+    ("video_views", "Video views"),
+    ("watch_minutes", "Watch time (minutes)"),
+];
+
+/// How an extra count is called (its name when it is not in [`EXTRAS`]).
+pub fn extra_label(name: &str) -> &str {
+    EXTRAS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, label)| label)
+}
+
 /// A published post's newest metrics. A `None` count: the platform does
 /// not give that metric for it (shown as "—", never as 0).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -759,6 +780,48 @@ pub struct PostMetrics {
     pub state: String,
     /// Why the last poll did not answer, if it did not.
     pub error: Option<String>,
+}
+
+/// Reach (impressions, else views), engagements (likes + comments +
+/// shares) and link clicks at one instant; `None`: not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    pub reach: Option<u64>,
+    pub engagements: Option<u64>,
+    pub clicks: Option<u64>,
+}
+
+/// A post at one age (1 h ... 30 days after publishing), beside the
+/// median of its campaign's other posts on the same platform then.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgePoint {
+    /// "1 h", "6 h", "24 h", "72 h", "7 days", "30 days".
+    pub label: String,
+    pub age_minutes: u32,
+    /// The post is that old already.
+    pub reached: bool,
+    /// When the snapshot standing for this age was taken (RFC 3339, UTC);
+    /// `None`: none near enough.
+    pub captured_at: Option<String>,
+    pub own: Reading,
+    /// How many other posts have a reading at this age.
+    pub peers: u32,
+    pub peer_median: Reading,
+}
+
+/// A published post's figures over its life, for its detail view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostHistory {
+    pub post_id: String,
+    pub platform: Platform,
+    pub published_at: String,
+    /// What it is compared with, in words.
+    pub compared_with: String,
+    pub ages: Vec<AgePoint>,
+    /// How many snapshots it has.
+    pub snapshots: u32,
+    /// The chart of `ages` (SVG, drawn by the core).
+    pub chart_svg: String,
 }
 
 /// The events the core emits to the main window when data changes (by this
@@ -811,6 +874,10 @@ pub struct Figures {
     pub engagement_rate: Option<f64>,
     /// clicks / reach, over posts that have both.
     pub ctr: Option<f64>,
+    /// What only some platforms give (bookmarks, quotes, profile_clicks...),
+    /// summed over the posts that give each; absent: none does.
+    #[serde(default)]
+    pub extras: std::collections::BTreeMap<String, u64>,
 }
 
 /// One day of the chart: the posts published that day (in the user's zone).

@@ -103,7 +103,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         dashboard,
         dashboard_chart,
         export_campaign_csv,
-        export_chart_svg
+        export_chart,
+        post_history,
+        export_post_chart
     ]
 }
 
@@ -821,13 +823,13 @@ async fn dashboard_chart(
 }
 
 /// Asks where to save (the system dialog, opened from Rust) and saves
-/// `text` there whole; `None` when the dialog was closed.
+/// `bytes` there whole; `None` when the dialog was closed.
 async fn save_as<R: Runtime>(
     app: &AppHandle<R>,
     title: &str,
     file_name: &str,
     (filter_name, extension): (&str, &str),
-    text: String,
+    bytes: Vec<u8>,
 ) -> Result<Option<String>, ErrorDto> {
     use tauri_plugin_dialog::DialogExt;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -847,7 +849,7 @@ async fn save_as<R: Runtime>(
         message: format!("The chosen place has no local path: {e}"),
         fields: vec![],
     })?;
-    reachloop::app::analytics::save_text(&path, &text).map_err(to_dto)?;
+    reachloop::app::analytics::save_bytes(&path, &bytes).map_err(to_dto)?;
     Ok(Some(path.display().to_string()))
 }
 
@@ -873,30 +875,96 @@ async fn export_campaign_csv<R: Runtime>(
         None => "campaign".into(),
     };
     let file = format!("{} report.csv", sanitize_file_name(&name));
-    save_as(&app, "Save the report", &file, ("CSV", "csv"), text).await
+    save_as(
+        &app,
+        "Save the report",
+        &file,
+        ("CSV", "csv"),
+        text.into_bytes(),
+    )
+    .await
 }
 
-/// Export the chart as SVG, saved where the user picks.
+/// Export the Analytics chart as SVG or PNG (`format`), saved where the
+/// user picks.
 #[tauri::command]
-async fn export_chart_svg<R: Runtime>(
+async fn export_chart<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
     filter: reachloop_ipc::AnalyticsFilter,
+    format: String,
 ) -> Result<Option<String>, ErrorDto> {
+    let format = reachloop::app::analytics::ChartFormat::parse(&format).map_err(to_dto)?;
     let zone = reachloop::time::local_zone_name();
     let svg = shell
         .core()?
         .dashboard_svg(&filter, &zone, chrono::Utc::now())
         .await
         .map_err(to_dto)?;
+    save_chart(&app, format, "Reachloop chart", svg).await
+}
+
+/// Asks where to save a chart and saves it in `format`.
+async fn save_chart<R: Runtime>(
+    app: &AppHandle<R>,
+    format: reachloop::app::analytics::ChartFormat,
+    name: &str,
+    svg: String,
+) -> Result<Option<String>, ErrorDto> {
+    let ext = format.extension();
+    // Rasterising takes a moment (fonts are read): off the async threads.
+    let bytes = tauri::async_runtime::spawn_blocking(move || format.encode(svg))
+        .await
+        .map_err(|e| ErrorDto {
+            code: "internal".into(),
+            message: format!("Drawing the chart stopped: {e}"),
+            fields: vec![],
+        })?
+        .map_err(to_dto)?;
+    let kind = if ext == "png" {
+        "PNG image"
+    } else {
+        "SVG image"
+    };
     save_as(
-        &app,
+        app,
         "Save the chart",
-        "Reachloop chart.svg",
-        ("SVG image", "svg"),
-        svg,
+        &format!("{name}.{ext}"),
+        (kind, ext),
+        bytes,
     )
     .await
+}
+
+/// A published post's figures by age beside its campaign's other posts.
+#[tauri::command]
+async fn post_history(
+    shell: State<'_, Shell>,
+    post_id: String,
+) -> Result<reachloop_ipc::PostHistory, ErrorDto> {
+    shell
+        .core()?
+        .post_history(&post_id, chrono::Utc::now())
+        .await
+        .map_err(to_dto)
+}
+
+/// Export a post's chart by age as SVG or PNG.
+#[tauri::command]
+async fn export_post_chart<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    post_id: String,
+    format: String,
+) -> Result<Option<String>, ErrorDto> {
+    let format = reachloop::app::analytics::ChartFormat::parse(&format).map_err(to_dto)?;
+    let history = shell
+        .core()?
+        .post_history(&post_id, chrono::Utc::now())
+        .await
+        .map_err(to_dto)?;
+    let name = format!("Reachloop post {}", history.platform.label());
+    save_chart(&app, format, &name, history.chart_svg).await
 }
 
 /// A campaign name as a file name: no path separators or control

@@ -1564,5 +1564,84 @@ async fn analytics_update_by_themselves_filter_and_export() {
         lines.last().is_some_and(|l| l.starts_with("total,,,,1,")),
         "{text}"
     );
+
+    // The post's figures by age in its detail (the Sandbox lives 900×
+    // faster: an hour is 4 s), next to its campaign's others (none yet).
+    click(&client, "#nav-calendar").await;
+    wait_for(
+        &client,
+        "#calendar-grid .post.published",
+        "the published post",
+    )
+    .await;
+    client
+        .execute(
+            "document.querySelector('#calendar-grid .post.published').click();",
+            vec![],
+        )
+        .await
+        .expect("open the post");
+    wait_for(&client, "#post-ages", "the post by age").await;
+    let one_hour = "#post-ages tr[data-age='60'] td.reach";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let cell = text_of(&client, one_hour).await.replace(',', "");
+        if cell.parse::<u64>().is_ok_and(|r| r > 0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reading at 1 h: {:?}",
+            text_of(&client, "#post-history").await
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(
+        text_of(&client, "#post-ages tr[data-age='43200'] td.reach").await,
+        "not yet"
+    );
+    assert!(text_of(&client, "#post-history-compared")
+        .await
+        .contains("No other Sandbox post"));
+    wait_for(&client, "#post-history-chart", "its chart").await;
+    client
+        .execute(
+            "document.getElementById('post-history').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    shots.shot(&client, "76-post-by-age").await;
+    // Its chart as PNG, as Export (PNG) draws it, kept with the screens.
+    let post = find(&client, "#post-detail")
+        .await
+        .attr("data-id")
+        .await
+        .expect("attr")
+        .expect("an id");
+    let png = shots.0.join("77-post-by-age-chart.png");
+    let saved = Command::new(
+        std::path::Path::new(env!("CARGO_BIN_EXE_reachloop")).with_file_name("reachloop-cli"),
+    )
+    .env("REACHLOOP_DATA_DIR", d)
+    .env("REACHLOOP_SANDBOX_SPEEDUP", "900")
+    .args(["report", "post", &post, "--chart"])
+    .arg(&png)
+    .output()
+    .expect("report post");
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    let bytes = std::fs::read(&png).expect("the PNG");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let table = String::from_utf8_lossy(&saved.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("1 h") && !l.contains("not yet")),
+        "{table}"
+    );
     client.close().await.expect("quit the app");
 }

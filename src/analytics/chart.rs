@@ -4,7 +4,7 @@
 //! bar (not a zero one).
 
 use plotters::prelude::*;
-use reachloop_ipc::SeriesPoint;
+use reachloop_ipc::{AgePoint, SeriesPoint};
 
 /// The chart's size in pixels.
 pub const WIDTH: u32 = 860;
@@ -13,24 +13,28 @@ pub const HEIGHT: u32 = 300;
 const REACH: RGBColor = RGBColor(61, 90, 254);
 const ENGAGED: RGBColor = RGBColor(230, 120, 20);
 
-/// An SVG of `series` (an empty period still draws its axes).
-pub fn svg(series: &[SeriesPoint], title: &str) -> String {
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+/// An SVG of `size` that `draw` fills.
+fn render(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Drawn) -> String {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         // Drawing into a string cannot fail for want of space; a failure
         // leaves a partial chart, never a panic.
-        let _ = draw(&root, series, title);
+        let _ = draw(&root);
         let _ = root.present();
     }
     out
 }
 
-fn draw(
-    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    series: &[SeriesPoint],
-    title: &str,
-) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+/// An SVG of `series` (an empty period still draws its axes).
+pub fn svg(series: &[SeriesPoint], title: &str) -> String {
+    render((WIDTH, HEIGHT), |root| draw(root, series, title))
+}
+
+fn draw(root: &Area<'_>, series: &[SeriesPoint], title: &str) -> Drawn {
     root.fill(&WHITE)?;
     let n = series.len().max(1);
     let top_reach = series
@@ -95,6 +99,187 @@ fn draw(
     Ok(())
 }
 
+/// The size of a post's chart by age: narrower, with larger text, as it
+/// sits in the post's detail.
+pub const AGE_WIDTH: u32 = 520;
+pub const AGE_HEIGHT: u32 = 340;
+
+/// An SVG of a post's reach and engagements by age (solid), beside the
+/// median of the posts it is compared with (dashed). Ages without a
+/// reading have no point.
+pub fn age_svg(points: &[AgePoint], title: &str) -> String {
+    render((AGE_WIDTH, AGE_HEIGHT), |root| {
+        draw_ages(root, points, title)
+    })
+}
+
+fn draw_ages(root: &Area<'_>, points: &[AgePoint], title: &str) -> Drawn {
+    root.fill(&WHITE)?;
+    let n = points.len().max(1);
+    let top = |pick: fn(&AgePoint) -> [Option<u64>; 2]| {
+        points
+            .iter()
+            .flat_map(pick)
+            .flatten()
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    };
+    let top_reach = top(|p| [p.own.reach, p.peer_median.reach]);
+    let top_engaged = top(|p| [p.own.engagements, p.peer_median.engagements]);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(34)
+        .y_label_area_size(64)
+        .right_y_label_area_size(64)
+        .build_cartesian_2d(0usize..n - 1, 0u64..top_reach + top_reach / 10)?
+        .set_secondary_coord(0usize..n - 1, 0u64..top_engaged + top_engaged / 10);
+    let label = |i: &usize| points.get(*i).map(|p| p.label.clone()).unwrap_or_default();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&label)
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 15))
+        .y_desc("Reach")
+        .draw()?;
+    chart
+        .configure_secondary_axes()
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 15))
+        .y_desc("Engagements")
+        .draw()?;
+    let line = |pick: fn(&AgePoint) -> Option<u64>| -> Vec<(usize, u64)> {
+        points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| pick(p).map(|v| (i, v)))
+            .collect()
+    };
+    let own_reach = line(|p| p.own.reach);
+    chart
+        .draw_series(LineSeries::new(own_reach.clone(), REACH.stroke_width(2)))?
+        .label("Reach")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], REACH.stroke_width(2)));
+    chart.draw_series(own_reach.iter().map(|p| Circle::new(*p, 3, REACH.filled())))?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            line(|p| p.peer_median.reach),
+            6,
+            4,
+            REACH.mix(0.6).stroke_width(2),
+        ))?
+        .label("Reach, others (median)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], REACH.mix(0.6)));
+    let own_engaged = line(|p| p.own.engagements);
+    chart
+        .draw_secondary_series(LineSeries::new(
+            own_engaged.clone(),
+            ENGAGED.stroke_width(2),
+        ))?
+        .label("Engagements")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.stroke_width(2)));
+    chart.draw_secondary_series(
+        own_engaged
+            .iter()
+            .map(|p| Circle::new(*p, 3, ENGAGED.filled())),
+    )?;
+    chart
+        .draw_secondary_series(DashedLineSeries::new(
+            line(|p| p.peer_median.engagements),
+            6,
+            4,
+            ENGAGED.mix(0.6).stroke_width(2),
+        ))?
+        .label("Engagements, others (median)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.mix(0.6)));
+    chart
+        .configure_series_labels()
+        // Cumulative curves rise to the right: below them is free.
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.2))
+        .draw()?;
+    Ok(())
+}
+
+/// The families tried, in order, for the charts' "sans-serif" labels.
+const SANS: [&str; 5] = [
+    "DejaVu Sans",
+    "Liberation Sans",
+    "Noto Sans",
+    "Cantarell",
+    "Arial",
+];
+
+/// Fonts for [`png`]: `load` fills the database (the system's fonts, in
+/// the app); "sans-serif" becomes the first of a few common families there
+/// is, else any. A database with no font is an error, not a chart without
+/// labels.
+pub fn fonts(
+    load: impl FnOnce(&mut resvg::usvg::fontdb::Database),
+) -> Result<std::sync::Arc<resvg::usvg::fontdb::Database>, String> {
+    let mut db = resvg::usvg::fontdb::Database::new();
+    load(&mut db);
+    let families: Vec<String> = db
+        .faces()
+        .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+        .collect();
+    let sans = SANS
+        .iter()
+        .map(|s| s.to_string())
+        .find(|s| families.contains(s))
+        .or_else(|| families.first().cloned())
+        .ok_or_else(|| {
+            "No font is installed to draw the chart's labels: install one \
+             (on Debian or Ubuntu: apt-get install fonts-dejavu-core), or export as SVG."
+                .to_string()
+        })?;
+    db.set_sans_serif_family(sans);
+    Ok(std::sync::Arc::new(db))
+}
+
+/// `svg` (one of this module's charts) as PNG, at `scale` times its size
+/// (2 for sharp text on high-density screens and in documents).
+pub fn png(
+    svg: &str,
+    fonts: std::sync::Arc<resvg::usvg::fontdb::Database>,
+    scale: f32,
+) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let options = usvg::Options {
+        fontdb: fonts,
+        font_family: "sans-serif".into(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options)
+        .map_err(|e| format!("The chart could not be read: {e}"))?;
+    let scale = if scale.is_finite() {
+        scale.clamp(0.25, 8.0)
+    } else {
+        1.0
+    };
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or("The chart has no size.")?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("The chart has no size.")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| format!("The chart could not be encoded as PNG: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +311,61 @@ mod tests {
         assert_eq!(bars, 2 + 1, "two days with reach, plus the legend's swatch");
         // An empty period still draws.
         assert!(svg_is_whole(&super::svg(&[], "Nothing yet")));
+    }
+
+    #[test]
+    fn the_age_chart_marks_each_reading_of_the_post() {
+        let point = |label: &str, own: Option<u64>, peers: Option<u64>| AgePoint {
+            label: label.into(),
+            own: reachloop_ipc::Reading {
+                reach: own,
+                engagements: own.map(|r| r / 10),
+                clicks: None,
+            },
+            peer_median: reachloop_ipc::Reading {
+                reach: peers,
+                ..Default::default()
+            },
+            ..AgePoint::default()
+        };
+        let points = [
+            point("1 h", Some(100), Some(80)),
+            point("6 h", Some(400), Some(300)),
+            point("24 h", None, Some(700)),
+        ];
+        let svg = age_svg(&points, "This post by age");
+        assert!(svg_is_whole(&svg));
+        assert!(svg.contains("6 h") && svg.contains("24 h"));
+        assert!(svg.contains("others (median)"));
+        // A dot per reading: two for reach, two for engagements.
+        assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
+        assert!(svg_is_whole(&age_svg(&[], "Nothing yet")));
+    }
+
+    #[test]
+    fn a_png_is_the_svg_drawn_with_its_labels() {
+        let series = [point("2026-12-01", Some(1200), Some(80))];
+        let chart = svg(&series, "Reach");
+        let Ok(fonts) = fonts(|db| db.load_system_fonts()) else {
+            panic!("no system font: `cargo xtask setup` installs fonts-dejavu-core");
+        };
+        let png = png(&chart, fonts.clone(), 2.0).expect("png");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // Twice the size, from the header's width and height.
+        let dim = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+        assert_eq!((dim(16), dim(20)), (2 * WIDTH, 2 * HEIGHT));
+        // The labels are drawn: without fonts the picture has fewer dark
+        // pixels, and the empty database is refused outright.
+        let empty = super::png(
+            &chart,
+            std::sync::Arc::new(resvg::usvg::fontdb::Database::new()),
+            2.0,
+        )
+        .expect("png without text");
+        assert_ne!(png, empty);
+        let err = super::fonts(|_| {}).expect_err("no fonts");
+        assert!(err.contains("fonts-dejavu-core"), "{err}");
+        assert!(super::png("<svg", fonts, 1.0).is_err());
     }
 
     fn svg_is_whole(s: &str) -> bool {

@@ -33,7 +33,8 @@ pub fn reach(m: &Metrics) -> Option<u64> {
     m.impressions.or(m.views)
 }
 
-fn engagements(m: &Metrics) -> Option<u64> {
+/// Likes + comments + shares, over those the platform gives.
+pub fn engagements(m: &Metrics) -> Option<u64> {
     match (m.likes, m.comments, m.shares) {
         (None, None, None) => None,
         (l, c, s) => Some(l.unwrap_or(0) + c.unwrap_or(0) + s.unwrap_or(0)),
@@ -60,6 +61,9 @@ pub fn figures<'a>(posts: impl IntoIterator<Item = &'a PostFigures>) -> Figures 
         add(&mut f.comments, m.comments);
         add(&mut f.shares, m.shares);
         add(&mut f.clicks, m.clicks);
+        for (name, v) in &m.extras {
+            *f.extras.entry(name.clone()).or_insert(0) += v;
+        }
         if let (Some(r), Some(e)) = (reach(m), engagements(m)) {
             er_num += e;
             er_den += r;

@@ -2,6 +2,7 @@
 //! collector asks again. Time comes in as a parameter; nothing here reads
 //! the clock, the database or the network.
 
+pub mod age;
 pub mod chart;
 pub mod dashboard;
 pub mod report;

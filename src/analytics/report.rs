@@ -4,15 +4,18 @@
 //! Columns (`COLUMNS`): `row` (variant, platform or total), `platform`,
 //! `variant_id`, `variant` (its text on one line), `posts`, `reach`
 //! (impressions, else views), `likes`, `comments`, `shares`, `clicks`,
-//! `engagement_rate` and `ctr` (fractions, 0.0123 is 1.23 %). An empty cell
+//! `engagement_rate` and `ctr` (fractions, 0.0123 is 1.23 %), then the
+//! platform-specific counts of `reachloop_ipc::EXTRAS` (`quotes`,
+//! `bookmarks`, `profile_clicks`, `engagements`, `saves`, `video_views`,
+//! `watch_minutes`), summed over the posts that give each. An empty cell
 //! is a metric the platform does not give. Quoting is the `csv` crate's
 //! (RFC 4180). A text cell that a spreadsheet would read as a formula
 //! (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
 //! leading `'`.
 
-use reachloop_ipc::{Dashboard, DashboardRow, Figures};
+use reachloop_ipc::{Dashboard, DashboardRow, Figures, EXTRAS};
 
-/// The header row.
+/// The common columns; the extras' follow (see [`columns`]).
 pub const COLUMNS: [&str; 12] = [
     "row",
     "platform",
@@ -27,6 +30,14 @@ pub const COLUMNS: [&str; 12] = [
     "engagement_rate",
     "ctr",
 ];
+
+/// The header row: [`COLUMNS`], then each of `EXTRAS` by name.
+pub fn columns() -> Vec<&'static str> {
+    COLUMNS
+        .into_iter()
+        .chain(EXTRAS.iter().map(|(name, _)| *name))
+        .collect()
+}
 
 /// A text cell a spreadsheet will not run.
 pub fn neutralised(text: &str) -> String {
@@ -44,8 +55,8 @@ fn rate(v: Option<f64>) -> String {
     v.map(|r| format!("{r:.6}")).unwrap_or_default()
 }
 
-fn figures(f: &Figures) -> [String; 8] {
-    [
+fn figures(f: &Figures) -> Vec<String> {
+    let mut cells = vec![
         f.posts.to_string(),
         count(f.reach),
         count(f.likes),
@@ -54,7 +65,13 @@ fn figures(f: &Figures) -> [String; 8] {
         count(f.clicks),
         rate(f.engagement_rate),
         rate(f.ctr),
-    ]
+    ];
+    cells.extend(
+        EXTRAS
+            .iter()
+            .map(|(name, _)| count(f.extras.get(*name).copied())),
+    );
+    cells
 }
 
 fn record(w: &mut ::csv::Writer<Vec<u8>>, head: [String; 4], f: &Figures) {
@@ -67,7 +84,7 @@ fn record(w: &mut ::csv::Writer<Vec<u8>>, head: [String; 4], f: &Figures) {
 /// text (its whole body, not the table's excerpt).
 pub fn csv(d: &Dashboard, variant_text: impl Fn(&DashboardRow) -> String) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(COLUMNS);
+    let _ = w.write_record(columns());
     for r in &d.by_variant {
         let head = [
             "variant".into(),

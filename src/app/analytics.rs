@@ -2,7 +2,7 @@
 //! collector's tick beside the publisher's.
 
 use chrono::{DateTime, Duration, Utc};
-use reachloop_ipc::{AnalyticsFilter, Dashboard, FieldError, Platform};
+use reachloop_ipc::{AnalyticsFilter, Dashboard, FieldError, Platform, PostHistory};
 
 use super::App;
 use crate::analytics::dashboard::{self as dash, PostFigures};
@@ -221,6 +221,76 @@ impl App {
         }))
     }
 
+    /// A published post's figures by age (`analytics::age`), beside the
+    /// median of its campaign's other posts on the same platform, with
+    /// their chart.
+    pub async fn post_history(
+        &self,
+        post_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PostHistory, Error> {
+        let Some(found) = self.store().post_with_peers(post_id).await? else {
+            return Err(crate::store::StoreError::NotFound.into());
+        };
+        let platform = Platform::parse(&found.platform).ok_or_else(|| {
+            crate::store::StoreError::Corrupt(format!(
+                "a post on an unknown platform \"{}\"",
+                crate::text::echo(&found.platform, 20)
+            ))
+        })?;
+        let (Some(published_at), "published") = (found.published_at, found.status.as_str()) else {
+            return Err(bad(
+                "post_id",
+                "not_published",
+                "This post is not published yet: its figures start once it is.".into(),
+            ));
+        };
+        let own = found
+            .histories
+            .iter()
+            .find(|h| h.post_id == post_id)
+            .cloned()
+            .unwrap_or(crate::analytics::age::History {
+                post_id: post_id.to_string(),
+                published_at,
+                snapshots: Vec::new(),
+            });
+        // The Sandbox's audience may live faster (demos, tests); its ages
+        // follow the collector's.
+        let speedup = match platform {
+            Platform::Sandbox => crate::platforms::MetricsSource::speedup(&self.sandbox()),
+            _ => 1.0,
+        };
+        let ages = crate::analytics::age::by_age(&own, &found.histories, now, speedup);
+        let others = found.histories.len().saturating_sub(1);
+        let compared_with = match others {
+            0 => format!(
+                "No other {} post of this campaign to compare with yet.",
+                platform.label()
+            ),
+            1 => format!(
+                "Compared with the campaign's other {} post.",
+                platform.label()
+            ),
+            n => format!(
+                "Compared with the median of the campaign's {n} other {} posts.",
+                platform.label()
+            ),
+        };
+        Ok(PostHistory {
+            post_id: post_id.to_string(),
+            platform,
+            published_at: crate::time::to_db(published_at),
+            compared_with,
+            snapshots: own.snapshots.len() as u32,
+            chart_svg: crate::analytics::chart::age_svg(
+                &ages,
+                "This post (solid) and the others (dashed)",
+            ),
+            ages,
+        })
+    }
+
     /// The dashboard's chart as SVG (plotters), from the same figures.
     pub async fn dashboard_svg(
         &self,
@@ -236,9 +306,62 @@ impl App {
     }
 }
 
+/// A chart (one of `analytics::chart`'s SVGs) as PNG at twice its size,
+/// its labels drawn with the system's fonts.
+pub fn chart_png(svg: &str) -> Result<Vec<u8>, Error> {
+    let fonts = crate::analytics::chart::fonts(|db| db.load_system_fonts()).map_err(Error::File)?;
+    crate::analytics::chart::png(svg, fonts, 2.0).map_err(Error::File)
+}
+
+/// How a chart is saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartFormat {
+    Svg,
+    Png,
+}
+
+impl ChartFormat {
+    /// `svg` or `png` (any case); anything else is a clear error.
+    pub fn parse(s: &str) -> Result<ChartFormat, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "svg" => Ok(ChartFormat::Svg),
+            "png" => Ok(ChartFormat::Png),
+            other => Err(bad(
+                "format",
+                "unknown_format",
+                format!(
+                    "A chart is saved as svg or png, not \"{}\".",
+                    crate::text::echo(other, 20)
+                ),
+            )),
+        }
+    }
+
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ChartFormat::Svg => "svg",
+            ChartFormat::Png => "png",
+        }
+    }
+
+    /// `svg` as this format's bytes.
+    pub fn encode(self, svg: String) -> Result<Vec<u8>, Error> {
+        match self {
+            ChartFormat::Svg => Ok(svg.into_bytes()),
+            ChartFormat::Png => chart_png(&svg),
+        }
+    }
+}
+
 /// Writes `text` to `path` whole or not at all: into a temporary file
 /// beside it, then renamed over it.
 pub fn save_text(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    save_bytes(path, text.as_bytes())
+}
+
+/// [`save_text`] for any bytes.
+pub fn save_bytes(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
     let cannot =
         |e: &dyn std::fmt::Display| Error::File(format!("Could not save {}: {e}", path.display()));
@@ -247,7 +370,7 @@ pub fn save_text(path: &std::path::Path, text: &str) -> Result<(), Error> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
-    tmp.write_all(text.as_bytes()).map_err(|e| cannot(&e))?;
+    tmp.write_all(bytes).map_err(|e| cannot(&e))?;
     tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
     tmp.persist(path).map_err(|e| cannot(&e.error))?;
     Ok(())

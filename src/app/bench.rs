@@ -220,6 +220,13 @@ pub struct AnalyticsReport {
     pub refresh: Vec<(String, StdDuration)>,
     pub csv: StdDuration,
     pub csv_rows: usize,
+    /// One post by age beside its campaign's others (median of 5), and
+    /// how many posts and snapshots that read.
+    pub post_by_age: StdDuration,
+    pub post_peers: usize,
+    pub post_snapshots: usize,
+    /// That post's chart as PNG (fonts loaded and all).
+    pub png: StdDuration,
     pub db_bytes: u64,
     pub peak_rss_kib: Option<u64>,
 }
@@ -484,6 +491,32 @@ pub async fn analytics(opts: BenchAnalytics) -> Result<AnalyticsReport, Error> {
         )
         .await?;
     let csv = t.elapsed();
+    let sample = claimed
+        .iter()
+        .find(|p| p.campaign_id == campaigns[0].0 && p.provider_id == "x")
+        .map(|p| p.id.clone())
+        .unwrap_or_default();
+    let mut times = Vec::new();
+    let mut history = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        history = Some(std::hint::black_box(app.post_history(&sample, now).await?));
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let post_by_age = times[times.len() / 2];
+    let (post_peers, post_snapshots) = match app.store().post_with_peers(&sample).await? {
+        Some(p) => (
+            p.histories.len(),
+            p.histories.iter().map(|h| h.snapshots.len()).sum(),
+        ),
+        None => (0, 0),
+    };
+    let t = Instant::now();
+    if let Some(h) = history {
+        std::hint::black_box(super::analytics::chart_png(&h.chart_svg)?);
+    }
+    let png = t.elapsed();
     let db_bytes = [
         crate::paths::DATABASE_FILE.to_string(),
         format!("{}-wal", crate::paths::DATABASE_FILE),
@@ -501,6 +534,10 @@ pub async fn analytics(opts: BenchAnalytics) -> Result<AnalyticsReport, Error> {
         refresh,
         csv,
         csv_rows: text.lines().count(),
+        post_by_age,
+        post_peers,
+        post_snapshots,
+        png,
         db_bytes,
         peak_rss_kib: peak_rss_kib(),
     })

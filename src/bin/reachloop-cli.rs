@@ -257,8 +257,9 @@ enum ReportCommand {
     /// A campaign's figures as CSV on stdout: a row per platform and
     /// variant, then per platform, then the total (columns: row, platform,
     /// variant_id, variant, posts, reach, likes, comments, shares, clicks,
-    /// engagement_rate, ctr; an empty cell is a metric the platform does not
-    /// give). Posts published from --from to --to (days in this computer's
+    /// engagement_rate, ctr, then quotes, bookmarks, profile_clicks,
+    /// engagements, saves, video_views, watch_minutes; an empty cell is a
+    /// metric the platform does not give). Posts published from --from to --to (days in this computer's
     /// zone, both included, or RFC 3339 instants).
     Csv {
         #[arg(long)]
@@ -269,6 +270,35 @@ enum ReportCommand {
         /// Last day (YYYY-MM-DD, included) or instant; default: now.
         #[arg(long)]
         to: Option<String>,
+    },
+    /// The Analytics chart (reach and engagements by day of publishing)
+    /// saved to FILE as SVG or PNG, as its extension says. Filters as on
+    /// the Analytics page; default period: the last 30 days.
+    Chart {
+        /// Where to save it: a name ending in .svg or .png.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long)]
+        campaign: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        /// Only this platform (repeat for more).
+        #[arg(long = "platform")]
+        platforms: Vec<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// A published post by age (1 h, 6 h, 24 h, 72 h, 7 days, 30 days)
+    /// beside the median of its campaign's other posts on its platform.
+    Post {
+        id: String,
+        /// Also save its chart to FILE (.svg or .png).
+        #[arg(long)]
+        chart: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -530,6 +560,65 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
             };
             let text = app.campaign_csv(&filter, &zone, now).await?;
             let _ = out.write_all(text.as_bytes());
+        }
+        Command::Report(ReportCommand::Chart {
+            out: path,
+            campaign,
+            account,
+            platforms,
+            from,
+            to,
+        }) => {
+            let format = chart_format(&path)?;
+            let zone = reachloop::time::local_zone_name();
+            let filter = reachloop_ipc::AnalyticsFilter {
+                from: from.map(|d| day_or_instant(&d, &zone, false)),
+                to: to.map(|d| day_or_instant(&d, &zone, true)),
+                platforms,
+                campaign_id: campaign,
+                account_id: account,
+            };
+            let svg = app.dashboard_svg(&filter, &zone, now).await?;
+            reachloop::app::analytics::save_bytes(&path, &format.encode(svg)?)?;
+            let _ = writeln!(out, "saved the chart to {}", path.display());
+        }
+        Command::Report(ReportCommand::Post { id, chart, json }) => {
+            let format = chart.as_deref().map(chart_format).transpose()?;
+            let history = app.post_history(&id, now).await?;
+            if let (Some(path), Some(format)) = (&chart, format) {
+                let bytes = format.encode(history.chart_svg.clone())?;
+                reachloop::app::analytics::save_bytes(path, &bytes)?;
+            }
+            if json {
+                print_json(&mut out, &history);
+            } else {
+                let n = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
+                let _ = writeln!(
+                    out,
+                    "{:<8} {:>10} {:>12} {:>8}   {:>14} {:>6}",
+                    "age", "reach", "engagements", "clicks", "others' reach", "n"
+                );
+                for a in &history.ages {
+                    if !a.reached {
+                        let _ = writeln!(out, "{:<8} {:>10}", a.label, "not yet");
+                        continue;
+                    }
+                    let _ = writeln!(
+                        out,
+                        "{:<8} {:>10} {:>12} {:>8}   {:>14} {:>6}",
+                        a.label,
+                        n(a.own.reach),
+                        n(a.own.engagements),
+                        n(a.own.clicks),
+                        n(a.peer_median.reach),
+                        a.peers
+                    );
+                }
+                let _ = writeln!(out, "{}", history.compared_with);
+                if let Some(path) = &chart {
+                    let _ = writeln!(out, "saved the chart to {}", path.display());
+                }
+            }
         }
         Command::Sandbox(SandboxCommand::Seed { seed }) => {
             let world = match seed {
@@ -874,6 +963,13 @@ fn bench_analytics(posts: u32, snapshots: u64) -> ExitCode {
                 r.csv_rows,
                 r.csv.as_secs_f64() * 1000.0
             );
+            println!(
+                "one post by age beside its campaign's others ({} posts, {} snapshots): {:.1} ms",
+                r.post_peers,
+                r.post_snapshots,
+                r.post_by_age.as_secs_f64() * 1000.0
+            );
+            println!("its chart as PNG: {:.1} ms", r.png.as_secs_f64() * 1000.0);
             println!("database: {:.1} MiB", r.db_bytes as f64 / 1048576.0);
             if let Some(kib) = r.peak_rss_kib {
                 println!("peak memory (RSS): {:.1} MiB", kib as f64 / 1024.0);
@@ -1144,6 +1240,12 @@ async fn connect_by_browser(
 /// A day (YYYY-MM-DD, in `zone`) as the instant it starts (`end`: the
 /// instant the next day starts, so the day is included); anything else is
 /// passed on as typed, for the core to check as an instant.
+/// A chart's format from its file name's extension.
+fn chart_format(path: &std::path::Path) -> Result<reachloop::app::analytics::ChartFormat, Error> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    reachloop::app::analytics::ChartFormat::parse(ext)
+}
+
 fn day_or_instant(v: &str, zone: &str, end: bool) -> String {
     let Ok(day) = chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") else {
         return v.to_string();

@@ -35,8 +35,20 @@ pub struct DuePoll {
     pub polls: i64,
 }
 
-/// A post's counts as `post_metrics` and `metric_snapshots` hold them.
-#[derive(sqlx::FromRow)]
+/// A post and the posts it is compared with (`Store::post_with_peers`).
+#[derive(Debug, Clone)]
+pub struct PostPeers {
+    pub platform: String,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Every published post of its campaign on its platform.
+    pub histories: Vec<crate::analytics::age::History>,
+}
+
+/// A post's counts as `post_metrics` and `metric_snapshots` hold them
+/// (also read from a JSON array of these columns in this order: see
+/// [`METRICS_ARRAY`]).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(super) struct MetricsRow {
     pub(super) captured_at: Option<String>,
     impressions: Option<i64>,
@@ -46,6 +58,15 @@ pub(super) struct MetricsRow {
     shares: Option<i64>,
     clicks: Option<i64>,
     extras: String,
+}
+
+/// The columns of a [`MetricsRow`] as one JSON array, for the packed
+/// reads (`{m}` is the table's alias).
+const METRICS_ARRAY: &str = "json_array({m}.captured_at, {m}.impressions, {m}.views, {m}.likes, \
+     {m}.comments, {m}.shares, {m}.clicks, coalesce({m}.extras, '{}'))";
+
+fn metrics_array(alias: &str) -> String {
+    METRICS_ARRAY.replace("{m}", alias)
 }
 
 fn count(v: Option<i64>) -> Option<u64> {
@@ -124,19 +145,17 @@ impl Store {
         // All rows as one JSON array: sqlx hands SQLite's rows over one at
         // a time between threads (tens of microseconds each), which made a
         // dashboard of a few thousand posts take over 100 ms.
-        let packed: Option<String> = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(provider_id, account_id, variant_id, published_at,
-                        captured_at, impressions, views, likes, comments, shares, clicks, extras)
-                        ORDER BY published_at, id)
-             FROM (SELECT p.id, p.provider_id, p.account_id, p.variant_id, p.published_at,
-                          m.captured_at, m.impressions, m.views, m.likes, m.comments, m.shares,
-                          m.clicks, coalesce(m.extras, '{}') AS extras
-                   FROM posts p INDEXED BY posts_published
-                   LEFT JOIN post_metrics m ON m.post_id = p.id
-                   WHERE p.status = 'published' AND p.published_at >= ?1 AND p.published_at < ?2
-                     AND (json_array_length(?3) = 0 OR p.provider_id IN (SELECT value FROM json_each(?3)))
-                     AND (?4 IS NULL OR p.campaign_id = ?4) AND (?5 IS NULL OR p.account_id = ?5))",
-        )
+        let packed: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT json_group_array(json_array(p.provider_id, p.account_id, p.variant_id,
+                        p.published_at, {})
+                        ORDER BY p.published_at, p.id)
+             FROM posts p INDEXED BY posts_published
+             LEFT JOIN post_metrics m ON m.post_id = p.id
+             WHERE p.status = 'published' AND p.published_at >= ?1 AND p.published_at < ?2
+               AND (json_array_length(?3) = 0 OR p.provider_id IN (SELECT value FROM json_each(?3)))
+               AND (?4 IS NULL OR p.campaign_id = ?4) AND (?5 IS NULL OR p.account_id = ?5)",
+            metrics_array("m")
+        ))
         .bind(time::to_db(f.from))
         .bind(time::to_db(f.to))
         .bind(platforms)
@@ -144,38 +163,14 @@ impl Store {
         .bind(f.account_id)
         .fetch_one(&self.pool)
         .await?;
-        type Packed = (
-            String,
-            String,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            String,
-        );
+        type Packed = (String, String, Option<String>, String, MetricsRow);
         let rows: Vec<Packed> = serde_json::from_str(packed.as_deref().unwrap_or("[]"))
             .map_err(|e| StoreError::Corrupt(format!("published posts: {e}")))?;
         rows.into_iter()
-            .map(|r| {
-                let (platform, account_id, variant_id) = (r.0, r.1, r.2);
-                let published_at = time::from_db(&r.3)
+            .map(|(platform, account_id, variant_id, published_at, latest)| {
+                let published_at = time::from_db(&published_at)
                     .map_err(|e| StoreError::Corrupt(format!("a post's publishing time: {e}")))?;
-                let latest = MetricsRow {
-                    captured_at: r.4,
-                    impressions: r.5,
-                    views: r.6,
-                    likes: r.7,
-                    comments: r.8,
-                    shares: r.9,
-                    clicks: r.10,
-                    extras: r.11,
-                }
-                .into_metrics();
+                let latest = latest.into_metrics();
                 Ok(crate::analytics::dashboard::PostFigures {
                     platform,
                     account_id,
@@ -488,6 +483,67 @@ impl Store {
             .into_iter()
             .filter_map(MetricsRow::into_metrics)
             .collect())
+    }
+
+    /// A post's platform, status and publishing time, with the snapshots of
+    /// every published post of its campaign on that platform (itself among
+    /// them), oldest first; `None`: no such post. The campaign's unique
+    /// (campaign, platform, account, time) index finds the posts.
+    pub async fn post_with_peers(&self, post_id: &str) -> Result<Option<PostPeers>, StoreError> {
+        let me: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT provider_id, status, published_at FROM posts WHERE id = ?")
+                .bind(post_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((platform, status, published_at)) = me else {
+            return Ok(None);
+        };
+        let published_at = match published_at {
+            Some(at) => Some(
+                time::from_db(&at)
+                    .map_err(|e| StoreError::Corrupt(format!("a post's publishing time: {e}")))?,
+            ),
+            None => None,
+        };
+        // As one JSON array, for the reason in `published_figures`.
+        let packed: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT json_group_array(json_array(p.id, p.published_at, {})
+                        ORDER BY p.id, s.captured_at)
+             FROM posts me
+             JOIN posts p ON p.campaign_id = me.campaign_id AND p.provider_id = me.provider_id
+             LEFT JOIN metric_snapshots s ON s.post_id = p.id
+             WHERE me.id = ?1 AND p.status = 'published' AND p.published_at IS NOT NULL",
+            metrics_array("s")
+        ))
+        .bind(post_id)
+        .fetch_one(&self.pool)
+        .await?;
+        type Packed = (String, String, MetricsRow);
+        let rows: Vec<Packed> = serde_json::from_str(packed.as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Corrupt(format!("a campaign's snapshots: {e}")))?;
+        let mut histories: Vec<crate::analytics::age::History> = Vec::new();
+        for (post_id, published_at, row) in rows {
+            if histories.last().is_none_or(|h| h.post_id != post_id) {
+                histories.push(crate::analytics::age::History {
+                    published_at: time::from_db(&published_at).map_err(|e| {
+                        StoreError::Corrupt(format!("a post's publishing time: {e}"))
+                    })?,
+                    post_id,
+                    snapshots: Vec::new(),
+                });
+            }
+            if let (Some((at, m)), Some(h)) = (row.into_metrics(), histories.last_mut()) {
+                let at = time::from_db(&at)
+                    .map_err(|e| StoreError::Corrupt(format!("a snapshot's time: {e}")))?;
+                h.snapshots.push((at, m));
+            }
+        }
+        Ok(Some(PostPeers {
+            platform,
+            status,
+            published_at,
+            histories,
+        }))
     }
 
     /// A post's polling state: `collecting`, `done` or `gone`, with the

@@ -32,15 +32,20 @@ fn count() -> impl Strategy<Value = Option<u64>> {
 }
 
 fn metrics() -> impl Strategy<Value = Metrics> {
-    (count(), count(), count(), count(), count(), count()).prop_map(
-        |(impressions, views, likes, comments, shares, clicks)| Metrics {
+    let extras = prop::collection::btree_map(
+        prop::sample::select(vec!["quotes", "bookmarks", "profile_clicks"]).prop_map(String::from),
+        0u64..500,
+        0..3,
+    );
+    (count(), count(), count(), count(), count(), count(), extras).prop_map(
+        |(impressions, views, likes, comments, shares, clicks, extras)| Metrics {
             impressions,
             views,
             likes,
             comments,
             shares,
             clicks,
-            extras: Default::default(),
+            extras,
         },
     )
 }
@@ -128,6 +133,10 @@ fn reference<'a>(posts: impl Iterator<Item = &'a GenPost>) -> Figures {
         sum(&mut f.comments, m.comments);
         sum(&mut f.shares, m.shares);
         sum(&mut f.clicks, m.clicks);
+        for (name, n) in &m.extras {
+            let total = f.extras.get(name).copied().unwrap_or(0);
+            f.extras.insert(name.clone(), total + n);
+        }
         let engaged = [m.likes, m.comments, m.shares];
         if let Some(r) = reach {
             if engaged.iter().any(Option::is_some) {
@@ -322,7 +331,7 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
             .iter()
             .map(String::from)
             .collect();
-        prop_assert_eq!(head, reachloop::analytics::report::COLUMNS.to_vec());
+        prop_assert_eq!(&head, &reachloop::analytics::report::columns());
         let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
         let total = rows.last().expect("a total row");
         prop_assert_eq!(&total[0], "total");
@@ -335,6 +344,14 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
         prop_assert_eq!(&total[4], posts_cell.as_str());
         prop_assert_eq!(&total[5], reach_cell.as_str());
         prop_assert_eq!(&total[9], clicks_cell.as_str());
+        for (name, _) in reachloop_ipc::EXTRAS {
+            let at = head
+                .iter()
+                .position(|h| h == name)
+                .expect("an extra's column");
+            let want = cell(d.figures.extras.get(name).copied());
+            prop_assert_eq!(&total[at], want.as_str(), "{}", name);
+        }
         for row in rows.iter().filter(|r| &r[0] == "variant") {
             // The whole text survives commas, quotes, newlines and emoji,
             // and its leading "=" is neutralised.
@@ -358,4 +375,182 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(check(posts, f))?;
     }
+}
+
+fn reach(impressions: u64, likes: u64) -> Metrics {
+    Metrics {
+        impressions: Some(impressions),
+        views: None,
+        likes: Some(likes),
+        comments: Some(0),
+        shares: Some(0),
+        clicks: None,
+        extras: [("bookmarks".to_string(), likes / 2)].into(),
+    }
+}
+
+#[tokio::test]
+async fn a_post_by_age_stands_beside_its_campaign_s_other_posts_then() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let t0 = start();
+    let account = app.connect_sandbox(t0, "Ages").await.expect("account");
+    let (campaign, variants) =
+        crate::active_campaign(&app, t0, "By age", Platform::Sandbox, &["One"]).await;
+    let ids = |p: &str| (0..4).map(|i| format!("{p}-{i}")).collect::<Vec<_>>();
+    let posts = published(
+        &app,
+        &campaign,
+        Platform::Sandbox,
+        &account.id,
+        &variants[0],
+        t0,
+        &ids("a"),
+    )
+    .await;
+    // Another campaign's post on the same account is no peer.
+    let (other, other_variants) =
+        crate::active_campaign(&app, t0, "Elsewhere", Platform::Sandbox, &["Two"]).await;
+    let stranger = published(
+        &app,
+        &other,
+        Platform::Sandbox,
+        &account.id,
+        &other_variants[0],
+        t0,
+        &ids("b")[..1],
+    )
+    .await;
+    let store = app.store();
+    let snap = |post: &str, minutes: i64, m: Metrics| {
+        let post = post.to_string();
+        async move {
+            store
+                .record_snapshot(t0 + Duration::minutes(minutes), &post, &m, None)
+                .await
+                .expect("snapshot");
+        }
+    };
+    // The post: polled at 15 min, 1 h (a minute late), 6 h, 1 day and
+    // 3 days; nothing near 7 days.
+    let me = &posts[0].0;
+    snap(me, 15, reach(10, 1)).await;
+    snap(me, 61, reach(100, 10)).await;
+    snap(me, 361, reach(400, 30)).await;
+    snap(me, 1441, reach(900, 50)).await;
+    snap(me, 4321, reach(1200, 60)).await;
+    // Its peers at 1 h: 50, 80 and 300 (median 80); only one at 6 h.
+    snap(&posts[1].0, 60, reach(50, 2)).await;
+    snap(&posts[2].0, 62, reach(80, 4)).await;
+    snap(&posts[3].0, 59, reach(300, 9)).await;
+    snap(&posts[3].0, 365, reach(2000, 40)).await;
+    snap(&stranger[0].0, 60, reach(1_000_000, 1)).await;
+
+    let now = t0 + Duration::days(5);
+    let h = app.post_history(me, now).await.expect("history");
+    assert_eq!(h.snapshots, 5);
+    let labels: Vec<&str> = h.ages.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(labels, ["1 h", "6 h", "24 h", "72 h", "7 days", "30 days"]);
+    let own: Vec<Option<u64>> = h.ages.iter().map(|a| a.own.reach).collect();
+    assert_eq!(
+        own,
+        [Some(100), Some(400), Some(900), Some(1200), None, None]
+    );
+    let reached: Vec<bool> = h.ages.iter().map(|a| a.reached).collect();
+    assert_eq!(reached, [true, true, true, true, false, false]);
+    assert_eq!(h.ages[0].own.engagements, Some(10));
+    assert_eq!(h.ages[0].own.clicks, None, "not given: unavailable");
+    assert_eq!(
+        (h.ages[0].peers, h.ages[0].peer_median.reach),
+        (3, Some(80))
+    );
+    assert_eq!(
+        (h.ages[1].peers, h.ages[1].peer_median.reach),
+        (1, Some(2000))
+    );
+    assert_eq!(h.ages[2].peers, 0);
+    assert_eq!(
+        h.compared_with,
+        "Compared with the median of the campaign's 3 other Sandbox posts."
+    );
+    assert!(h.chart_svg.starts_with("<svg") && h.chart_svg.contains("72 h"));
+
+    // Its extras reach the dashboard's tables (bookmarks: half the likes).
+    let d = app
+        .dashboard(
+            &AnalyticsFilter {
+                campaign_id: Some(campaign.clone()),
+                ..AnalyticsFilter::default()
+            },
+            "UTC",
+            now,
+        )
+        .await
+        .expect("dashboard");
+    assert_eq!(d.figures.extras.get("bookmarks"), Some(&(30 + 1 + 2 + 20)));
+    assert_eq!(d.by_platform[0].figures.extras, d.figures.extras);
+
+    // A post that is not published has no figures by age; an unknown one
+    // is not found.
+    let schedules = store
+        .list_schedules(Some(&campaign))
+        .await
+        .expect("schedules");
+    store
+        .plan_posts(now, &schedules[0], &[now + Duration::days(1)])
+        .await
+        .expect("plan");
+    let planned = app.list_posts(Some("scheduled")).await.expect("scheduled");
+    let p = planned.first().expect("a scheduled post");
+    let e = app.post_history(&p.id, now).await.expect_err("scheduled");
+    assert!(e.to_string().contains("not published yet"), "{e}");
+    let e = app
+        .post_history("no-such-post", now)
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(
+            e,
+            reachloop::Error::Store(reachloop::store::StoreError::NotFound)
+        ),
+        "{e:?}"
+    );
+    app.store().clone().close().await;
+
+    // The same from the CLI, with its chart as PNG; the dashboard's chart
+    // as SVG; a file name with neither extension is refused.
+    let d = dir.path();
+    let png = d.join("post.png");
+    let o = crate::cli::cli(
+        d,
+        &["report", "post", me, "--chart", png.to_str().expect("path")],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains("1 h") && text.contains("80") && text.contains("7 days"),
+        "{text}"
+    );
+    let bytes = std::fs::read(&png).expect("png saved");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = d.join("chart.svg");
+    let o = crate::cli::cli(
+        d,
+        &[
+            "report",
+            "chart",
+            "--out",
+            svg.to_str().expect("path"),
+            "--campaign",
+            &campaign,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&svg)
+        .expect("svg")
+        .starts_with("<svg"));
+    let o = crate::cli::cli(d, &["report", "chart", "--out", "chart.txt"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("svg or png"));
+    assert!(!std::path::Path::new("chart.txt").exists());
 }

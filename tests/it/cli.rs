@@ -533,7 +533,7 @@ fn the_whole_loop_runs_headless_from_the_cli() {
     let mut rows = csv::Reader::from_reader(report.stdout.as_slice());
     assert_eq!(
         rows.headers().expect("header").iter().collect::<Vec<_>>(),
-        reachloop::analytics::report::COLUMNS.to_vec()
+        reachloop::analytics::report::columns()
     );
     let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| &r[0]).collect();

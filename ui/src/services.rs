@@ -566,10 +566,41 @@ pub async fn export_campaign_csv(
     call("export_campaign_csv", &Filter { filter }).await
 }
 
-pub async fn export_chart_svg(
+#[derive(Serialize)]
+struct ChartExport<'a> {
+    filter: &'a reachloop_ipc::AnalyticsFilter,
+    format: &'a str,
+}
+
+/// Saves the Analytics chart as `format` (`svg` or `png`) through the save
+/// dialog.
+pub async fn export_chart(
     filter: &reachloop_ipc::AnalyticsFilter,
+    format: &str,
 ) -> Result<Option<String>, ErrorDto> {
-    call("export_chart_svg", &Filter { filter }).await
+    call("export_chart", &ChartExport { filter, format }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PostId<'a> {
+    post_id: &'a str,
+}
+
+pub async fn post_history(post_id: &str) -> Result<reachloop_ipc::PostHistory, ErrorDto> {
+    call("post_history", &PostId { post_id }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PostChartExport<'a> {
+    post_id: &'a str,
+    format: &'a str,
+}
+
+/// Saves a post's chart by age as `format` through the save dialog.
+pub async fn export_post_chart(post_id: &str, format: &str) -> Result<Option<String>, ErrorDto> {
+    call("export_post_chart", &PostChartExport { post_id, format }).await
 }
 
 pub async fn sandbox_world() -> Result<reachloop_ipc::SandboxWorld, ErrorDto> {

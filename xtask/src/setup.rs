@@ -33,6 +33,8 @@ const BUILD_PACKAGES: &[&str] = &[
     // `reachloop://` sign-in links: the deep-link plugin registers a .desktop handler.
     "desktop-file-utils",
     "xdg-utils",
+    // The labels of charts exported as PNG (resvg draws with system fonts).
+    "fonts-dejavu-core",
 ];
 
 /// Debian's wasm32-capable rustc, used when rustup has no wasm32 target.

@@ -252,6 +252,12 @@ mod tests {
         let private = one(&examples[1]);
         assert_eq!(private.clicks, Some(89));
         assert_eq!(private.extras.get("profile_clicks"), Some(&156));
+        for name in public.extras.keys().chain(private.extras.keys()) {
+            assert!(
+                reachloop_ipc::EXTRAS.iter().any(|(n, _)| n == name),
+                "{name} is named in EXTRAS, so reports and the UI show it"
+            );
+        }
         let video = one(&examples[2]);
         assert_eq!(video.views, Some(12543));
         // 2.167's name for reposts.

@@ -20,8 +20,12 @@ pub fn count(v: Option<u64>) -> String {
     out
 }
 
-/// An extra metric's name as a label: `profile_clicks` → "Profile clicks".
+/// An extra metric's name as a label: its `EXTRAS` label, else spelled
+/// out (`link_taps` → "Link taps").
 pub fn label(name: &str) -> String {
+    if reachloop_ipc::EXTRAS.iter().any(|(n, _)| *n == name) {
+        return reachloop_ipc::extra_label(name).to_string();
+    }
     let spaced = name.replace('_', " ");
     let mut chars = spaced.chars();
     match chars.next() {
@@ -89,6 +93,8 @@ mod tests {
         assert_eq!(count(Some(1_000)), "1,000");
         assert_eq!(count(Some(1_234_567)), "1,234,567");
         assert_eq!(label("profile_clicks"), "Profile clicks");
+        assert_eq!(label("engagements"), "Engagements (as X counts them)");
+        assert_eq!(label("link_taps"), "Link taps");
         assert_eq!(label(""), "");
     }
 

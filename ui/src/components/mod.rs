@@ -9,6 +9,7 @@ pub mod kpi;
 pub mod metrics;
 pub mod platform_notes;
 pub mod post_detail;
+pub mod post_history;
 pub mod problem;
 pub mod sandbox_seed;
 pub mod schedule_form;

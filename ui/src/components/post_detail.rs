@@ -157,7 +157,7 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
         })
     };
     html! {
-        <aside class="post-detail card" id="post-detail" data-id={post.id.clone()} aria-label="Post" onkeydown={on_key}>
+        <aside class={classes!("post-detail", "card", (post.status == "published").then_some("published"))} id="post-detail" data-id={post.id.clone()} aria-label="Post" onkeydown={on_key}>
             <header class="post-detail-head">
                 <span class={classes!("badge", "post-status", post.status.clone())} id="post-detail-status">{ post.status.replace('_', " ") }</span>
                 <span>{ post.platform.label() }</span>
@@ -188,6 +188,9 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
             if let Some(m) = &post.metrics {
                 <crate::components::metrics::PostFigures metrics={m.clone()}
                     fetched={m.captured_at.as_deref().map(|at| times(at, &post.time_zone).0)} />
+            }
+            if post.status == "published" {
+                <crate::components::post_history::PostHistoryView post_id={post.id.clone()} />
             }
             if let Some(u) = &post.upload {
                 <div class="upload" id="post-detail-upload">

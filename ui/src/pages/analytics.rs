@@ -112,12 +112,12 @@ pub fn analytics_page() -> Html {
             });
         })
     };
-    let export_svg = {
+    let export_chart = |format: &'static str| {
         let (saved, wanted) = (saved.clone(), wanted.clone());
         Callback::from(move |_| {
             let (saved, wanted) = (saved.clone(), wanted.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match services::export_chart_svg(&wanted).await {
+                match services::export_chart(&wanted, format).await {
                     Ok(Some(path)) => saved.set(Some(format!("Saved the chart to {path}"))),
                     Ok(None) => {}
                     Err(e) => saved.set(Some(e.message)),
@@ -178,7 +178,8 @@ pub fn analytics_page() -> Html {
                 <button type="button" id="export-csv" onclick={export_csv}
                     disabled={filter.campaign_id.is_none()}
                     title={if filter.campaign_id.is_none() { "Pick a campaign to export its report" } else { "" }}>{ "Export CSV…" }</button>
-                <button type="button" id="export-svg" onclick={export_svg}>{ "Export chart (SVG)…" }</button>
+                <button type="button" id="export-svg" onclick={export_chart("svg")}>{ "Export chart (SVG)…" }</button>
+                <button type="button" id="export-png" onclick={export_chart("png")}>{ "Export chart (PNG)…" }</button>
             </div>
             if let Some(s) = &*saved { <p class="hint" role="status" id="export-result">{ s }</p> }
         </section>
