@@ -818,8 +818,6 @@ pub struct PostHistory {
     /// What it is compared with, in words.
     pub compared_with: String,
     pub ages: Vec<AgePoint>,
-    /// How many snapshots it has.
-    pub snapshots: u32,
     /// The chart of `ages` (SVG, drawn by the core).
     pub chart_svg: String,
 }

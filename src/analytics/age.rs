@@ -57,11 +57,27 @@ fn scaled(age: Duration, speedup: f64) -> Duration {
 /// second or two.
 const MIN_SLACK: Duration = Duration::seconds(5);
 
+/// How far from `age` a snapshot may be to stand for it.
+fn slack(age: Duration) -> Duration {
+    (age / 4).max(MIN_SLACK)
+}
+
+/// The spans after publishing whose snapshots can stand for one of
+/// [`AGES`] (so the store reads only those).
+pub fn windows(speedup: f64) -> Vec<(Duration, Duration)> {
+    AGES.iter()
+        .map(|(minutes, _)| {
+            let age = scaled(Duration::minutes(*minutes), speedup);
+            (age - slack(age), age + slack(age))
+        })
+        .collect()
+}
+
 /// The snapshot that stands for `age`: the nearest to it within a quarter
 /// of it (at least [`MIN_SLACK`]; the earlier of two as near).
 pub fn at_age(h: &History, age: Duration) -> Option<(DateTime<Utc>, &Metrics)> {
     let target = h.published_at + age;
-    let slack = (age / 4).max(MIN_SLACK);
+    let slack = slack(age);
     h.snapshots
         .iter()
         .filter(|(at, _)| (*at - target).abs() <= slack)
@@ -227,6 +243,25 @@ mod tests {
         };
         let points = by_age(&late, &[], t0() + Duration::seconds(30), 900.0);
         assert_eq!(points[0].own.reach, Some(9));
+    }
+
+    #[test]
+    fn the_windows_hold_every_snapshot_an_age_can_take() {
+        let w = windows(1.0);
+        assert_eq!(w.len(), AGES.len());
+        assert_eq!(w[0], (Duration::minutes(45), Duration::minutes(75)));
+        assert_eq!(
+            w[5],
+            (Duration::hours(22 * 24 + 12), Duration::hours(37 * 24 + 12))
+        );
+        assert_eq!(
+            windows(900.0)[0],
+            (Duration::seconds(-1), Duration::seconds(9))
+        );
+        // A snapshot at_age takes lies in its age's window.
+        let h = history("p", &[(76, m(Some(1), None)), (75, m(Some(2), None))]);
+        let (at, _) = at_age(&h, Duration::hours(1)).expect("the 75-minute poll");
+        assert!(at - t0() <= w[0].1);
     }
 
     #[test]

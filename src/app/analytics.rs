@@ -229,7 +229,21 @@ impl App {
         post_id: &str,
         now: DateTime<Utc>,
     ) -> Result<PostHistory, Error> {
-        let Some(found) = self.store().post_with_peers(post_id).await? else {
+        // The Sandbox's audience may live faster (demos, tests); its ages
+        // follow the collector's.
+        let speedup_of = |platform: &str| match Platform::parse(platform) {
+            Some(Platform::Sandbox) => crate::platforms::MetricsSource::speedup(&self.sandbox()),
+            _ => 1.0,
+        };
+        let mut speedup = 1.0;
+        let found = self
+            .store()
+            .post_with_peers(post_id, |platform| {
+                speedup = speedup_of(platform);
+                crate::analytics::age::windows(speedup)
+            })
+            .await?;
+        let Some(found) = found else {
             return Err(crate::store::StoreError::NotFound.into());
         };
         let platform = Platform::parse(&found.platform).ok_or_else(|| {
@@ -255,12 +269,6 @@ impl App {
                 published_at,
                 snapshots: Vec::new(),
             });
-        // The Sandbox's audience may live faster (demos, tests); its ages
-        // follow the collector's.
-        let speedup = match platform {
-            Platform::Sandbox => crate::platforms::MetricsSource::speedup(&self.sandbox()),
-            _ => 1.0,
-        };
         let ages = crate::analytics::age::by_age(&own, &found.histories, now, speedup);
         let others = found.histories.len().saturating_sub(1);
         let compared_with = match others {
@@ -282,7 +290,6 @@ impl App {
             platform,
             published_at: crate::time::to_db(published_at),
             compared_with,
-            snapshots: own.snapshots.len() as u32,
             chart_svg: crate::analytics::chart::age_svg(
                 &ages,
                 "This post (solid) and the others (dashed)",

@@ -221,7 +221,7 @@ pub struct AnalyticsReport {
     pub csv: StdDuration,
     pub csv_rows: usize,
     /// One post by age beside its campaign's others (median of 5), and
-    /// how many posts and snapshots that read.
+    /// how many posts and snapshots near the ages that read.
     pub post_by_age: StdDuration,
     pub post_peers: usize,
     pub post_snapshots: usize,
@@ -505,7 +505,11 @@ pub async fn analytics(opts: BenchAnalytics) -> Result<AnalyticsReport, Error> {
     }
     times.sort();
     let post_by_age = times[times.len() / 2];
-    let (post_peers, post_snapshots) = match app.store().post_with_peers(&sample).await? {
+    let (post_peers, post_snapshots) = match app
+        .store()
+        .post_with_peers(&sample, |_| crate::analytics::age::windows(1.0))
+        .await?
+    {
         Some(p) => (
             p.histories.len(),
             p.histories.iter().map(|h| h.snapshots.len()).sum(),

@@ -964,7 +964,7 @@ fn bench_analytics(posts: u32, snapshots: u64) -> ExitCode {
                 r.csv.as_secs_f64() * 1000.0
             );
             println!(
-                "one post by age beside its campaign's others ({} posts, {} snapshots): {:.1} ms",
+                "one post by age beside its campaign's others ({} posts, {} snapshots near the ages): {:.1} ms",
                 r.post_peers,
                 r.post_snapshots,
                 r.post_by_age.as_secs_f64() * 1000.0

@@ -41,7 +41,8 @@ pub struct PostPeers {
     pub platform: String,
     pub status: String,
     pub published_at: Option<DateTime<Utc>>,
-    /// Every published post of its campaign on its platform.
+    /// Every published post of its campaign on its platform, with the
+    /// snapshots asked for.
     pub histories: Vec<crate::analytics::age::History>,
 }
 
@@ -485,11 +486,17 @@ impl Store {
             .collect())
     }
 
-    /// A post's platform, status and publishing time, with the snapshots of
-    /// every published post of its campaign on that platform (itself among
-    /// them), oldest first; `None`: no such post. The campaign's unique
-    /// (campaign, platform, account, time) index finds the posts.
-    pub async fn post_with_peers(&self, post_id: &str) -> Result<Option<PostPeers>, StoreError> {
+    /// A post's platform, status and publishing time, with every published
+    /// post of its campaign on that platform (itself among them) and their
+    /// snapshots taken within `windows_of(platform)` after publishing (a
+    /// second wider either side, so rounding never drops one), oldest
+    /// first; `None`: no such post. The campaign's unique (campaign,
+    /// platform, account, time) index finds the posts.
+    pub async fn post_with_peers(
+        &self,
+        post_id: &str,
+        windows_of: impl FnOnce(&str) -> Vec<(chrono::Duration, chrono::Duration)>,
+    ) -> Result<Option<PostPeers>, StoreError> {
         let me: Option<(String, String, Option<String>)> =
             sqlx::query_as("SELECT provider_id, status, published_at FROM posts WHERE id = ?")
                 .bind(post_id)
@@ -505,17 +512,34 @@ impl Store {
             ),
             None => None,
         };
-        // As one JSON array, for the reason in `published_figures`.
+        // Each window as SQLite date modifiers ("+2699.000 seconds"): the
+        // snapshots' key (post, time) then seeks each window's range.
+        let modifier =
+            |d: chrono::Duration| format!("{:+.3} seconds", d.num_milliseconds() as f64 / 1000.0);
+        let second = chrono::Duration::seconds(1);
+        let windows: Vec<[String; 2]> = windows_of(&platform)
+            .into_iter()
+            .map(|(lo, hi)| [modifier(lo - second), modifier(hi + second)])
+            .collect();
+        let windows = serde_json::to_string(&windows).unwrap_or_else(|_| "[]".into());
+        // As one JSON array, for the reason in `published_figures`. A
+        // window without snapshots leaves a row of nulls: the post is
+        // still there.
         let packed: Option<String> = sqlx::query_scalar(&format!(
             "SELECT json_group_array(json_array(p.id, p.published_at, {})
                         ORDER BY p.id, s.captured_at)
              FROM posts me
              JOIN posts p ON p.campaign_id = me.campaign_id AND p.provider_id = me.provider_id
+             JOIN json_each(?2) w
              LEFT JOIN metric_snapshots s ON s.post_id = p.id
+                AND s.captured_at
+                    BETWEEN strftime('%Y-%m-%dT%H:%M:%fZ', p.published_at, w.value ->> 0)
+                        AND strftime('%Y-%m-%dT%H:%M:%fZ', p.published_at, w.value ->> 1)
              WHERE me.id = ?1 AND p.status = 'published' AND p.published_at IS NOT NULL",
             metrics_array("s")
         ))
         .bind(post_id)
+        .bind(windows)
         .fetch_one(&self.pool)
         .await?;
         type Packed = (String, String, MetricsRow);
@@ -535,7 +559,10 @@ impl Store {
             if let (Some((at, m)), Some(h)) = (row.into_metrics(), histories.last_mut()) {
                 let at = time::from_db(&at)
                     .map_err(|e| StoreError::Corrupt(format!("a snapshot's time: {e}")))?;
-                h.snapshots.push((at, m));
+                // In two windows that overlap: once.
+                if h.snapshots.last().is_none_or(|(last, _)| *last != at) {
+                    h.snapshots.push((at, m));
+                }
             }
         }
         Ok(Some(PostPeers {
