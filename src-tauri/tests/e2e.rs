@@ -1223,7 +1223,15 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     // The Sandbox's world shows its seed; a new one is taken, a wrong one
     // is explained.
     let seed = wait_for(&client, "#sandbox-seed", "the Sandbox seed").await;
-    let shown = seed.prop("value").await.expect("value").unwrap_or_default();
+    // The field shows before the seed is read into it.
+    let deadline = Instant::now() + WAIT;
+    let shown = loop {
+        let v = seed.prop("value").await.expect("value").unwrap_or_default();
+        if !v.is_empty() || Instant::now() > deadline {
+            break v;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    };
     assert!(
         shown.len() == 6 && shown.chars().all(|c| c.is_ascii_digit()),
         "{shown:?}"

@@ -256,7 +256,10 @@ impl App {
             return Err(bad(
                 "post_id",
                 "not_published",
-                "This post is not published yet: its figures start once it is.".into(),
+                format!(
+                    "This post is not published ({}): its figures start once it is.",
+                    found.status.replace('_', " ")
+                ),
             ));
         };
         let own = found

@@ -502,7 +502,7 @@ async fn a_post_by_age_stands_beside_its_campaign_s_other_posts_then() {
     let planned = app.list_posts(Some("scheduled")).await.expect("scheduled");
     let p = planned.first().expect("a scheduled post");
     let e = app.post_history(&p.id, now).await.expect_err("scheduled");
-    assert!(e.to_string().contains("not published yet"), "{e}");
+    assert!(e.to_string().contains("not published (scheduled)"), "{e}");
     let e = app
         .post_history("no-such-post", now)
         .await
