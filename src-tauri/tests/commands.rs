@@ -221,3 +221,33 @@ fn the_sandbox_seed_is_shown_changed_and_explained() {
         31337
     );
 }
+
+#[test]
+fn posts_by_age_and_chart_exports_explain_what_is_wrong_before_any_dialog() {
+    let h = harness();
+    let err = invoke(&h.main, "post_history", json!({ "postId": "no-such-post" }))
+        .expect_err("unknown post");
+    assert_eq!(err["code"], "not_found");
+    // A format neither SVG nor PNG is refused before the save dialog opens.
+    for (cmd, args) in [
+        ("export_chart", json!({ "filter": {}, "format": "gif" })),
+        (
+            "export_post_chart",
+            json!({ "postId": "no-such-post", "format": "bmp" }),
+        ),
+    ] {
+        let err = invoke(&h.main, cmd, args).expect_err(cmd);
+        assert_eq!(err["code"], "validation", "{cmd}: {err}");
+        assert_eq!(err["fields"][0]["field"], "format", "{cmd}: {err}");
+    }
+    // A good format for a post that does not exist: not found, no dialog.
+    let err = invoke(
+        &h.main,
+        "export_post_chart",
+        json!({ "postId": "no-such-post", "format": "PNG" }),
+    )
+    .expect_err("unknown post");
+    assert_eq!(err["code"], "not_found");
+    let svg = invoke(&h.main, "dashboard_chart", json!({ "filter": {} })).expect("chart");
+    assert!(svg.as_str().is_some_and(|s| s.starts_with("<svg")), "{svg}");
+}

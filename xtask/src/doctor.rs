@@ -182,6 +182,14 @@ fn tools() -> Vec<Tool> {
                 "apt-get install bash",
                 false,
             ),
+            // Not a program: the font charts exported as PNG are labelled
+            // with (the chart tests draw with it too).
+            tool(
+                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                "labels charts exported as PNG",
+                "apt-get install fonts-dejavu-core",
+                false,
+            ),
         ]);
     }
     list
