@@ -93,6 +93,8 @@ fn draw(root: &Area<'_>, series: &[SeriesPoint], title: &str) -> Drawn {
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.stroke_width(2)));
     chart
         .configure_series_labels()
+        // The newest days are on the right: keep them clear.
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK.mix(0.2))
         .draw()?;
@@ -105,7 +107,7 @@ pub const AGE_WIDTH: u32 = 520;
 pub const AGE_HEIGHT: u32 = 340;
 
 /// An SVG of a post's reach and engagements by age (solid), beside the
-/// median of the posts it is compared with (dashed). Ages without a
+/// median of the posts it is compared with (dashed, "others"). Ages without a
 /// reading have no point.
 pub fn age_svg(points: &[AgePoint], title: &str) -> String {
     render((AGE_WIDTH, AGE_HEIGHT), |root| {
@@ -171,7 +173,7 @@ fn draw_ages(root: &Area<'_>, points: &[AgePoint], title: &str) -> Drawn {
             4,
             REACH.mix(0.6).stroke_width(2),
         ))?
-        .label("Reach, others (median)")
+        .label("Reach, others")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], REACH.mix(0.6)));
     let own_engaged = line(|p| p.own.engagements);
     chart
@@ -193,7 +195,7 @@ fn draw_ages(root: &Area<'_>, points: &[AgePoint], title: &str) -> Drawn {
             4,
             ENGAGED.mix(0.6).stroke_width(2),
         ))?
-        .label("Engagements, others (median)")
+        .label("Engagements, others")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.mix(0.6)));
     chart
         .configure_series_labels()
@@ -336,7 +338,7 @@ mod tests {
         let svg = age_svg(&points, "This post by age");
         assert!(svg_is_whole(&svg));
         assert!(svg.contains("6 h") && svg.contains("24 h"));
-        assert!(svg.contains("others (median)"));
+        assert!(svg.contains("Reach, others") && svg.contains("Engagements, others"));
         // A dot per reading: two for reach, two for engagements.
         assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
         assert!(svg_is_whole(&age_svg(&[], "Nothing yet")));
