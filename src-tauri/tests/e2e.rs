@@ -1382,24 +1382,16 @@ async fn text_of(client: &Client, css: &str) -> String {
     }
 }
 
-/// With a Sandbox campaign publishing (its audience 900 times faster), the
-/// Analytics page's figures change on screen without a click; filtering by
-/// platform narrows them; the CSV behind Export has the post's row.
-#[tokio::test]
-async fn analytics_update_by_themselves_filter_and_export() {
-    let data = tempfile::Builder::new()
-        .prefix("reachloop-e2e-")
-        .tempdir()
-        .expect("temp dir");
-    let d = data.path();
-    // Set up from the shell, on the same data directory.
+/// From the shell, on `d`: an active campaign `name` with one Sandbox
+/// variant, a Sandbox account and a post due in 8 s. Its id.
+fn a_sandbox_post_due_soon(d: &std::path::Path, name: &str) -> String {
     let campaign = cli(
         d,
         &[
             "campaigns",
             "create",
             "--name",
-            "Live figures",
+            name,
             "--platform",
             "sandbox",
             "--goal",
@@ -1452,6 +1444,20 @@ async fn analytics_update_by_themselves_filter_and_export() {
         ],
     );
 
+    campaign
+}
+
+/// With a Sandbox campaign publishing (its audience 900 times faster), the
+/// Analytics page's figures change on screen without a click; filtering by
+/// platform narrows them; the CSV behind Export has the post's row.
+#[tokio::test]
+async fn analytics_update_by_themselves_filter_and_export() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    let campaign = a_sandbox_post_due_soon(d, "Live figures");
     let env = [
         ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
         ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
@@ -1650,6 +1656,110 @@ async fn analytics_update_by_themselves_filter_and_export() {
             .lines()
             .any(|l| l.starts_with("1 h") && !l.contains("not yet")),
         "{table}"
+    );
+    client.close().await.expect("quit the app");
+}
+
+/// What the desktop's notification service was asked to show.
+type Shown = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A stand-in for the desktop's notification service
+/// (`org.freedesktop.Notifications`) on the test's private session bus:
+/// it keeps each notification's title and text.
+struct Notifications(Shown);
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        body: &str,
+        _actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut shown = self.0.lock().expect("notifications");
+        shown.push((summary.to_string(), body.to_string()));
+        shown.len() as u32
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "reachloop-e2e".into(),
+            "reachloop".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+/// A post whose platform never confirms it (the Sandbox loses every
+/// answer) is announced on the desktop once, not every round, while the
+/// app checks it.
+#[tokio::test]
+async fn a_post_that_needs_checking_is_announced_on_the_desktop_once() {
+    let shown = Shown::default();
+    let _service = zbus::connection::Builder::session()
+        .name("org.freedesktop.Notifications")
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Notifications(shown.clone()),
+        )
+        .build()
+        .await
+        .expect("own org.freedesktop.Notifications on the test's session bus (dbus-run-session)");
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    a_sandbox_post_due_soon(d, "Unconfirmed");
+    let env = [
+        ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
+        ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
+        ("REACHLOOP_SANDBOX_LOST_ANSWER_RATE", "1".to_string()),
+    ];
+    let driver = start_driver(d, &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+    click(&client, "#nav-calendar").await;
+    let checking = |shown: &Shown| {
+        shown
+            .lock()
+            .expect("notifications")
+            .iter()
+            .filter(|(title, _)| title == "A post needs checking")
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while checking(&shown) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no notification came: {:?}",
+            shown.lock().expect("notifications")
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let body = shown.lock().expect("notifications")[0].1.clone();
+    assert!(body.contains("did not confirm"), "{body}");
+    shots.shot(&client, "80-needs-checking-announced").await;
+    // Several more rounds (every 2 s) pass: still announced once.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(
+        checking(&shown),
+        1,
+        "{:?}",
+        shown.lock().expect("notifications")
     );
     client.close().await.expect("quit the app");
 }
