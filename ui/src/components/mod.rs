@@ -13,3 +13,4 @@ pub mod post_history;
 pub mod problem;
 pub mod sandbox_seed;
 pub mod schedule_form;
+pub mod variant_card;
