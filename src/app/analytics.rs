@@ -336,6 +336,11 @@ impl ChartFormat {
         match s.trim().to_ascii_lowercase().as_str() {
             "svg" => Ok(ChartFormat::Svg),
             "png" => Ok(ChartFormat::Png),
+            "" => Err(bad(
+                "format",
+                "unknown_format",
+                "A chart is saved as svg or png: end the file's name with .svg or .png.".into(),
+            )),
             other => Err(bad(
                 "format",
                 "unknown_format",

@@ -551,5 +551,12 @@ async fn a_post_by_age_stands_beside_its_campaign_s_other_posts_then() {
     let o = crate::cli::cli(d, &["report", "chart", "--out", "chart.txt"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("svg or png"));
+    let o = crate::cli::cli(d, &["report", "chart", "--out", "chart"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("end the file's name with .svg or .png"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!std::path::Path::new("chart.txt").exists());
 }
