@@ -753,12 +753,12 @@ pub const EXTRAS: [(&str, &str); 7] = [
     ("watch_minutes", "Watch time (minutes)"),
 ];
 
-/// How an extra count is called (its name when it is not in [`EXTRAS`]).
-pub fn extra_label(name: &str) -> &str {
+/// How an extra count is called; `None` when it is not in [`EXTRAS`].
+pub fn extra_label(name: &str) -> Option<&'static str> {
     EXTRAS
         .iter()
         .find(|(n, _)| *n == name)
-        .map_or(name, |(_, label)| label)
+        .map(|(_, label)| *label)
 }
 
 /// A published post's newest metrics. A `None` count: the platform does

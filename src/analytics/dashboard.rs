@@ -61,8 +61,15 @@ pub fn figures<'a>(posts: impl IntoIterator<Item = &'a PostFigures>) -> Figures 
         add(&mut f.comments, m.comments);
         add(&mut f.shares, m.shares);
         add(&mut f.clicks, m.clicks);
+        // Once per post and grouping, on every refresh: a name is copied
+        // only the first time the group meets it.
         for (name, v) in &m.extras {
-            *f.extras.entry(name.clone()).or_insert(0) += v;
+            match f.extras.get_mut(name) {
+                Some(sum) => *sum += v,
+                None => {
+                    f.extras.insert(name.clone(), *v);
+                }
+            }
         }
         if let (Some(r), Some(e)) = (reach(m), engagements(m)) {
             er_num += e;

@@ -231,15 +231,13 @@ impl App {
     ) -> Result<PostHistory, Error> {
         // The Sandbox's audience may live faster (demos, tests); its ages
         // follow the collector's.
-        let speedup_of = |platform: &str| match Platform::parse(platform) {
-            Some(Platform::Sandbox) => crate::platforms::MetricsSource::speedup(&self.sandbox()),
-            _ => 1.0,
-        };
         let mut speedup = 1.0;
         let found = self
             .store()
             .post_with_peers(post_id, |platform| {
-                speedup = speedup_of(platform);
+                if Platform::parse(platform) == Some(Platform::Sandbox) {
+                    speedup = crate::platforms::MetricsSource::speedup(&self.sandbox());
+                }
                 crate::analytics::age::windows(speedup)
             })
             .await?;
@@ -369,13 +367,8 @@ impl ChartFormat {
     }
 }
 
-/// Writes `text` to `path` whole or not at all: into a temporary file
+/// Writes `bytes` to `path` whole or not at all: into a temporary file
 /// beside it, then renamed over it.
-pub fn save_text(path: &std::path::Path, text: &str) -> Result<(), Error> {
-    save_bytes(path, text.as_bytes())
-}
-
-/// [`save_text`] for any bytes.
 pub fn save_bytes(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
     let cannot =

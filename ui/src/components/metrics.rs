@@ -23,8 +23,8 @@ pub fn count(v: Option<u64>) -> String {
 /// An extra metric's name as a label: its `EXTRAS` label, else spelled
 /// out (`link_taps` → "Link taps").
 pub fn label(name: &str) -> String {
-    if reachloop_ipc::EXTRAS.iter().any(|(n, _)| *n == name) {
-        return reachloop_ipc::extra_label(name).to_string();
+    if let Some(known) = reachloop_ipc::extra_label(name) {
+        return known.to_string();
     }
     let spaced = name.replace('_', " ");
     let mut chars = spaced.chars();
