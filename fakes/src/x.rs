@@ -9,9 +9,17 @@
 //! Strict as X is: request bodies are validated against the request schemas
 //! of `fixtures/x-openapi-2.166-subset.json` (unknown fields refused), the
 //! token must carry the endpoint's scopes, text is counted with X's own
-//! weighting, duplicate text is refused with X's 403, and every answer to
+//! weighting, duplicate text is refused with X's 403 (unless a test turns
+//! that off to see whether a client would post twice), and every answer to
 //! `POST /2/tweets` carries the `x-rate-limit-*` headers (and the 24-hour
-//! ones when a daily cap is set). Faults can be queued or drawn at random:
+//! ones when a daily cap is set).
+//!
+//! Texts come back as X gives them, never as they were sent: in the create
+//! answer, the lookups and the timeline every link twitter-text recognises
+//! (a bare domain too) is a 23-character `https://t.co/…` address, `&`,
+//! `<` and `>` are `&amp;`, `&lt;` and `&gt;`, a post with media ends with
+//! its media's t.co link, and `entities.urls` (when asked for) gives each
+//! t.co link's `expanded_url` and `display_url`. Faults can be queued or drawn at random:
 //! the dangerous one creates the post and never answers in time.
 
 // Checks return the refusal to answer as it is, as handlers do.
@@ -140,6 +148,10 @@ pub struct XPlatform {
     pub appended: HashMap<String, u64>,
     /// Answer lookups with the 2.167 names (`repost_count`).
     pub repost_names: bool,
+    /// Refuse a text the user already posted (X's duplicate-content 403).
+    /// Exactly-once tests turn it off: with it a double post is impossible
+    /// to see.
+    pub refuse_duplicates: bool,
     pub lookup_faults: VecDeque<LookupFault>,
     /// Every `GET /2/tweets` that was answered 200, with the ids and the
     /// `tweet.fields` it asked for.
@@ -167,6 +179,7 @@ impl XPlatform {
             timeline_requests: 0,
             appended: HashMap::new(),
             repost_names: false,
+            refuse_duplicates: true,
             lookup_faults: VecDeque::new(),
             lookups: Vec::new(),
             windows: HashMap::new(),
@@ -571,7 +584,7 @@ async fn create(State(s): St, headers: HeaderMap, body: Bytes) -> Response {
         if over {
             return with_headers(too_many(), &limits);
         }
-        if x.count_of(&user, &text) > 0 {
+        if x.refuse_duplicates && x.count_of(&user, &text) > 0 {
             x.refusals.push("duplicate content".into());
             return with_headers(
                 problem(
@@ -585,18 +598,22 @@ async fn create(State(s): St, headers: HeaderMap, body: Bytes) -> Response {
         }
         let (limits, _) = count_window(&mut x, &user, true);
         let id = x.next_id();
-        x.posts.push(XPost {
+        let post = XPost {
             id: id.clone(),
             author_id: user,
             text: text.clone(),
             media_ids,
             created_at: SystemTime::now(),
             metrics: XMetrics::default(),
-        });
+        };
+        let (shown, _) = displayed(&post);
+        x.posts.push(post);
         let answer = with_headers(
             (
                 StatusCode::CREATED,
-                Json(json!({ "data": { "id": id, "text": text, "edit_history_tweet_ids": [id] } })),
+                Json(
+                    json!({ "data": { "id": id, "text": shown, "edit_history_tweet_ids": [id] } }),
+                ),
             )
                 .into_response(),
             &limits,
@@ -611,6 +628,85 @@ async fn create(State(s): St, headers: HeaderMap, body: Bytes) -> Response {
         tokio::time::sleep(d).await;
     }
     answer
+}
+
+/// A post's text as X gives it back, and its `entities.urls`: each link
+/// twitter-text finds becomes `https://t.co/` and 10 characters (23 in
+/// all), `&`, `<` and `>` are escaped, and a post with media ends with its
+/// media's t.co link. The t.co codes are the post id's and the link's
+/// position's, so a post reads the same every time.
+pub fn displayed(p: &XPost) -> (String, Vec<Value>) {
+    let links = std::panic::catch_unwind(|| {
+        twitter_text::extractor::Extractor::with_parser_backend(
+            twitter_text::ParserBackend::External,
+        )
+        .extract_urls(&p.text)
+    })
+    .unwrap_or_default();
+    let code = |n: usize| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&p.id, n).hash(&mut h);
+        let mut v = h.finish();
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..10)
+            .map(|_| {
+                let c = ALPHABET[(v % 62) as usize] as char;
+                v /= 62;
+                c
+            })
+            .collect::<String>()
+    };
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = String::new();
+    let mut urls = Vec::new();
+    let mut rest = p.text.as_str();
+    for (n, link) in links.iter().enumerate() {
+        let Some(i) = rest.find(link.as_str()) else {
+            break;
+        };
+        out.push_str(&escape(&rest[..i]));
+        let tco = format!("https://t.co/{}", code(n));
+        let start = out.chars().count();
+        out.push_str(&tco);
+        let expanded = if link.contains("://") {
+            link.clone()
+        } else {
+            format!("http://{link}")
+        };
+        let display: String = link
+            .split_once("://")
+            .map_or(link.as_str(), |(_, r)| r)
+            .trim_start_matches("www.")
+            .chars()
+            .take(25)
+            .collect();
+        urls.push(json!({
+            "start": start, "end": start + 23, "url": tco,
+            "expanded_url": expanded, "display_url": display,
+        }));
+        rest = &rest[i + link.len()..];
+    }
+    out.push_str(&escape(rest));
+    if !p.media_ids.is_empty() {
+        let tco = format!("https://t.co/{}", code(links.len()));
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let start = out.chars().count();
+        out.push_str(&tco);
+        urls.push(json!({
+            "start": start, "end": start + 23, "url": tco,
+            "expanded_url": format!("https://x.com/i/web/status/{}/photo/1", p.id),
+            "display_url": format!("pic.x.com/{}", code(links.len() + 1)),
+            "media_key": format!("3_{}", p.media_ids[0]),
+        }));
+    }
+    (out, urls)
 }
 
 /// X's weighted length (twitter-text v3, the Pest backend: the default one
@@ -748,7 +844,11 @@ async fn timeline(
         .skip(skip)
         .take(max)
         .map(|p| {
-            let mut v = json!({ "id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id] });
+            let (shown, urls) = displayed(p);
+            let mut v = json!({ "id": p.id, "text": shown, "edit_history_tweet_ids": [p.id] });
+            if fields.contains(&"entities") && !urls.is_empty() {
+                v["entities"] = json!({ "urls": urls });
+            }
             if fields.contains(&"created_at") {
                 let t: chrono::DateTime<chrono::Utc> = p.created_at.into();
                 v["created_at"] = json!(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
@@ -1096,7 +1196,11 @@ async fn lookup(
             continue;
         }
         let m = &p.metrics;
-        let mut v = json!({ "id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id] });
+        let (shown, urls) = displayed(p);
+        let mut v = json!({ "id": p.id, "text": shown, "edit_history_tweet_ids": [p.id] });
+        if fields.iter().any(|f| f == "entities") && !urls.is_empty() {
+            v["entities"] = json!({ "urls": urls });
+        }
         if fields.iter().any(|f| f == "public_metrics") {
             let reposts = if x.repost_names {
                 "repost_count"

@@ -371,7 +371,14 @@ pub async fn analytics(opts: BenchAnalytics) -> Result<AnalyticsReport, Error> {
         }
         let at = crate::time::from_db(&p.scheduled_at).unwrap_or(now);
         store
-            .finish_published(at, &p.id, &format!("bench-{}", p.id), None, "published")
+            .finish_published(
+                at,
+                &p.id,
+                crate::store::Finisher::Claim("bench"),
+                &format!("bench-{}", p.id),
+                None,
+                "published",
+            )
             .await?;
         published.push((p.id.clone(), at));
     }

@@ -50,6 +50,9 @@ pub struct App {
     publish_timings: Arc<Mutex<Option<publishing::PublishTimings>>>,
     /// When a stray sign-in link was last audited (at most one a minute).
     ignored_link_audited: Arc<Mutex<Option<DateTime<Utc>>>>,
+    /// The publishers of this process, each holding its lock file while it
+    /// lives (how others tell a crashed publisher from a slow one).
+    liveness: crate::publish::alive::Liveness,
 }
 
 /// What became of a sign-in link handed to [`App::deliver_callback`].
@@ -97,6 +100,7 @@ impl App {
             callback_waiters: Arc::default(),
             job_progress: Arc::default(),
             ignored_link_audited: Arc::default(),
+            liveness: Default::default(),
             endpoint_overrides: Arc::default(),
             publish_timings: Arc::default(),
         })

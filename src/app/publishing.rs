@@ -572,7 +572,14 @@ impl App {
 
     /// One tick of background publishing for `holder` (`kind`: app or
     /// agent): take or renew the publisher lease, plan every schedule, run
-    /// one publishing round. `None` while the other side holds the lease.
+    /// one publishing round while renewing the lease beside it (a round
+    /// that outlasts the lease keeps it, and one that loses it stops
+    /// sending). `None` while another publisher holds the lease.
+    ///
+    /// First, publishers of this data directory whose process is gone (a
+    /// crash, a kill) are recognised by their lock files: their lease and
+    /// claims end at once, so their posts are put back or verified now
+    /// rather than after the leases run out.
     pub async fn publishing_tick(
         &self,
         holder: &str,
@@ -581,6 +588,10 @@ impl App {
         clock: &(dyn Fn() -> DateTime<Utc> + Sync),
     ) -> Result<Option<crate::publish::Round>, Error> {
         let t = self.publish_timings();
+        if let Err(e) = self.liveness.hold(&self.data_dir, holder) {
+            tracing::warn!("the publisher's lock file cannot be held ({e}); a crash of this publisher will be waited out");
+        }
+        self.end_gone_publishers(clock(), holder).await?;
         if !self
             .store()
             .take_publisher_lease(clock(), holder, kind, t.publisher_lease)
@@ -589,21 +600,102 @@ impl App {
             return Ok(None);
         }
         self.plan_all(clock()).await?;
-        let round = crate::publish::round_with(
-            self.store(),
-            adapters,
-            holder,
-            clock,
-            crate::publish::Timing {
-                claim: t.claim_lease,
-                grace: MISSED_GRACE,
-                limit: 200,
-                retry_base: t.retry_base,
-                max_attempts: crate::publish::MAX_ATTEMPTS,
-            },
-        )
-        .await?;
-        Ok(Some(round))
+        let holding = std::sync::atomic::AtomicBool::new(true);
+        let done = tokio::sync::Notify::new();
+        let timing = crate::publish::Timing {
+            claim: t.claim_lease,
+            grace: MISSED_GRACE,
+            limit: 200,
+            retry_base: t.retry_base,
+            max_attempts: crate::publish::MAX_ATTEMPTS,
+        };
+        let round = async {
+            let r = crate::publish::round_while(
+                self.store(),
+                adapters,
+                holder,
+                clock,
+                timing,
+                &holding,
+            )
+            .await;
+            done.notify_one();
+            r
+        };
+        let every = (t.publisher_lease / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .max(std::time::Duration::from_millis(100));
+        let renewing = async {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = done.notified() => return,
+                }
+                let renewed = self
+                    .store()
+                    .take_publisher_lease(clock(), holder, kind, t.publisher_lease)
+                    .await;
+                if !matches!(renewed, Ok(true)) {
+                    holding.store(false, std::sync::atomic::Ordering::SeqCst);
+                    let to = self.store().publisher_lease(clock()).await.ok().flatten();
+                    tracing::warn!(
+                        "the publisher lease could not be renewed ({}); this round stops sending",
+                        match &renewed {
+                            Err(e) => e.to_string(),
+                            Ok(_) => format!(
+                                "{} holds it",
+                                to.as_ref()
+                                    .map_or("another publisher", |l| l.holder.as_str())
+                            ),
+                        }
+                    );
+                    if let Err(e) = self
+                        .store()
+                        .note_lease_lost(clock(), holder, to.as_ref().map(|l| l.holder.as_str()))
+                        .await
+                    {
+                        tracing::warn!("the lost lease is not audited: {e}");
+                    }
+                    return;
+                }
+            }
+        };
+        let (round, ()) = tokio::join!(round, renewing);
+        Ok(Some(round?))
+    }
+
+    /// Ends the lease and the claims of publishers whose process is gone.
+    async fn end_gone_publishers(&self, now: DateTime<Utc>, me: &str) -> Result<(), Error> {
+        use crate::publish::alive::Alive;
+        if let Some(lease) = self.store().publisher_lease(now).await? {
+            if lease.holder != me
+                && self.liveness.check(&self.data_dir, &lease.holder) == Alive::Gone
+            {
+                tracing::info!("the publisher {} is gone; its lease ends now", lease.holder);
+                self.store()
+                    .break_publisher_lease(now, &lease.holder)
+                    .await?;
+                // Its claims too, whatever the check below finds (the
+                // lock file is gone now).
+                self.store().end_claims_of(now, &lease.holder).await?;
+            }
+        }
+        for other in self.store().claim_holders().await? {
+            if other != me && self.liveness.check(&self.data_dir, &other) == Alive::Gone {
+                let n = self.store().end_claims_of(now, &other).await?;
+                tracing::info!("the publisher {other} is gone; its {n} claims end now");
+            }
+        }
+        Ok(())
+    }
+
+    /// Who holds the publisher lease now, and until when.
+    pub async fn publisher_lease(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::store::LeaseHolder>, Error> {
+        Ok(self.store().publisher_lease(now).await?)
     }
 
     /// Who publishes now: (holder, app or agent), if anyone.
@@ -617,7 +709,9 @@ impl App {
 
     /// Gives the publisher lease up on a clean stop.
     pub async fn stop_publishing(&self, holder: &str) -> Result<(), Error> {
-        Ok(self.store().release_publisher_lease(holder).await?)
+        self.store().release_publisher_lease(holder).await?;
+        self.liveness.release(&self.data_dir, holder);
+        Ok(())
     }
 }
 

@@ -820,7 +820,7 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                             );
                         }
                     }
-                    Ok(None) => eprintln!("agent: the app is publishing; waiting"),
+                    Ok(None) => eprintln!("agent: {}", waiting_for(app, clock()).await),
                     // One bad round does not stop the agent.
                     Err(e) => eprintln!("agent: this round failed: {e}"),
                 }
@@ -1369,5 +1369,27 @@ fn print_table(out: &mut impl Write, campaigns: &[Campaign]) {
             c.name,
             platforms.join(",")
         );
+    }
+}
+
+/// Who holds the publisher lease the agent waits for, and until when.
+async fn waiting_for(app: &App, now: chrono::DateTime<chrono::Utc>) -> String {
+    match app.publisher_lease(now).await {
+        Ok(Some(lease)) => {
+            let who = match lease.kind.as_str() {
+                "app" => format!("the Reachloop app ({})", lease.holder),
+                _ => format!("another agent ({})", lease.holder),
+            };
+            let until = reachloop::time::from_db(&lease.until)
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S %Z")
+                        .to_string()
+                })
+                .unwrap_or(lease.until);
+            format!("{who} is publishing, its lease renewed until {until}; waiting (a holder that stops or crashes is taken over at once)")
+        }
+        Ok(None) => "another publisher is publishing; waiting".into(),
+        Err(e) => format!("another publisher is publishing ({e}); waiting"),
     }
 }

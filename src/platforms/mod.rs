@@ -30,6 +30,10 @@ pub struct PublishRequest {
     pub attempt_ends_by: DateTime<Utc>,
     /// Where the adapter says how far the media upload got.
     pub progress: Progress,
+    /// For `find`: the platform's ids of the account's other posts that
+    /// Reachloop has recorded lately. None of them is this post, however
+    /// alike their texts (a text may be posted twice).
+    pub already_ours: Vec<String>,
 }
 
 /// How far a post's media upload got: bytes of all its attachments.

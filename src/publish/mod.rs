@@ -5,13 +5,15 @@
 //! never sent (requeued) or one that must be verified at the platform
 //! before anything else happens to it.
 
+pub mod alive;
 pub mod warnings;
 
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::platforms::{Adapter, Lookup, Progress, PublishError, PublishRequest};
-use crate::store::{AttemptStart, ClaimedPost, Store, StoreError};
+use crate::store::{AttemptStart, ClaimedPost, Finish, Finisher, Store, StoreError};
 
 /// How long a claim holds by default; a publisher that has not finished by
 /// then is taken to have died.
@@ -142,6 +144,22 @@ pub async fn round_with(
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
     timing: Timing,
 ) -> Result<Round, StoreError> {
+    let holding = AtomicBool::new(true);
+    round_while(store, adapters, owner, clock, timing, &holding).await
+}
+
+/// [`round_with`] while `holding` stays true: the publisher lease, renewed
+/// beside the round. Once it is false nothing more is verified or sent
+/// (a claimed post not yet attempted is given back), so a publisher that
+/// lost its lease never sends beside the one that took it.
+pub async fn round_while(
+    store: &Store,
+    adapters: &Adapters,
+    owner: &str,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    timing: Timing,
+    holding: &AtomicBool,
+) -> Result<Round, StoreError> {
     let Timing {
         claim,
         grace,
@@ -152,6 +170,9 @@ pub async fn round_with(
     store.expire_leases(clock()).await?;
     // First what a crash or a timeout left unclear.
     for post in store.posts_to_verify().await? {
+        if !holding.load(Ordering::SeqCst) {
+            return Ok(report);
+        }
         match crate::background::isolate(verify(store, adapters, &post, clock, &timing)).await {
             Ok(Some(true)) => report.verified += 1,
             Ok(Some(false)) => report.retried += 1,
@@ -165,6 +186,9 @@ pub async fn round_with(
     report.missed = store
         .mark_missed_on(clock(), grace, Some(&platforms))
         .await?;
+    if !holding.load(Ordering::SeqCst) {
+        return Ok(report);
+    }
     let claimed = store
         .claim_due_posts_on(clock(), owner, claim, grace, limit, Some(&platforms))
         .await?;
@@ -187,7 +211,7 @@ pub async fn round_with(
             async move {
                 for post in group {
                     let sent = crate::background::isolate(send(
-                        store, adapters, owner, &post, clock, &timing,
+                        store, adapters, owner, &post, clock, &timing, holding,
                     ))
                     .await;
                     if let Err(e) = &sent {
@@ -238,6 +262,7 @@ fn request(
         media,
         attempt_started_at: started,
         attempt_ends_by: started + claim,
+        already_ours: Vec::new(),
     }
 }
 
@@ -269,14 +294,19 @@ fn progress_to(store: &Store, post_id: &str) -> Progress {
     })
 }
 
-enum Sent {
+/// What became of one post in a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
     Published,
     Retry,
     Failed,
     Unknown,
+    /// Nothing was sent (held back, the claim or the lease lost), or the
+    /// answer came after the post moved on and was dropped.
     Skipped,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn send(
     store: &Store,
     adapters: &Adapters,
@@ -284,13 +314,21 @@ async fn send(
     post: &ClaimedPost,
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
     timing: &Timing,
+    holding: &AtomicBool,
 ) -> Result<Sent, StoreError> {
     let claim = timing.claim;
+    // The lease went to another publisher during the round: give the
+    // claim back untouched, it is theirs to send.
+    if !holding.load(Ordering::SeqCst) {
+        store.release_claim(clock(), &post.id, owner).await?;
+        return Ok(Sent::Skipped);
+    }
     let Some(adapter) = adapters.for_platform(&post.provider_id) else {
         store
             .finish_unpublished(
                 clock(),
                 &post.id,
+                Finisher::Claim(owner),
                 "no_adapter",
                 "Publishing to this platform is not available yet.",
                 None,
@@ -315,6 +353,7 @@ async fn send(
                 .finish_unpublished(
                     clock(),
                     &post.id,
+                    Finisher::Claim(owner),
                     "no_variant",
                     "The campaign has no variant for this platform (or the chosen one was deleted): write one, then reschedule.",
                     None,
@@ -332,6 +371,24 @@ async fn send(
         attempts,
         progress_to(store, &post.id),
     );
+    let answer = adapter.publish(&req).await;
+    record_answer(store, owner, post, attempts, answer, clock, timing).await
+}
+
+/// Writes down the platform's answer to attempt number `attempts` of
+/// `post`, made by `owner`. A success is recorded whenever it comes (late
+/// too: the post exists); anything else only while `owner` still holds
+/// the claim, else it is dropped (whoever holds the post now decides).
+pub async fn record_answer(
+    store: &Store,
+    owner: &str,
+    post: &ClaimedPost,
+    attempts: i64,
+    answer: Result<crate::platforms::Receipt, PublishError>,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    timing: &Timing,
+) -> Result<Sent, StoreError> {
+    let by = Finisher::Claim(owner);
     let retry_at = |now: DateTime<Utc>| {
         now + retry_delay(
             u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -339,9 +396,13 @@ async fn send(
             seed_of(&post.id, attempts),
         )
     };
+    let unless_dropped = |f: Finish, sent: Sent| match f {
+        Finish::Dropped => Sent::Skipped,
+        Finish::Applied | Finish::Late => sent,
+    };
     let gave_up = i64::from(timing.max_attempts) <= attempts;
     let platform_scope = format!("platform:{}", post.provider_id);
-    match adapter.publish(&req).await {
+    match answer {
         Ok(receipt) => {
             store
                 .record_limits(
@@ -351,17 +412,18 @@ async fn send(
                     &receipt.limits,
                 )
                 .await?;
-            store
+            let f = store
                 .finish_published(
                     clock(),
                     &post.id,
+                    by,
                     &receipt.remote_id,
                     receipt.url.as_deref(),
                     "published",
                 )
                 .await?;
             store.clear_failures(&platform_scope).await?;
-            Ok(Sent::Published)
+            Ok(unless_dropped(f, Sent::Published))
         }
         Err(PublishError::RateLimited {
             until,
@@ -374,10 +436,17 @@ async fn send(
                 format!("account:{}", post.account_id)
             };
             store.pause_scope(clock(), &scope, until, &message).await?;
-            store
-                .finish_unpublished(clock(), &post.id, "rate_limited", &message, Some(clock()))
+            let f = store
+                .finish_unpublished(
+                    clock(),
+                    &post.id,
+                    by,
+                    "rate_limited",
+                    &message,
+                    Some(clock()),
+                )
                 .await?;
-            Ok(Sent::Retry)
+            Ok(unless_dropped(f, Sent::Retry))
         }
         Err(PublishError::Retry { code, message }) => {
             // A platform that keeps failing is left alone for a while (a
@@ -393,27 +462,34 @@ async fn send(
             }
             if gave_up {
                 let message = format!("{message} Gave up after {attempts} attempts: publish it again from the calendar when the platform works.");
-                store
-                    .finish_unpublished(clock(), &post.id, &code, &message, None)
+                let f = store
+                    .finish_unpublished(clock(), &post.id, by, &code, &message, None)
                     .await?;
-                return Ok(Sent::Failed);
+                return Ok(unless_dropped(f, Sent::Failed));
             }
-            store
-                .finish_unpublished(clock(), &post.id, &code, &message, Some(retry_at(clock())))
+            let f = store
+                .finish_unpublished(
+                    clock(),
+                    &post.id,
+                    by,
+                    &code,
+                    &message,
+                    Some(retry_at(clock())),
+                )
                 .await?;
-            Ok(Sent::Retry)
+            Ok(unless_dropped(f, Sent::Retry))
         }
         Err(PublishError::Permanent { code, message }) => {
-            store
-                .finish_unpublished(clock(), &post.id, &code, &message, None)
+            let f = store
+                .finish_unpublished(clock(), &post.id, by, &code, &message, None)
                 .await?;
-            Ok(Sent::Failed)
+            Ok(unless_dropped(f, Sent::Failed))
         }
         Err(PublishError::Unknown(why)) => {
-            store
-                .mark_needs_verification(clock(), &post.id, &why)
+            let f = store
+                .mark_needs_verification(clock(), &post.id, owner, &why)
                 .await?;
-            Ok(Sent::Unknown)
+            Ok(unless_dropped(f, Sent::Unknown))
         }
     }
 }
@@ -443,7 +519,7 @@ async fn verify(
     let Some(content) = store.variant_to_send(variant, false).await? else {
         return Ok(None);
     };
-    let req = request(
+    let mut req = request(
         post,
         content,
         started,
@@ -451,12 +527,19 @@ async fn verify(
         post.attempts,
         Progress::default(),
     );
+    req.already_ours = store
+        .remote_ids_near(&post.account_id, &post.id, started - Duration::hours(1))
+        .await?;
+    let by = Finisher::Verifier {
+        attempts: post.attempts,
+    };
     match adapter.find(&req).await {
         Lookup::Found(r) => {
             store
                 .finish_published(
                     clock(),
                     &post.id,
+                    by,
                     &r.remote_id,
                     r.url.as_deref(),
                     "verified",
@@ -470,6 +553,7 @@ async fn verify(
                 .finish_unpublished(
                     clock(),
                     &post.id,
+                    by,
                     "gave_up",
                     &format!("The platform does not have this post after {} attempts: publish it again from the calendar when the platform works.", post.attempts),
                     None,
@@ -482,6 +566,7 @@ async fn verify(
                 .finish_unpublished(
                     clock(),
                     &post.id,
+                    by,
                     "verified_absent",
                     "The platform does not have this post; it will be sent again.",
                     Some(

@@ -25,7 +25,7 @@ pub use accounts::{
 };
 pub use audit::{Actor, AuditRecord};
 pub use metrics::{ChangeMarks, DuePoll, PostsFilter, Snapshot};
-pub use publishing::{AttemptStart, ClaimedPost, LeaseHolder};
+pub use publishing::{AttemptStart, ClaimedPost, Finish, Finisher, LeaseHolder};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};

@@ -212,19 +212,56 @@ impl Store {
     }
 
     /// The platform took the post: its id and link, committed at once.
+    ///
+    /// A success is the truth whoever holds the post now: an answer that
+    /// arrives after its claim ran out (a slow platform, a long wait for
+    /// the database) is recorded all the same, and the post is never sent
+    /// again. Only a post already published keeps what it has; if the
+    /// platform's id differs, the platform holds the post twice, which is
+    /// audited (`post.duplicate_found`) and logged for the user to remove.
     pub async fn finish_published(
         &self,
         now: DateTime<Utc>,
         post_id: &str,
+        by: Finisher<'_>,
         remote_id: &str,
         remote_url: Option<&str>,
         how: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Finish, StoreError> {
         let mut tx = self.write_tx().await?;
+        let before: Option<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT status, claimed_by, remote_id, attempts FROM posts WHERE id = ?",
+        )
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((status, claimed_by, existing, attempts)) = before else {
+            return Ok(Finish::Dropped);
+        };
+        if status == "published" {
+            let record = if existing.as_deref() != Some(remote_id) {
+                tracing::error!(post = %post_id, "the platform holds this post twice: {remote_id} besides {}", existing.as_deref().unwrap_or("?"));
+                AuditRecord {
+                    actor: Actor::Scheduler,
+                    action: "post.duplicate_found",
+                    entity_type: "post",
+                    entity_id: Some(post_id),
+                    details: json!({ "remote_id": remote_id, "remote_url": remote_url, "kept": existing, "how": how, "by": by.name() }),
+                }
+            } else {
+                // The same post, known already (verified before the answer came).
+                late_answer(post_id, by, "published")
+            };
+            audit::record(&mut tx, now, &record).await?;
+            tx.commit().await?;
+            return Ok(Finish::Dropped);
+        }
+        let on_time = by.holds(&status, claimed_by.as_deref(), attempts);
         sqlx::query(
             "UPDATE posts SET status = 'published', remote_id = ?, remote_url = ?, published_at = ?,
-                 claimed_by = NULL, lease_until = NULL, error_code = NULL, last_error = NULL, updated_at = ?
-             WHERE id = ? AND status IN ('publishing', 'needs_verification')",
+                 claimed_by = NULL, lease_until = NULL, error_code = NULL, last_error = NULL,
+                 next_attempt_at = NULL, updated_at = ?
+             WHERE id = ? AND status != 'published'",
         )
         .bind(remote_id)
         .bind(remote_url)
@@ -233,34 +270,51 @@ impl Store {
         .bind(post_id)
         .execute(&mut *tx)
         .await?;
+        let mut details = json!({ "remote_id": remote_id, "how": how, "by": by.name() });
+        if !on_time {
+            // Someone else may have moved the post meanwhile: what it was.
+            details["late"] = json!({ "status": status, "claimed_by": claimed_by });
+        }
         let record = AuditRecord {
             actor: Actor::Scheduler,
             action: "post.published",
             entity_type: "post",
             entity_id: Some(post_id),
-            details: json!({ "remote_id": remote_id, "how": how }),
+            details,
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(if on_time {
+            Finish::Applied
+        } else {
+            Finish::Late
+        })
     }
 
     /// The post did not go out: `retry` puts it back to scheduled (the
-    /// platform said it was not created), else it failed for good.
+    /// platform said it was not created), else it failed for good. Only
+    /// the one who holds the post writes this (its claim, or the unclear
+    /// state a verifier read): an answer that comes after the post moved
+    /// on is dropped (audited as `post.late_answer_dropped`), since
+    /// whoever holds it now decides.
     pub async fn finish_unpublished(
         &self,
         now: DateTime<Utc>,
         post_id: &str,
+        by: Finisher<'_>,
         code: &str,
         message: &str,
         retry_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Finish, StoreError> {
         let retry = retry_at.is_some();
+        let (owner, attempts) = by.condition();
         let mut tx = self.write_tx().await?;
-        sqlx::query(
+        let changed = sqlx::query(
             "UPDATE posts SET status = ?, error_code = ?, last_error = ?, claimed_by = NULL,
                  lease_until = NULL, attempt_started_at = NULL, next_attempt_at = ?, updated_at = ?
-             WHERE id = ? AND status IN ('publishing', 'needs_verification')",
+             WHERE id = ?
+               AND ((?7 IS NOT NULL AND status = 'publishing' AND claimed_by = ?7)
+                 OR (?8 IS NOT NULL AND status = 'needs_verification' AND attempts = ?8))",
         )
         .bind(if retry { "scheduled" } else { "failed" })
         .bind(code)
@@ -268,22 +322,34 @@ impl Store {
         .bind(retry_at.map(time::to_db))
         .bind(time::to_db(now))
         .bind(post_id)
+        .bind(owner)
+        .bind(attempts)
         .execute(&mut *tx)
-        .await?;
-        let record = AuditRecord {
-            actor: Actor::Scheduler,
-            action: if retry {
-                "post.retry_later"
-            } else {
-                "post.failed"
-            },
-            entity_type: "post",
-            entity_id: Some(post_id),
-            details: json!({ "code": code, "message": message, "retry_at": retry_at.map(time::to_db) }),
+        .await?
+        .rows_affected()
+            == 1;
+        let record = if changed {
+            AuditRecord {
+                actor: Actor::Scheduler,
+                action: if retry {
+                    "post.retry_later"
+                } else {
+                    "post.failed"
+                },
+                entity_type: "post",
+                entity_id: Some(post_id),
+                details: json!({ "code": code, "message": message, "retry_at": retry_at.map(time::to_db), "by": by.name() }),
+            }
+        } else {
+            late_answer(post_id, by, code)
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(if changed {
+            Finish::Applied
+        } else {
+            Finish::Dropped
+        })
     }
 
     /// Keeps the limits a platform reported (the latest per scope and name).
@@ -435,6 +501,26 @@ impl Store {
         .await?)
     }
 
+    /// The platform ids recorded for `account_id`'s posts other than
+    /// `post_id` published since `since` (what verification must not take
+    /// for that post).
+    pub async fn remote_ids_near(
+        &self,
+        account_id: &str,
+        post_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT remote_id FROM posts WHERE account_id = ? AND id != ? AND remote_id IS NOT NULL
+               AND published_at >= ?",
+        )
+        .bind(account_id)
+        .bind(post_id)
+        .bind(time::to_db(since))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The live variant of `campaign` on `platform` to post next: the one
     /// used least so far (then the oldest). Round-robin until the optimizer.
     pub async fn next_variant(
@@ -456,34 +542,47 @@ impl Store {
 
 impl Store {
     /// The platform may or may not have the post (a timeout after sending):
-    /// only asking it can tell.
+    /// only asking it can tell. Only while `owner` still holds the claim;
+    /// after that the claim's expiry has made it unclear already.
     pub async fn mark_needs_verification(
         &self,
         now: DateTime<Utc>,
         post_id: &str,
+        owner: &str,
         why: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Finish, StoreError> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(
+        let changed = sqlx::query(
             "UPDATE posts SET status = 'needs_verification', last_error = ?, claimed_by = NULL,
                  lease_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'publishing'",
+             WHERE id = ? AND status = 'publishing' AND claimed_by = ?",
         )
         .bind(why)
         .bind(time::to_db(now))
         .bind(post_id)
+        .bind(owner)
         .execute(&mut *tx)
-        .await?;
-        let record = AuditRecord {
-            actor: Actor::Scheduler,
-            action: "post.needs_verification",
-            entity_type: "post",
-            entity_id: Some(post_id),
-            details: json!({ "why": why }),
+        .await?
+        .rows_affected()
+            == 1;
+        let record = if changed {
+            AuditRecord {
+                actor: Actor::Scheduler,
+                action: "post.needs_verification",
+                entity_type: "post",
+                entity_id: Some(post_id),
+                details: json!({ "why": why, "by": owner }),
+            }
+        } else {
+            late_answer(post_id, Finisher::Claim(owner), "unknown")
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(if changed {
+            Finish::Applied
+        } else {
+            Finish::Dropped
+        })
     }
 
     /// The text of a variant that may be posted (not archived).
@@ -631,6 +730,94 @@ impl Store {
         }
         tx.commit().await?;
         Ok(taken)
+    }
+
+    /// Ends the lease of `holder`, whose process is gone, so that a live
+    /// publisher takes over at once instead of waiting it out.
+    pub async fn break_publisher_lease(
+        &self,
+        now: DateTime<Utc>,
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let broken = sqlx::query(
+            "UPDATE publisher_lease SET until = ?1 WHERE id = 1 AND holder = ?2 AND until > ?1",
+        )
+        .bind(time::to_db(now))
+        .bind(holder)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if broken {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "publisher.gone",
+                entity_type: "publisher",
+                entity_id: Some(holder),
+                details: json!({ "lease": "ended" }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(broken)
+    }
+
+    /// A holder's renewal found the lease taken: it stops sending.
+    pub async fn note_lease_lost(
+        &self,
+        now: DateTime<Utc>,
+        holder: &str,
+        to: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let record = AuditRecord {
+            actor: Actor::Scheduler,
+            action: "publisher.lease_lost",
+            entity_type: "publisher",
+            entity_id: Some(holder),
+            details: json!({ "to": to }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Who holds claims on posts now (any lease).
+    pub async fn claim_holders(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT claimed_by FROM posts WHERE status = 'publishing' AND claimed_by IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ends every claim of `holder`, whose process is gone: the next
+    /// expiry puts its posts back (never attempted) or up for
+    /// verification (attempted). Returns how many.
+    pub async fn end_claims_of(&self, now: DateTime<Utc>, holder: &str) -> Result<u64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let n = sqlx::query(
+            "UPDATE posts SET lease_until = ?1, updated_at = ?1
+             WHERE status = 'publishing' AND claimed_by = ?2 AND lease_until > ?1",
+        )
+        .bind(time::to_db(now))
+        .bind(holder)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "publisher.gone",
+                entity_type: "publisher",
+                entity_id: Some(holder),
+                details: json!({ "claims_ended": n }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Gives the lease up (a clean stop), so the other side takes over at once.
@@ -821,6 +1008,67 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Who writes a post's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finisher<'a> {
+    /// The publisher that claimed the post and called the platform.
+    Claim(&'a str),
+    /// A verifier that read the post as needs_verification after this
+    /// many attempts (verification takes no claim).
+    Verifier { attempts: i64 },
+}
+
+impl Finisher<'_> {
+    /// Who wrote it, for the audit log.
+    fn name(self) -> String {
+        match self {
+            Finisher::Claim(owner) => owner.to_string(),
+            Finisher::Verifier { .. } => "verifier".to_string(),
+        }
+    }
+
+    fn condition(self) -> (Option<String>, Option<i64>) {
+        match self {
+            Finisher::Claim(owner) => (Some(owner.to_string()), None),
+            Finisher::Verifier { attempts } => (None, Some(attempts)),
+        }
+    }
+
+    /// Whether the post, as it stands, is still this finisher's to write.
+    fn holds(self, status: &str, claimed_by: Option<&str>, attempts: i64) -> bool {
+        match self {
+            Finisher::Claim(owner) => status == "publishing" && claimed_by == Some(owner),
+            Finisher::Verifier { attempts: read } => {
+                status == "needs_verification" && attempts == read
+            }
+        }
+    }
+}
+
+/// How a finishing write went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// Written: the post was still the writer's.
+    Applied,
+    /// A success that came after the post moved on, recorded as the truth.
+    Late,
+    /// Not written: the post moved on (someone else decides now), or it
+    /// was published already.
+    Dropped,
+}
+
+/// The audit row of an answer that came too late to count.
+fn late_answer<'a>(post_id: &'a str, by: Finisher<'_>, code: &str) -> AuditRecord<'a> {
+    tracing::info!(post = %post_id, "a late answer ({code}) is dropped: the post moved on");
+    AuditRecord {
+        actor: Actor::Scheduler,
+        action: "post.late_answer_dropped",
+        entity_type: "post",
+        entity_id: Some(post_id),
+        details: json!({ "code": code, "by": by.name() }),
     }
 }
 

@@ -1,10 +1,13 @@
-//! Property: no interleaving of claims, crashes, verifications and retries
-//! publishes a post twice, and none is lost. The platform is modelled in
-//! memory (it counts what it made, and may make a post and lose the
-//! answer, fail before or after making it, or rate-limit); the publishers
-//! are the real ones on a real SQLite file. Each case plays a random
-//! sequence of rounds by two publishers and crashes at every step of the
-//! write order, then calm rounds, and checks the model.
+//! Property: no interleaving of claims, crashes, verifications, retries
+//! and late answers publishes a post twice, and none is lost. The platform
+//! is modelled in memory (it counts what it made, and may make a post and
+//! lose the answer, fail before or after making it, or rate-limit; its
+//! lookup may lag behind, up to the settle time its adapter declares, or
+//! be unable to tell); the publishers are the real ones on a real SQLite
+//! file. Each case plays a random sequence of rounds by two publishers,
+//! crashes at every step of the write order, and slow publishers whose
+//! answers come after their claims ran out, then calm rounds, and checks
+//! the model.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -48,6 +51,25 @@ enum Step {
     DieAfterCall,
     /// Time passes (leases and backoffs run out).
     Wait(u8),
+    /// A slow publisher claims one post, records the attempt and calls the
+    /// platform (answering as given), but its answer is held back...
+    SendSlow(Answer),
+    /// ...until now: the oldest held answer is written down, however late.
+    Deliver,
+    /// How the platform's lookup behaves from now on.
+    Lookups(LookupMode),
+}
+
+/// What the platform's lookup does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LookupMode {
+    /// Sees every post.
+    Sharp,
+    /// Does not see posts younger than this many minutes (within the
+    /// adapter's settle time, as the adapter promises).
+    Lagging(u8),
+    /// Cannot tell (an error, a rate limit).
+    Blind,
 }
 
 fn answer() -> impl Strategy<Value = Answer> {
@@ -68,18 +90,48 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::DieAfterAttempt),
         1 => Just(Step::DieAfterCall),
         2 => (1u8..20).prop_map(Step::Wait),
+        1 => answer().prop_map(Step::SendSlow),
+        1 => Just(Step::Deliver),
+        1 => prop_oneof![
+            Just(LookupMode::Sharp),
+            (0u8..=SETTLE_MINUTES).prop_map(LookupMode::Lagging),
+            Just(LookupMode::Blind),
+        ]
+        .prop_map(Step::Lookups),
     ]
 }
 
+/// How long after an attempt the model's lookup can be trusted.
+const SETTLE_MINUTES: u8 = 3;
+
 /// The platform: posts it made, by the post they belong to.
-#[derive(Default)]
 struct Model {
     made: Mutex<HashMap<String, u32>>,
+    /// When each post was first made (what a lagging lookup hides).
+    made_at: Mutex<HashMap<String, DateTime<Utc>>>,
     answer: Mutex<Option<Answer>>,
+    lookups: Mutex<LookupMode>,
+    now: Mutex<DateTime<Utc>>,
 }
 
 impl Model {
+    fn new(now: DateTime<Utc>) -> Model {
+        Model {
+            made: Mutex::default(),
+            made_at: Mutex::default(),
+            answer: Mutex::default(),
+            lookups: Mutex::new(LookupMode::Sharp),
+            now: Mutex::new(now),
+        }
+    }
+
     fn make(&self, post: &str) -> Receipt {
+        let now = *self.now.lock().expect("model");
+        self.made_at
+            .lock()
+            .expect("model")
+            .entry(post.to_string())
+            .or_insert(now);
         let mut made = self.made.lock().expect("model");
         *made.entry(post.to_string()).or_default() += 1;
         Receipt {
@@ -95,6 +147,10 @@ struct ModelAdapter(std::sync::Arc<Model>);
 impl Adapter for ModelAdapter {
     fn platform(&self) -> Platform {
         Platform::Sandbox
+    }
+
+    fn settle(&self) -> Duration {
+        Duration::minutes(i64::from(SETTLE_MINUTES))
     }
 
     fn publish<'a>(
@@ -129,7 +185,20 @@ impl Adapter for ModelAdapter {
 
     fn find<'a>(&'a self, req: &'a PublishRequest) -> BoxFuture<'a, Lookup> {
         Box::pin(async move {
-            match self.0.made.lock().expect("model").get(&req.post_id) {
+            let now = *self.0.now.lock().expect("model");
+            let visible_before = match *self.0.lookups.lock().expect("model") {
+                LookupMode::Blind => return Lookup::CannotTell("blind".into()),
+                LookupMode::Sharp => now,
+                LookupMode::Lagging(m) => now - Duration::minutes(i64::from(m)),
+            };
+            let made_at = self
+                .0
+                .made_at
+                .lock()
+                .expect("model")
+                .get(&req.post_id)
+                .copied();
+            match made_at.filter(|t| *t <= visible_before) {
                 Some(_) => Lookup::Found(Receipt {
                     remote_id: format!("m-{}", req.post_id),
                     url: None,
@@ -170,7 +239,8 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
         .await
         .expect("schedule");
     }
-    let model = std::sync::Arc::new(Model::default());
+    let mut now: DateTime<Utc> = at(9, 3);
+    let model = std::sync::Arc::new(Model::new(now));
     let adapters = Adapters(vec![Box::new(ModelAdapter(model.clone()))]);
     let store = app.store();
     let timing = Timing {
@@ -178,13 +248,19 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
         retry_base: Duration::seconds(30),
         ..Timing::default()
     };
-    let mut now: DateTime<Utc> = at(9, 3);
     let dead = |n: &mut u32| {
         *n += 1;
         format!("dead-{n}")
     };
     let mut deaths = 0;
+    // Answers of slow publishers, not written down yet.
+    let mut held: std::collections::VecDeque<(
+        String,
+        reachloop::store::ClaimedPost,
+        Result<Receipt, PublishError>,
+    )> = Default::default();
     for s in steps {
+        *model.now.lock().expect("model") = now;
         match s {
             Step::Round(p, a) => {
                 *model.answer.lock().expect("model") = Some(a);
@@ -225,12 +301,77 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 }
             }
             Step::Wait(m) => now += Duration::minutes(i64::from(m)),
+            Step::SendSlow(a) => {
+                let who = dead(&mut deaths).replace("dead", "slow");
+                let claimed = store
+                    .claim_due_posts(now, &who, timing.claim, timing.grace, 1)
+                    .await
+                    .expect("claim");
+                let Some(post) = claimed.into_iter().next() else {
+                    continue;
+                };
+                let started = store
+                    .start_attempt(now, &post.id, &who, post.variant_id.as_deref())
+                    .await
+                    .expect("attempt");
+                let reachloop::store::AttemptStart::Started { body, media, .. } = started else {
+                    continue;
+                };
+                *model.answer.lock().expect("model") = Some(a);
+                let req = PublishRequest {
+                    post_id: post.id.clone(),
+                    account_id: post.account_id.clone(),
+                    body,
+                    media,
+                    attempt: u32::try_from(post.attempts + 1).unwrap_or(1),
+                    attempt_started_at: now,
+                    attempt_ends_by: now + timing.claim,
+                    progress: Default::default(),
+                    already_ours: Vec::new(),
+                };
+                let answer = ModelAdapter(model.clone()).publish(&req).await;
+                held.push_back((who, post, answer));
+            }
+            Step::Deliver => {
+                if let Some((who, post, answer)) = held.pop_front() {
+                    let t = now;
+                    publish::record_answer(
+                        store,
+                        &who,
+                        &post,
+                        post.attempts + 1,
+                        answer,
+                        &move || t,
+                        &timing,
+                    )
+                    .await
+                    .expect("answer");
+                }
+            }
+            Step::Lookups(mode) => *model.lookups.lock().expect("model") = mode,
         }
     }
-    // Calm: the platform answers, time passes, everything settles.
+    // Calm: the platform answers, time passes, everything settles. Held
+    // answers come in at last, late.
     *model.answer.lock().expect("model") = Some(Answer::Ok);
+    *model.lookups.lock().expect("model") = LookupMode::Sharp;
+    while let Some((who, post, answer)) = held.pop_front() {
+        let t = now;
+        publish::record_answer(
+            store,
+            &who,
+            &post,
+            post.attempts + 1,
+            answer,
+            &move || t,
+            &timing,
+        )
+        .await
+        .expect("answer");
+    }
     for _ in 0..40 {
         now += Duration::minutes(10);
+        *model.now.lock().expect("model") = now;
         let t = now;
         publish::round_with(store, &adapters, "calm", &move || t, timing)
             .await
@@ -255,7 +396,7 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn no_interleaving_publishes_a_post_twice_or_loses_one(steps in prop::collection::vec(step(), 1..30)) {

@@ -8,6 +8,7 @@ mod fakes;
 mod fault;
 mod generate;
 mod interleavings;
+mod lease;
 mod media;
 mod meta;
 mod metrics;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use reachloop::analytics::Metrics;
 use reachloop::collect::{self, CollectRound, Sources};
 use reachloop::platforms::sandbox_world;
-use reachloop::store::Actor;
+use reachloop::store::{Actor, Finisher};
 use reachloop::App;
 use reachloop_fakes::x::{LookupFault, XMetrics, XPost};
 use reachloop_ipc::{NewSchedule, Platform};
@@ -67,7 +67,7 @@ pub async fn published(
             .expect("attempt"));
         let id = remote[i].clone();
         store
-            .finish_published(at, &p.id, &id, None, "published")
+            .finish_published(at, &p.id, Finisher::Claim("test"), &id, None, "published")
             .await
             .expect("published");
         out.push((p.id.clone(), id));

@@ -3,7 +3,7 @@
 //! goes back to scheduled only when the platform was never called.
 
 use chrono::Duration;
-use reachloop::store::Actor;
+use reachloop::store::{Actor, Finisher};
 use reachloop::App;
 use reachloop_ipc::{CampaignStatus, NewSchedule};
 
@@ -188,7 +188,14 @@ async fn a_claim_that_runs_out_is_retried_only_if_the_platform_was_never_called(
     assert_eq!(store.posts_to_verify().await.expect("verify").len(), 1);
     // The platform says it exists: published, and never claimed again.
     store
-        .finish_published(after, &first.id, "sandbox-1", None, "verified")
+        .finish_published(
+            after,
+            &first.id,
+            Finisher::Verifier { attempts: 1 },
+            "sandbox-1",
+            None,
+            "verified",
+        )
         .await
         .expect("published");
     assert_eq!(status(&first.id).await, "published");
@@ -957,6 +964,7 @@ async fn the_sandbox_world_follows_the_seed_in_settings() {
                 attempt_started_at: now,
                 attempt_ends_by: now + Duration::minutes(10),
                 progress: Default::default(),
+                already_ours: Vec::new(),
             };
             out.push(sandbox.publish(&req).await.is_ok());
         }

@@ -3,7 +3,7 @@
 //! status polled as `check_after_secs` says), read from the content-
 //! addressed copy one chunk at a time. Verification reads the account's
 //! own posts since the attempt (`GET /2/users/:id/tweets`) and matches the
-//! text (links aside: X rewrites them to t.co).
+//! text as X rewrites it (`text.rs`: t.co links, escaped `&`, `<`, `>`).
 //!
 //! Answers are classified by what they say about the post: a 201 is a
 //! receipt; 400, 401 and 403 are refusals that will not change by waiting;
@@ -11,6 +11,7 @@
 //! have created the post, so it must be verified before anything else.
 
 pub mod metrics;
+pub mod text;
 
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
@@ -54,6 +55,8 @@ pub struct XConfig {
     pub chunk_bytes: usize,
     /// At most this many status polls while X processes a video.
     pub max_status_polls: u32,
+    /// What the adapter takes as now (request budgets, rate-limit waits).
+    pub clock: fn() -> DateTime<Utc>,
 }
 
 impl XConfig {
@@ -80,6 +83,7 @@ impl XConfig {
             ),
             chunk_bytes: 4 << 20,
             max_status_polls: 120,
+            clock: Utc::now,
         }
     }
 }
@@ -117,14 +121,8 @@ impl X {
         crate::oauth::endpoint(&self.config.api_base, path)
     }
 
-    /// How long a request may take: the configured timeout, cut to what is
-    /// left of the claim (minus a margin for writing the answer down).
     fn budget(&self, req: &PublishRequest) -> Option<StdDuration> {
-        let left = (req.attempt_ends_by - Utc::now() - Duration::seconds(1))
-            .to_std()
-            .ok()?;
-        let t = left.min(self.config.request_timeout);
-        (t >= StdDuration::from_millis(500)).then_some(t)
+        budget(req, (self.config.clock)(), self.config.request_timeout)
     }
 
     async fn create(&self, req: &PublishRequest, access: &Access) -> Result<Receipt, PublishError> {
@@ -199,7 +197,7 @@ impl X {
                 )),
             };
         }
-        match classify(status.as_u16(), &headers, &json, &req.body, Utc::now()) {
+        match classify(status.as_u16(), &headers, &json, &req.body, (self.config.clock)()) {
             // On a retry, X's duplicate guard may be refusing the very post
             // an earlier attempt made after its answer was lost: look again.
             PublishError::Permanent { code, .. } if code == "duplicate" && req.attempt > 1 => {
@@ -365,7 +363,7 @@ impl X {
                 )
             });
         }
-        match classify(status, &headers, &json, &req.body, Utc::now()) {
+        match classify(status, &headers, &json, &req.body, (self.config.clock)()) {
             // A 5xx during an upload created no post.
             PublishError::Unknown(_) => Err(retry(
                 "x_unavailable",
@@ -381,14 +379,19 @@ impl X {
         }
     }
 
+    /// Looks for the post among the account's posts since the attempt:
+    /// the oldest one with the sent text (as X shows it) that no other
+    /// post of Reachloop's already is (two posts may share a text).
     async fn lookup(&self, req: &PublishRequest) -> Lookup {
         let access = match self.tokens.access(&req.account_id).await {
             Ok(a) => a,
             Err(e) => return Lookup::CannotTell(e.to_string()),
         };
         let from = req.attempt_started_at - Duration::seconds(5);
-        let wanted = comparable(&req.body);
+        let wanted = text::as_sent(&req.body);
+        let with_media = !req.media.is_empty();
         let mut token: Option<String> = None;
+        let mut oldest: Option<String> = None;
         // At most 10 pages of 100: an account posts far less in the window.
         for _ in 0..10 {
             let mut url = self.url(&format!("/2/users/{}/tweets", access.user_id));
@@ -396,7 +399,7 @@ impl X {
                 let mut q = url.query_pairs_mut();
                 q.append_pair("start_time", &from.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                     .append_pair("max_results", "100")
-                    .append_pair("tweet.fields", "created_at");
+                    .append_pair("tweet.fields", "created_at,entities");
                 if let Some(t) = &token {
                     q.append_pair("pagination_token", t);
                 }
@@ -424,26 +427,74 @@ impl X {
                     "X answered {status} when asked for the account's posts; Reachloop asks again later."
                 ));
             }
+            // Newest first: the last match seen is the oldest.
             for p in json["data"].as_array().into_iter().flatten() {
-                if let (Some(id), Some(text)) = (p["id"].as_str(), p["text"].as_str()) {
-                    if comparable(text) == wanted {
-                        return Lookup::Found(Receipt {
-                            remote_id: id.to_string(),
-                            url: Some(post_url(id)),
-                            limits: Vec::new(),
-                        });
-                    }
+                let (Some(id), Some(shown)) = (p["id"].as_str(), p["text"].as_str()) else {
+                    continue;
+                };
+                if req.already_ours.iter().any(|o| o == id) {
+                    continue;
+                }
+                let shown = text::as_shown(shown, &url_entities(&p["entities"]));
+                if text::same_post(&wanted, &shown, with_media) {
+                    oldest = Some(id.to_string());
                 }
             }
             match json["meta"]["next_token"].as_str() {
                 Some(t) => token = Some(t.to_string()),
-                None => return Lookup::Absent,
+                None => {
+                    return match oldest {
+                        Some(id) => Lookup::Found(Receipt {
+                            url: Some(post_url(&id)),
+                            remote_id: id,
+                            limits: Vec::new(),
+                        }),
+                        None => Lookup::Absent,
+                    }
+                }
             }
         }
         Lookup::CannotTell(
             "The account posted too much since the attempt to check every post.".into(),
         )
     }
+}
+
+/// What `entities.urls` of a post says about its t.co links.
+fn url_entities(entities: &Value) -> std::collections::HashMap<String, text::UrlEntity> {
+    entities["urls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| {
+            let tco = u["url"].as_str()?.to_string();
+            let display = u["display_url"].as_str().unwrap_or_default();
+            Some((
+                tco,
+                text::UrlEntity {
+                    expanded_url: u["expanded_url"].as_str().map(String::from),
+                    media: u["media_key"].is_string()
+                        || display.starts_with("pic.x.com")
+                        || display.starts_with("pic.twitter.com"),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// How long a request may take at `now`: `timeout`, cut to what is left
+/// of the claim (minus a second for writing the answer down); none when
+/// less than half a second is left.
+pub fn budget(
+    req: &PublishRequest,
+    now: DateTime<Utc>,
+    timeout: StdDuration,
+) -> Option<StdDuration> {
+    let left = (req.attempt_ends_by - now - Duration::seconds(1))
+        .to_std()
+        .ok()?;
+    let t = left.min(timeout);
+    (t >= StdDuration::from_millis(500)).then_some(t)
 }
 
 fn retry(code: &str, message: &str) -> PublishError {
@@ -456,18 +507,6 @@ fn retry(code: &str, message: &str) -> PublishError {
 /// The post's page (X redirects `/i/web/status/ID` to the author's URL).
 pub fn post_url(id: &str) -> String {
     format!("https://x.com/i/web/status/{id}")
-}
-
-/// A text as X's timeline gives it back: links aside (X shows t.co links in
-/// their place), whitespace runs as one space, NFC.
-pub fn comparable(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    text.nfc()
-        .collect::<String>()
-        .split_whitespace()
-        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -740,14 +779,36 @@ mod tests {
     }
 
     #[test]
-    fn texts_compare_without_their_links() {
+    fn a_request_s_budget_is_what_is_left_of_the_claim_at_the_given_time() {
+        let req = PublishRequest {
+            post_id: "p".into(),
+            account_id: "a".into(),
+            body: "hi".into(),
+            media: Vec::new(),
+            attempt: 1,
+            attempt_started_at: now(),
+            attempt_ends_by: now() + Duration::seconds(20),
+            progress: Default::default(),
+            already_ours: Vec::new(),
+        };
+        let thirty = StdDuration::from_secs(30);
         assert_eq!(
-            comparable("New  drop\nhttps://shop.example/a?b=1 today"),
-            comparable("New drop https://t.co/abc123 today")
+            budget(&req, now(), thirty),
+            Some(StdDuration::from_secs(19))
         );
-        assert_ne!(
-            comparable("New drop today"),
-            comparable("New drop tomorrow")
+        assert_eq!(
+            budget(&req, now() + Duration::seconds(15), thirty),
+            Some(StdDuration::from_secs(4))
         );
+        assert_eq!(
+            budget(&req, now(), StdDuration::from_secs(5)),
+            Some(StdDuration::from_secs(5))
+        );
+        // Under half a second left, or past the claim: nothing is sent.
+        assert_eq!(
+            budget(&req, now() + Duration::milliseconds(18_600), thirty),
+            None
+        );
+        assert_eq!(budget(&req, now() + Duration::seconds(25), thirty), None);
     }
 }
