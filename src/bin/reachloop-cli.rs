@@ -66,8 +66,9 @@ enum Command {
         /// Run one round and stop.
         #[arg(long)]
         once: bool,
-        /// Also listen for platforms' webhooks on ADDR (e.g. 0.0.0.0:8443
-        /// behind your https proxy): verified events make the agent poll
+        /// Also listen for platforms' webhooks on ADDR, a loopback address
+        /// your https proxy forwards to (e.g. 127.0.0.1:8443; any other
+        /// address is warned about): verified events make the agent poll
         /// that platform's metrics early. Secrets: REACHLOOP_X_CONSUMER_SECRET,
         /// REACHLOOP_META_VERIFY_TOKEN, and the Facebook and TikTok app
         /// secrets (Settings or OAUTH_<PLATFORM>_CLIENT_SECRET).
@@ -777,14 +778,21 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 })?;
                 let secrets = webhook_secrets(app).await;
                 eprintln!("agent: listening for webhooks on {addr}");
-                let store = app.store().clone();
-                tokio::spawn(async move {
-                    if let Err(e) =
-                        reachloop::webhooks::listener::serve(listener, store, secrets).await
-                    {
-                        eprintln!("agent: the webhook listener stopped: {e}");
+                if let Ok(bound) = listener.local_addr() {
+                    if !bound.ip().to_canonical().is_loopback() {
+                        eprintln!(
+                            "agent: warning: {bound} is not a loopback address, so anyone who \
+                             can reach it talks to the listener without your https proxy; \
+                             listen on 127.0.0.1 and let the proxy forward to it"
+                        );
                     }
-                });
+                }
+                tokio::spawn(reachloop::webhooks::listener::serve(
+                    listener,
+                    app.store().clone(),
+                    secrets,
+                    reachloop::webhooks::listener::Limits::default(),
+                ));
             }
             let holder = format!("agent-{}", uuid::Uuid::new_v4());
             let adapters = app.adapters(&OsKeychain::from_env());

@@ -413,49 +413,6 @@ impl Store {
         Ok(())
     }
 
-    /// A verified webhook from `platform`: its posts still being collected
-    /// are polled now instead of at their next planned time. How many.
-    pub async fn poll_soon(&self, now: DateTime<Utc>, platform: &str) -> Result<u64, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let n = sqlx::query(
-            "UPDATE post_metrics SET next_poll_at = ?1
-             WHERE state = 'collecting' AND next_poll_at > ?1
-               AND post_id IN (SELECT id FROM posts WHERE provider_id = ?2)",
-        )
-        .bind(time::to_db(now))
-        .bind(platform)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(n)
-    }
-
-    /// Audits a webhook: accepted (with how many posts it brought forward)
-    /// or refused (with why; never its body).
-    pub async fn audit_webhook(
-        &self,
-        now: DateTime<Utc>,
-        platform: &str,
-        outcome: Result<u64, &str>,
-    ) -> Result<(), StoreError> {
-        let (action, details) = match outcome {
-            Ok(n) => ("webhook.accepted", json!({ "posts_polled_early": n })),
-            Err(why) => ("webhook.refused", json!({ "why": why })),
-        };
-        let mut tx = self.write_tx().await?;
-        let record = AuditRecord {
-            actor: Actor::System,
-            action,
-            entity_type: "webhook",
-            entity_id: Some(platform),
-            details,
-        };
-        audit::record(&mut tx, now, &record).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A post's newest metrics and when they were fetched, if polled yet.
     pub async fn latest_metrics(
         &self,

@@ -11,6 +11,7 @@ mod publishing;
 mod schedules;
 mod settings;
 mod variants;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

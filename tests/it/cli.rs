@@ -570,3 +570,35 @@ fn the_agent_says_when_it_cannot_listen_for_webhooks() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_agent_recommends_a_loopback_address_for_webhooks_and_warns_about_others() {
+    let dir = data_dir();
+    let help = cli(dir.path(), &["agent", "--help"]);
+    assert!(help.status.success(), "{}", stderr(&help));
+    let help = stdout(&help);
+    assert!(help.contains("127.0.0.1:8443"), "{help}");
+    assert!(!help.contains("0.0.0.0"), "{help}");
+
+    let warning = "is not a loopback address";
+    let loopback = cli(
+        dir.path(),
+        &["agent", "--once", "--webhooks", "127.0.0.1:0"],
+    );
+    assert!(loopback.status.success(), "{}", stderr(&loopback));
+    assert!(
+        !stderr(&loopback).contains(warning),
+        "{}",
+        stderr(&loopback)
+    );
+    // Every interface: bound for the one round the agent runs, and warned
+    // about (nothing is sent to it).
+    let everywhere = cli(dir.path(), &["agent", "--once", "--webhooks", "0.0.0.0:0"]);
+    assert!(everywhere.status.success(), "{}", stderr(&everywhere));
+    assert!(
+        stderr(&everywhere).contains("agent: warning: 0.0.0.0:")
+            && stderr(&everywhere).contains(warning),
+        "{}",
+        stderr(&everywhere)
+    );
+}
