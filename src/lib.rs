@@ -7,6 +7,7 @@ pub mod ai;
 pub mod analytics;
 pub mod app;
 pub mod background;
+pub mod body;
 pub mod campaigns;
 pub mod collect;
 pub mod error;

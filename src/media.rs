@@ -39,6 +39,9 @@ pub enum MediaError {
         name: String,
         source: std::io::Error,
     },
+    /// A stored attachment's hash is not one Reachloop wrote.
+    #[error("the attachment's reference is damaged (not 64 hex characters); remove it and attach the file again")]
+    BadReference,
 }
 
 /// What a file is.
@@ -267,7 +270,7 @@ pub fn import(media_dir: &Path, path: &Path, name: &str) -> Result<Attachment, M
     }
     temp.as_file().sync_all().map_err(store)?;
     let sha256 = hex::encode(hasher.finalize());
-    let target = stored_path(media_dir, &sha256, probe.extension);
+    let target = stored_path(media_dir, &sha256, probe.extension)?;
     if target.exists() {
         drop(temp);
     } else {
@@ -286,9 +289,15 @@ pub fn import(media_dir: &Path, path: &Path, name: &str) -> Result<Attachment, M
     })
 }
 
-/// Where the copy of a file with `sha256` lives.
-pub fn stored_path(media_dir: &Path, sha256: &str, extension: &str) -> PathBuf {
-    media_dir.join(format!("{sha256}.{extension}"))
+/// Where the copy of a file with `sha256` lives. The hash comes back from
+/// the database (and the window), so it must be 64 hex characters, as
+/// [`import`] writes it, before it becomes part of a path: anything else
+/// (`../…`, `/…`) could name a file outside the media folder.
+pub fn stored_path(media_dir: &Path, sha256: &str, extension: &str) -> Result<PathBuf, MediaError> {
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(MediaError::BadReference);
+    }
+    Ok(media_dir.join(format!("{sha256}.{extension}")))
 }
 
 /// The extension Reachloop stores a MIME type under.

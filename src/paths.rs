@@ -1,6 +1,6 @@
 //! Where Reachloop keeps its files.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Environment variable that overrides the data directory (tests, portable use).
 pub const DATA_DIR_ENV: &str = "REACHLOOP_DATA_DIR";
@@ -24,6 +24,53 @@ fn resolve(overridden: Option<PathBuf>, os_default: Option<PathBuf>) -> Result<P
         Some(dir) if !dir.as_os_str().is_empty() => Ok(dir),
         _ => os_default.map(|d| d.join("reachloop")).ok_or(NoDataDir),
     }
+}
+
+/// Creates the data directory `dir` if needed (its parents as usual) and
+/// keeps it private: on Unix it is made 0700, and an existing one that
+/// others may read or enter (a data directory made before Reachloop did
+/// this, with the umask's 0755) is tightened to the owner's bits, since it
+/// holds the database, media and the window's storage and nothing in it is
+/// meant for anyone else. When tightening fails (not the owner, a file
+/// system without Unix modes) Reachloop says so in the log and goes on.
+/// Elsewhere the OS's per-user data directory already keeps others out.
+pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let meta = std::fs::metadata(dir)?;
+        if !meta.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "it exists and is not a directory",
+            ));
+        }
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let private = std::fs::Permissions::from_mode(mode & 0o700);
+            match std::fs::set_permissions(dir, private) {
+                Ok(()) => tracing::info!(
+                    dir = %dir.display(),
+                    "the data directory was open to others (mode {mode:o}); it is now private"
+                ),
+                Err(e) => tracing::warn!(
+                    dir = %dir.display(),
+                    "the data directory is open to others (mode {mode:o}) and cannot be made private: {e}"
+                ),
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
 }
 
 /// Neither the override nor an OS data directory is available.

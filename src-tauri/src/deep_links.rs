@@ -49,8 +49,8 @@ fn take<R: Runtime>(app: &AppHandle<R>, url: String) {
         match delivered {
             // A connect was waiting for this link and finishes in the window.
             Ok(Delivered::ToWaiter) => tracing::info!("sign-in answer handed to the waiting connect"),
-            // Answers no sign-in in progress: dropped quietly.
-            Ok(Delivered::Ignored) => tracing::info!("ignored a sign-in link that answers no sign-in in progress"),
+            // Not a sign-in answer, or answers no sign-in in progress: dropped quietly.
+            Ok(Delivered::Ignored) => tracing::info!("ignored a reachloop:// link that answers no sign-in in progress"),
             Ok(Delivered::Finished(ConnectOutcome::Connected { account })) => crate::notify(
                 &app,
                 "Account connected",

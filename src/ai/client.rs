@@ -115,7 +115,13 @@ pub async fn list_models(
     }
     let response = request.send().await.map_err(network_error)?;
     let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let body: Value = match crate::body::json(response).await {
+        Ok(body) => body,
+        Err(e) if status.is_success() && e.is_too_large() => {
+            return Err(AiError::BadAnswer(e.to_string()))
+        }
+        Err(_) => Value::Null,
+    };
     if !status.is_success() {
         return Err(status_error(status, &body, None));
     }
@@ -244,12 +250,16 @@ where
         let status = response.status();
         // The composition edge: an absolute Retry-After date needs the clock.
         let retry_after = retry_after(response.headers(), chrono::Utc::now());
-        let text = match response.text().await {
+        let text = match crate::body::text(response).await {
             Ok(t) => t,
-            Err(e) => {
+            Err(crate::body::BodyError::Transport(e)) => {
                 last = transport_error(e, policy.timeout);
                 continue;
             }
+            // Larger than any answer a model gives: not retried.
+            Err(e) if status.is_success() => return Err(AiError::BadAnswer(e.to_string())),
+            // An error page too large to read: its status says enough.
+            Err(_) => String::new(),
         };
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_success() {

@@ -275,13 +275,11 @@ impl App {
     /// for video (no decoder here) or an image over 10 MB.
     pub fn media_preview(&self, sha256: &str, mime: &str) -> Result<Option<String>, Error> {
         use base64::Engine;
-        if !sha256.chars().all(|c| c.is_ascii_hexdigit()) || sha256.len() != 64 {
-            return Err(Error::Media("not a media reference".into()));
-        }
+        let path = media::stored_path(&self.media_dir(), sha256, media::extension_of(mime))
+            .map_err(|e| Error::Media(e.to_string()))?;
         if !mime.starts_with("image/") {
             return Ok(None);
         }
-        let path = media::stored_path(&self.media_dir(), sha256, media::extension_of(mime));
         let meta = std::fs::metadata(&path).map_err(|e| {
             Error::Media(format!(
                 "the stored copy is missing ({e}); attach the file again"

@@ -330,10 +330,15 @@ impl App {
 
     /// Takes a sign-in answer that arrived as a deep link
     /// (`reachloop://oauth/<platform>/callback?…`). A connect waiting for it
-    /// finishes (and this returns `None`); otherwise, e.g. after a restart,
+    /// finishes there (`ToWaiter`); otherwise, e.g. after a restart,
     /// the sign-in is finished here. Either way the state is checked once.
+    /// A link that is not a sign-in answer at all (any web page can open
+    /// one, with any text) is ignored like a stray answer: no error that
+    /// would quote it, no window raised.
     pub async fn deliver_callback(&self, raw: &str, keys: &OsKeychain) -> Result<Delivered, Error> {
-        let callback = oauth::parse_callback(raw).map_err(OAuthError::from)?;
+        let Ok(callback) = oauth::parse_callback(raw) else {
+            return Ok(self.ignore_link(raw).await);
+        };
         let Some(state) = callback.state.as_deref() else {
             return Ok(self.ignore_link(raw).await);
         };
@@ -392,7 +397,7 @@ impl App {
                 entity_id: None,
                 details: serde_json::json!({
                     "platform": platform,
-                    "why": "it answers no sign-in in progress",
+                    "why": "it is not a sign-in answer, or answers no sign-in in progress",
                     "rate_limited": "at most one such entry a minute",
                 }),
             };

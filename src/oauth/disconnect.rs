@@ -165,7 +165,7 @@ async fn revoke(
         Ok(r) => {
             let status = r.status().as_u16();
             // Only the parsed error code, checked against what was sent.
-            let body: Option<serde_json::Value> = r.json().await.ok();
+            let body: Option<serde_json::Value> = crate::body::json(r).await.ok();
             let code = body.as_ref().and_then(|b| {
                 let e = b["error"]
                     .as_str()

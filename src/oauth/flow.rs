@@ -481,7 +481,7 @@ async fn exchange_code(
         );
     }
     let response = request
-        .request_async(http)
+        .request_async(&crate::body::TokenHttp(http))
         .await
         .map_err(|e| token_error(platform, e))?;
     Ok(tokens_from(profile, &response))
@@ -499,10 +499,7 @@ pub(super) fn token_error(platform: Platform, e: TokenError) -> OAuthError {
         },
         RequestTokenError::Request(e) => OAuthError::Network {
             platform,
-            message: match &e {
-                oauth2::HttpClientError::Reqwest(re) => crate::error::transport_words(re),
-                _ => "the connection failed".into(),
-            },
+            message: token_transport_words(&e),
         },
         // serde's messages quote the values they could not read (a token,
         // say): keep only where in the answer it went wrong.
@@ -517,8 +514,18 @@ pub(super) fn token_error(platform: Platform, e: TokenError) -> OAuthError {
     }
 }
 
+/// What went wrong with a token request's connection, in words (an answer
+/// over [`crate::body::MAX_BODY_BYTES`] comes as `Other`, already in words).
+pub(super) fn token_transport_words(e: &oauth2::HttpClientError<reqwest::Error>) -> String {
+    match e {
+        oauth2::HttpClientError::Reqwest(re) => crate::error::transport_words(re),
+        oauth2::HttpClientError::Other(words) => words.clone(),
+        _ => "the connection failed".into(),
+    }
+}
+
 /// What went wrong reading a token answer, without quoting any of it.
-fn parse_failure(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+pub(super) fn parse_failure(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
     use serde_json::error::Category;
     let what = match e.inner().classify() {
         Category::Syntax | Category::Eof => "is not valid JSON",
@@ -581,10 +588,9 @@ async fn fetch_profile(
             message: crate::error::transport_words(&e),
         })?;
     let status = response.status();
-    let body: serde_json::Value = response
-        .json()
+    let body = crate::body::json(response)
         .await
-        .map_err(|e| bad(format!("profile is not JSON: {e}")))?;
+        .map_err(|e| bad(format!("the profile could not be read: {e}")))?;
     if !status.is_success() {
         return Err(bad(format!(
             "profile request failed with HTTP {status}: {}",

@@ -140,10 +140,10 @@ async fn call(request: reqwest::RequestBuilder) -> Result<Value, CallError> {
         .await
         .map_err(|e| CallError::Network(crate::error::transport_words(&e)))?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| CallError::Network(crate::error::transport_words(&e)))?;
+    let text = crate::body::text(response).await.map_err(|e| match e {
+        crate::body::BodyError::Transport(_) => CallError::Network(e.to_string()),
+        _ => CallError::Unreadable(e.to_string()),
+    })?;
     let body: Option<Value> = serde_json::from_str(&text).ok();
     if !status.is_success() {
         let error = body
@@ -546,12 +546,19 @@ pub(super) async fn instagram_refresh(
     .await
     {
         Ok(body) => token_of(platform, &body).map_err(|e| RefreshFailure::Transient(e.to_string())),
-        Err(CallError::Refused { error, status }) if error.token_is_dead() => Err(
-            RefreshFailure::GrantRevoked(format!("{} (HTTP {status})", error.message)),
-        ),
+        Err(CallError::Refused { error, status }) if error.token_is_dead() => {
+            Err(RefreshFailure::GrantRevoked(
+                match super::server_words(&error.message, &sent_by_refresh(config, token)) {
+                    Some(words) => format!("{words} (HTTP {status})"),
+                    None => format!("HTTP {status}"),
+                },
+            ))
+        }
         Err(CallError::Refused { error, status }) => Err(RefreshFailure::Transient(format!(
-            "Instagram refused renewing the sign-in (HTTP {status}): {}",
-            error.message
+            "Instagram refused renewing the sign-in (HTTP {status}){}",
+            super::server_words(&error.message, &sent_by_refresh(config, token))
+                .map(|words| format!(": {words}"))
+                .unwrap_or_default()
         ))),
         Err(CallError::Network(m)) => Err(RefreshFailure::Transient(format!(
             "cannot reach Instagram: {m}"
@@ -560,6 +567,13 @@ pub(super) async fn instagram_refresh(
             "unreadable answer from Instagram: {m}"
         ))),
     }
+}
+
+/// What a renewal sent that an error must not repeat: the token and the
+/// app secret.
+fn sent_by_refresh<'a>(config: &'a PlatformConfig, token: &'a str) -> [&'a str; 2] {
+    let secret = config.credentials.client_secret.as_deref();
+    [token, secret.map_or("", |s| s.as_str())]
 }
 
 /// Ends a Facebook user grant: `DELETE /me/permissions` with the user token.

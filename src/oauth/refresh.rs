@@ -14,7 +14,8 @@ use reachloop_ipc::{AccountStatus, Platform};
 use zeroize::Zeroizing;
 
 use super::flow::{
-    open_token, token_client, token_owner, tokens_from, unit_draw, TokenError, Tokens,
+    open_token, parse_failure, token_client, token_owner, token_transport_words, tokens_from,
+    unit_draw, TokenError, Tokens,
 };
 use super::schedule::{refresh_at, retry_after};
 use super::{profile, OAuthError, PlatformConfig};
@@ -46,25 +47,25 @@ pub enum RefreshFailure {
     Transient(String),
 }
 
-/// Classifies a token-endpoint failure during refresh.
-pub fn classify(platform: Platform, error: &TokenError) -> RefreshFailure {
+/// Classifies a token-endpoint failure during refresh, in words safe to
+/// store, log and show: the server's `error` and description pass through
+/// [`super::server_words`] (dropped when they contain any of `sent`, the
+/// refresh token and client secret), the rest is Reachloop's own words.
+pub fn classify(platform: Platform, error: &TokenError, sent: &[&str]) -> RefreshFailure {
     match error {
         RequestTokenError::ServerResponse(r) => {
-            let description = r.error_description().cloned().unwrap_or_default();
-            let text = format!(
-                "{}{}",
-                r.error().as_ref(),
-                if description.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {description}")
-                }
-            );
+            let raw_description = r.error_description().map_or("", String::as_str);
+            let code = super::server_words(r.error().as_ref(), sent)
+                .unwrap_or_else(|| "an unreadable error".into());
+            let text = match super::server_words(raw_description, sent) {
+                Some(description) => format!("{code}: {description}"),
+                None => code,
+            };
             match r.error() {
                 BasicErrorResponseType::InvalidGrant => RefreshFailure::GrantRevoked(text),
                 // X answers a rotated or revoked refresh token with invalid_request.
                 BasicErrorResponseType::InvalidRequest
-                    if platform == Platform::X && description.contains("token was invalid") =>
+                    if platform == Platform::X && raw_description.contains("token was invalid") =>
                 {
                     RefreshFailure::GrantRevoked(text)
                 }
@@ -73,14 +74,19 @@ pub fn classify(platform: Platform, error: &TokenError) -> RefreshFailure {
                 _ => RefreshFailure::Transient(text),
             }
         }
-        RequestTokenError::Request(e) => {
-            RefreshFailure::Transient(format!("cannot reach {platform}: {e}"))
-        }
+        RequestTokenError::Request(e) => RefreshFailure::Transient(format!(
+            "cannot reach {platform}: {}",
+            token_transport_words(e)
+        )),
         // 5xx pages and proxies' error pages land here.
-        RequestTokenError::Parse(e, _) => {
-            RefreshFailure::Transient(format!("unreadable answer from {platform}: {e}"))
-        }
-        RequestTokenError::Other(m) => RefreshFailure::Transient(format!("{platform}: {m}")),
+        RequestTokenError::Parse(e, _) => RefreshFailure::Transient(format!(
+            "unreadable answer from {platform}: {}",
+            parse_failure(e)
+        )),
+        RequestTokenError::Other(m) => RefreshFailure::Transient(format!(
+            "{platform}: {}",
+            super::server_words(m, sent).unwrap_or_else(|| "an unexpected answer".into())
+        )),
     }
 }
 
@@ -159,7 +165,7 @@ pub async fn refresh_account(
                 config.credentials.client_id.clone(),
             );
         }
-        match request.request_async(http).await {
+        match request.request_async(&crate::body::TokenHttp(http)).await {
             Ok(response) => {
                 let tokens = tokens_from(profile, &response);
                 let next = tokens
@@ -167,7 +173,11 @@ pub async fn refresh_account(
                     .map(|d| refresh_at(now, d, unit_draw(rng)));
                 Ok((tokens, next))
             }
-            Err(e) => Err(classify(profile.platform, &e)),
+            Err(e) => {
+                let secret = config.credentials.client_secret.as_deref();
+                let sent = [refresh.secret().as_str(), secret.map_or("", |s| s.as_str())];
+                Err(classify(profile.platform, &e, &sent))
+            }
         }
     };
     match renewed {

@@ -58,6 +58,8 @@ pub enum StoreError {
         path: PathBuf,
         source: sqlx::migrate::MigrateError,
     },
+    #[error("cannot write the backup {}: {reason}", path.display())]
+    Backup { path: PathBuf, reason: String },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("the database holds a value this version cannot read: {0}")]
@@ -93,6 +95,41 @@ fn connect_options(path: &Path) -> Result<SqliteConnectOptions, StoreError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(15)))
+}
+
+/// Creates `path` new, empty and private (0600 on Unix), refusing anything
+/// already there, a link included.
+fn create_private_new(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // create_new is O_CREAT | O_EXCL; O_NOFOLLOW says "no link" outright.
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+fn is_a_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Whether `path` (not following a link) is the open `file`.
+fn is_same_file(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+    }
 }
 
 /// Takes the set-up lock, waiting up to `wait` for another process.
@@ -189,11 +226,12 @@ impl Store {
     }
 
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    /// The directory is kept private ([`crate::paths::ensure_private_dir`]).
     /// Processes starting together on a new data directory (the app and
     /// the CLI, say) take turns: an exclusive lock on a file beside the
     /// database is held around opening and migrating.
     pub async fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+        crate::paths::ensure_private_dir(data_dir).map_err(|source| StoreError::CreateDir {
             path: data_dir.to_path_buf(),
             source,
         })?;
@@ -285,20 +323,49 @@ impl Store {
 
     /// Writes a consistent copy of the whole database to `target` (a new
     /// file), while the app may keep using it: SQLite's `VACUUM INTO`.
+    ///
+    /// The file is made here first, empty, readable by the owner only
+    /// (0600) and only if nothing is at that name, not even a link
+    /// (`O_CREAT | O_EXCL | O_NOFOLLOW`); `VACUUM INTO` then fills it (it
+    /// takes a new or empty file, and keeps an existing file's mode). The
+    /// copy holds sealed tokens and everything the user wrote, so it is
+    /// never made with the umask's mode, nor written through a link
+    /// planted at its name.
     pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
-        if target.exists() {
-            return Err(StoreError::Corrupt(format!(
-                "{} already exists; choose a new file for the backup",
-                target.display()
-            )));
-        }
-        let text = target.to_str().ok_or_else(|| {
-            StoreError::Corrupt(format!("{} is not a UTF-8 path", target.display()))
+        let failed = |reason: String| StoreError::Backup {
+            path: target.to_path_buf(),
+            reason,
+        };
+        let text = target
+            .to_str()
+            .ok_or_else(|| failed("the path is not UTF-8".into()))?;
+        let file = create_private_new(target).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                failed("it already exists; choose a new file for the backup".into())
+            }
+            _ if is_a_link(target) => {
+                failed("a link is at that name; choose a new file for the backup".into())
+            }
+            _ => failed(e.to_string()),
         })?;
-        sqlx::query("VACUUM INTO ?")
+        if let Err(e) = sqlx::query("VACUUM INTO ?")
             .bind(text)
             .execute(&self.pool)
-            .await?;
+            .await
+        {
+            // Only the empty file made above goes; a retry can use the name.
+            if file.metadata().is_ok_and(|m| m.len() == 0) && is_same_file(&file, target) {
+                let _ = std::fs::remove_file(target);
+            }
+            return Err(e.into());
+        }
+        // SQLite opens the file by name: make sure it filled the one made here.
+        if !is_same_file(&file, target) || !file.metadata().is_ok_and(|m| m.len() > 0) {
+            return Err(failed(
+                "the file was replaced while the backup was written; check the folder and try again"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 

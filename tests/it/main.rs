@@ -18,6 +18,7 @@ mod relay;
 mod schedules;
 mod secrets;
 mod store;
+mod untrusted;
 mod webhooks;
 mod x;
 

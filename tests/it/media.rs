@@ -234,14 +234,16 @@ fn imports_are_content_addressed_and_stored_once() {
     assert_eq!(first.container.as_deref(), Some("mp4"));
     let stored: Vec<_> = std::fs::read_dir(&store).expect("dir").flatten().collect();
     assert_eq!(stored.len(), 1, "one copy, no leftovers: {stored:?}");
-    let copy = media::stored_path(&store, &first.sha256, "mp4");
+    let copy = media::stored_path(&store, &first.sha256, "mp4").expect("a hash import made");
     assert_eq!(
         std::fs::read(copy).expect("copy"),
         std::fs::read(&a).expect("original")
     );
     // The original can go; the app's copy stays.
     std::fs::remove_file(&a).expect("remove");
-    assert!(media::stored_path(&store, &first.sha256, "mp4").exists());
+    assert!(media::stored_path(&store, &first.sha256, "mp4")
+        .expect("a hash import made")
+        .exists());
 }
 
 #[tokio::test]

@@ -380,6 +380,84 @@ async fn facebook_refuses_wrong_verifiers_expired_codes_and_denials() {
     assert!(w.accounts().await.is_empty());
 }
 
+/// Instagram's renewal answering 5 MiB: given up at the cap (nothing of
+/// it stored), retried later, the account still connected; and a refusal
+/// that quotes the token it was sent keeps only its status.
+#[tokio::test]
+async fn an_instagram_renewal_over_the_cap_or_quoting_the_token_is_kept_out() {
+    let w = world("ig-oversized", Platform::Instagram).await;
+    let account = w.sign_in(0).await.account().expect("an account");
+    let token = w.stored(&account.id, "access").await;
+    let locks = RefreshLocks::default();
+    let refresh = |hour: u32| {
+        let config = w.config();
+        let locks = locks.clone();
+        let id = account.id.clone();
+        let w = &w;
+        async move {
+            oauth::refresh_account(
+                w.app.store(),
+                &w.vault,
+                &w.http,
+                &locks,
+                &config,
+                &id,
+                at(hour, 0),
+                &mut OsRng,
+            )
+            .await
+            .expect("refresh ran")
+        }
+    };
+    // A token answer that would do, were it not 5 MiB long.
+    let huge = serde_json::json!({
+        "access_token": "IGAALforged",
+        "token_type": "bearer",
+        "expires_in": 5_184_000,
+        "padding": "x".repeat(5 << 20),
+    });
+    // `fail_next` takes a &'static str: these bodies live as long as the
+    // test binary.
+    let leaked: &'static str = Box::leak(huge.to_string().into_boxed_str());
+    w.fake
+        .with(|b| b.fail_next.push((reachloop_fakes::StatusCode::OK, leaked)));
+    match refresh(10).await {
+        RefreshOutcome::RetryLater { reason, .. } => {
+            assert!(reason.contains("larger than 4 MiB"), "{reason}")
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    assert_eq!(
+        w.stored(&account.id, "access").await,
+        token,
+        "nothing of it kept"
+    );
+    assert_eq!(
+        w.by_handle("@dana.creates").await.status,
+        AccountStatus::Connected
+    );
+
+    let echo = serde_json::json!({
+        "error": {
+            "message": format!("Invalid OAuth access token {token}"),
+            "type": "OAuthException",
+            "code": 190,
+        }
+    });
+    let leaked: &'static str = Box::leak(echo.to_string().into_boxed_str());
+    w.fake.with(|b| {
+        b.fail_next
+            .push((reachloop_fakes::StatusCode::BAD_REQUEST, leaked))
+    });
+    match refresh(11).await {
+        RefreshOutcome::NeedsAction { reason, .. } => {
+            assert!(reason.contains("HTTP 400"), "{reason}");
+            assert!(!reason.contains(&token), "{reason}");
+        }
+        other => panic!("expected needs action, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn instagram_login_connects_renews_daily_and_needs_action_when_revoked() {
     let w = world("ig-login", Platform::Instagram).await;
@@ -609,9 +687,42 @@ async fn a_deep_link_for_no_sign_in_is_dropped_quietly_without_the_keychain() {
         .count();
     assert_eq!(ignored, 1, "{audit:?}");
     assert!(audit.iter().all(|e| !e.details.contains("AQx")));
-    let err = app
-        .deliver_callback("reachloop://settings/open", &keys.0)
-        .await
-        .expect_err("not a callback");
-    assert!(err.to_string().contains("not an OAuth callback"), "{err}");
+}
+
+#[tokio::test]
+async fn a_malformed_deep_link_is_ignored_like_a_stray_one_and_never_quoted() {
+    let dir = data_dir();
+    let keys = TestKeychain::new("deep-link-malformed");
+    let app = App::open(dir.path()).await.expect("open");
+    // Any web page can open these: a platform that is a page of text, a
+    // link that is no callback, one that is no URL at all.
+    let shouting = "\u{202e}PAY-NOW-".repeat(20_000);
+    let links = [
+        format!("reachloop://oauth/{shouting}/callback?code=AQx&state=s"),
+        format!("reachloop://settings/{shouting}"),
+        format!("reachloop://[{shouting}"),
+    ];
+    for link in &links {
+        let delivered = app.deliver_callback(link, &keys.0).await;
+        assert!(
+            matches!(delivered, Ok(Delivered::Ignored)),
+            "{}…: {}…",
+            link.chars().take(40).collect::<String>(),
+            format!("{delivered:?}")
+                .chars()
+                .take(200)
+                .collect::<String>()
+        );
+    }
+    assert!(
+        keys.0.load().expect("keychain readable").is_none(),
+        "a malformed link unlocked (and so created) the data key"
+    );
+    let audit = app.recent_audit(20).await.expect("audit");
+    let ignored: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "oauth.link_ignored")
+        .collect();
+    assert_eq!(ignored.len(), 1, "one audit line a minute: {audit:?}");
+    assert!(audit.iter().all(|e| !e.details.contains("PAY-NOW")));
 }

@@ -11,6 +11,7 @@ use reachloop_ipc::{AccountStatus, Platform};
 
 use crate::{at, data_dir, TestKeychain};
 use reachloop_fakes::oauth::FakeOAuth;
+use serde_json::json;
 use zeroize::Zeroizing;
 
 struct World {
@@ -604,6 +605,141 @@ async fn a_network_blip_retries_later_and_keeps_the_account_connected() {
         RefreshOutcome::Refreshed { .. }
     ));
     assert_eq!(w.account().await.status, AccountStatus::Connected);
+}
+
+/// A careless token endpoint: its refusals quote the refresh token and
+/// client secret it was sent, run over several lines, carry a direction
+/// override and a page of text. The user, the notification, the audit log
+/// and the database get only what `server_words` lets through.
+#[tokio::test]
+async fn a_refresh_refusal_reaches_the_user_only_through_server_words() {
+    // YouTube: Google's desktop clients have a secret to leak.
+    let w = world_for("refresh-echo", Platform::Youtube).await;
+    let secret = w.fake.dialect.client_secret.expect("a confidential client");
+    let locks = RefreshLocks::default();
+    // Each refusal answers the next token request; connecting is one, so
+    // each is queued just before its refresh.
+    let refuse_next = |body: serde_json::Value| {
+        // `fail_next` takes a &'static str: these few small bodies live as
+        // long as the test binary.
+        let leaked: &'static str = Box::leak(body.to_string().into_boxed_str());
+        w.fake.with(|b| {
+            b.fail_next
+                .push((reachloop_fakes::StatusCode::BAD_REQUEST, leaked))
+        });
+    };
+    let shouting = "CALL NOW ".repeat(500);
+    let mut refresh_tokens = Vec::new();
+
+    // The echo: only the error code is kept.
+    let account = w.connect().await;
+    let refresh = w.stored_refresh(&account.id).await;
+    refresh_tokens.push(refresh.clone());
+    refuse_next(json!({
+        "error": "invalid_grant",
+        "error_description": format!("refresh_token {refresh} was revoked\nsecret={secret}"),
+    }));
+    match w.refresh(&locks, &account.id, 10).await {
+        RefreshOutcome::NeedsAction { reason, .. } => {
+            assert!(reason.contains("(invalid_grant)"), "{reason}");
+            assert!(
+                !reason.contains(&refresh) && !reason.contains(secret),
+                "{reason}"
+            );
+        }
+        other => panic!("expected needs action, got {other:?}"),
+    }
+
+    // The long one: its first line, no controls, cut short.
+    let account = w.connect().await;
+    refresh_tokens.push(w.stored_refresh(&account.id).await);
+    refuse_next(json!({
+        "error": "invalid_grant",
+        "error_description": format!("Token revoked \u{202e}lave\u{202c} {shouting}\nsecond line"),
+    }));
+    match w.refresh(&locks, &account.id, 11).await {
+        RefreshOutcome::NeedsAction { reason, .. } => {
+            assert!(reason.contains("Token revoked"), "{reason}");
+            assert!(
+                !reason.contains('\u{202e}') && !reason.contains("second line"),
+                "{reason:?}"
+            );
+            assert!(
+                reason.chars().count() < 250,
+                "{} characters",
+                reason.chars().count()
+            );
+        }
+        other => panic!("expected needs action, got {other:?}"),
+    }
+
+    // An error code carrying the secret is dropped whole; retried later.
+    let account = w.connect().await;
+    refresh_tokens.push(w.stored_refresh(&account.id).await);
+    refuse_next(json!({
+        "error": format!("invalid_client {secret}"),
+        "error_description": "bad client",
+    }));
+    match w.refresh(&locks, &account.id, 12).await {
+        RefreshOutcome::RetryLater { reason, .. } => {
+            assert!(!reason.contains(secret), "{reason}");
+            assert!(reason.contains("an unreadable error"), "{reason}");
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+
+    let audit = w.app.recent_audit(100).await.expect("audit");
+    let db = std::fs::read(&w.db).expect("db");
+    let wal = std::fs::read(w.db.with_extension("sqlite3-wal")).unwrap_or_default();
+    let needles = refresh_tokens
+        .iter()
+        .map(String::as_str)
+        .chain([secret, &shouting[..200]]);
+    for needle in needles {
+        assert!(
+            audit.iter().all(|e| !e.details.contains(needle)),
+            "{needle}"
+        );
+        for bytes in [&db, &wal] {
+            assert!(
+                !bytes
+                    .windows(needle.len())
+                    .any(|win| win == needle.as_bytes()),
+                "{needle} is in the database"
+            );
+        }
+    }
+}
+
+/// A token endpoint answering more than Reachloop reads (5 MiB): the answer
+/// is given up at the cap, a blip rather than a revoked grant.
+#[tokio::test]
+async fn a_token_answer_over_the_cap_is_a_blip_not_a_revocation() {
+    let w = world("refresh-oversized").await;
+    let account = w.connect().await;
+    let huge = json!({
+        "error": "invalid_grant",
+        "error_description": "Token has been expired or revoked.",
+        "padding": "x".repeat(5 << 20),
+    });
+    // One 5 MiB body for the life of the test binary (`fail_next` wants 'static).
+    let leaked: &'static str = Box::leak(huge.to_string().into_boxed_str());
+    w.fake.with(|b| {
+        b.fail_next
+            .push((reachloop_fakes::StatusCode::BAD_REQUEST, leaked))
+    });
+    let locks = RefreshLocks::default();
+    match w.refresh(&locks, &account.id, 10).await {
+        RefreshOutcome::RetryLater { reason, .. } => {
+            assert!(reason.contains("larger than 4 MiB"), "{reason}")
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    assert_eq!(w.account().await.status, AccountStatus::Connected);
+    assert!(matches!(
+        w.refresh(&locks, &account.id, 11).await,
+        RefreshOutcome::Refreshed { .. }
+    ));
 }
 
 #[tokio::test]

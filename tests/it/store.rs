@@ -402,6 +402,81 @@ async fn a_clean_close_leaves_a_complete_file_and_backup_copies_a_live_database(
 /// older Reachloop wrote keep their data (statuses renamed), their metric
 /// snapshots survive (migration 12 moves them to `metric_snapshots`, the
 /// newest also to `post_metrics`), and the foreign keys still hold.
+/// The mode bits of `path` (not following a link).
+#[cfg(unix)]
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// The data directory holds the database, media and the window's storage:
+/// only its owner may enter it, whether Reachloop makes it or finds it
+/// made by an older Reachloop with the umask's 0755.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_private_made_new_or_found_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = data_dir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let made = dir.path().join("share/reachloop");
+    let app = App::open(&made).await.expect("open");
+    assert_eq!(mode_of(&made), 0o700, "made private");
+    app.store().clone().close().await;
+
+    let found = dir.path().join("older");
+    std::fs::create_dir(&found).expect("mkdir");
+    std::fs::set_permissions(&found, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let app = App::open(&found).await.expect("open");
+    assert_eq!(mode_of(&found), 0o700, "tightened");
+    app.store().clone().close().await;
+    // Its parents are left as they were.
+    assert_eq!(mode_of(dir.path()), 0o755);
+}
+
+/// A backup holds sealed tokens and everything the user wrote: it is made
+/// 0600 whatever the umask, never over an existing file, and never through
+/// a link planted at its name (which would write the copy wherever the link
+/// points).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_backup_is_private_and_never_written_through_a_link() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    app.create_campaign(at(9, 0), Uuid::new_v4(), Actor::User, &new_campaign("Kept"))
+        .await
+        .expect("create");
+    let elsewhere = data_dir();
+
+    let backup = elsewhere.path().join("backup.sqlite3");
+    app.store().backup_to(&backup).await.expect("backup");
+    assert_eq!(mode_of(&backup), 0o600);
+    assert!(std::fs::metadata(&backup).expect("metadata").len() > 0);
+
+    // A dangling link: the file it names must not appear.
+    let victim = elsewhere.path().join("victim.sqlite3");
+    let dangling = elsewhere.path().join("dangling.sqlite3");
+    std::os::unix::fs::symlink(&victim, &dangling).expect("symlink");
+    let err = app.store().backup_to(&dangling).await.expect_err("refused");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert!(!victim.exists(), "the backup went through the link");
+
+    // A link to an empty file (which VACUUM INTO would fill).
+    let empty = elsewhere.path().join("empty.sqlite3");
+    std::fs::write(&empty, b"").expect("write");
+    let linked = elsewhere.path().join("linked.sqlite3");
+    std::os::unix::fs::symlink(&empty, &linked).expect("symlink");
+    assert!(app.store().backup_to(&linked).await.is_err());
+    assert_eq!(std::fs::metadata(&empty).expect("metadata").len(), 0);
+    // An empty file itself is not overwritten either.
+    let err = app.store().backup_to(&empty).await.expect_err("refused");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    app.store().clone().close().await;
+}
+
 #[tokio::test]
 async fn the_publishing_migration_keeps_posts_and_their_metrics() {
     let dir = data_dir();

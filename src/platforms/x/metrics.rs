@@ -91,7 +91,7 @@ impl X {
             })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.unwrap_or_default();
+        let text = crate::body::text(response).await.unwrap_or_default();
         let body: Result<Value, _> = serde_json::from_str(&text);
         if status != 200 {
             let body = body.unwrap_or(Value::Null);
@@ -128,7 +128,7 @@ impl X {
         }) else {
             return Err(PublishError::Retry {
                 code: "unreadable".into(),
-                message: "X's answer with the metrics could not be read (cut off or not JSON); asked again later.".into(),
+                message: "X's answer with the metrics could not be read (cut off, too large or not JSON); asked again later.".into(),
             });
         };
         Ok(read_lookup(&body, posts))

@@ -171,12 +171,11 @@ impl X {
         let status = response.status();
         let headers = response.headers().clone();
         let limits = observed_limits(&headers);
-        let text = match response.text().await {
+        let text = match crate::body::text(response).await {
             Ok(t) => t,
             Err(e) if status.is_success() => {
                 return Err(PublishError::Unknown(format!(
-                    "X's answer was cut off ({}); Reachloop checks whether the post exists.",
-                    crate::error::transport_words(&e)
+                    "X's answer could not be read ({e}); Reachloop checks whether the post exists."
                 )))
             }
             Err(_) => String::new(),
@@ -220,7 +219,11 @@ impl X {
             &self.config.media_dir,
             &a.sha256,
             crate::media::extension_of(&a.mime),
-        );
+        )
+        .map_err(|e| PublishError::Permanent {
+            code: "media_missing".into(),
+            message: format!("The attachment {} cannot be sent: {e}.", a.file_name),
+        })?;
         let category = match a.kind {
             MediaKind::Video => "tweet_video",
             _ if a.mime == "image/gif" => "tweet_gif",
@@ -353,7 +356,7 @@ impl X {
             })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.unwrap_or_default();
+        let text = crate::body::text(response).await.unwrap_or_default();
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status == 200 || status == 201 || status == 202 {
             return serde_json::from_value(json).map_err(|_| {
@@ -421,7 +424,7 @@ impl X {
                 }
             };
             let status = response.status().as_u16();
-            let json: Value = response.json().await.unwrap_or(Value::Null);
+            let json: Value = crate::body::json(response).await.unwrap_or(Value::Null);
             if status != 200 || !json["meta"].is_object() {
                 return Lookup::CannotTell(format!(
                     "X answered {status} when asked for the account's posts; Reachloop asks again later."
@@ -551,6 +554,9 @@ pub fn observed_limits(headers: &HeaderMap) -> Vec<ObservedLimit> {
     out
 }
 
+/// The longest a rate limit holds posts back, whatever X's headers say.
+const LONGEST_WAIT: Duration = Duration::days(31);
+
 /// What an answer other than 2xx means for the post.
 pub fn classify(
     status: u16,
@@ -589,12 +595,14 @@ pub fn classify(
             } else if let Some(l) = spent("15-minute") {
                 (l.resets_at, false, format!("{} is used up; posts wait until it resets.", l.name))
             } else if let Some(secs) = header_u64(headers, "retry-after") {
+                // Clamped before adding: a huge value overflowed (and panicked).
+                let secs = secs.min(LONGEST_WAIT.num_seconds().unsigned_abs());
                 (now + Duration::seconds(i64::try_from(secs).unwrap_or(900)), false, "X asked to wait before posting again.".into())
             } else {
                 (now + Duration::minutes(15), false, "X refused for a rate limit without saying until when; posts wait 15 minutes.".into())
             };
             // Never earlier than now, never absurdly late.
-            let until = until.clamp(now + Duration::seconds(1), now + Duration::days(31));
+            let until = until.clamp(now + Duration::seconds(1), now + LONGEST_WAIT);
             PublishError::RateLimited {
                 until,
                 whole_platform,
@@ -736,6 +744,31 @@ mod tests {
         match classify(429, &HeaderMap::new(), &body, "hi", now()) {
             PublishError::RateLimited { until, .. } => {
                 assert_eq!(until, now() + Duration::minutes(15))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_huge_retry_after_waits_the_longest_instead_of_panicking() {
+        let body = json!({"title": "Too Many Requests", "type": "about:blank", "status": 429});
+        // Past chrono's range as seconds and past it once added to now
+        // (both panicked), and past i64 (read as 15 minutes).
+        for huge in [
+            "9223372036854775807",
+            "1000000000000000",
+            "18446744073709551615",
+        ] {
+            match classify(429, &headers(&[("retry-after", huge)]), &body, "hi", now()) {
+                PublishError::RateLimited { until, .. } => {
+                    assert_eq!(until, now() + Duration::days(31), "{huge}")
+                }
+                other => panic!("{huge}: {other:?}"),
+            }
+        }
+        match classify(429, &headers(&[("retry-after", "120")]), &body, "hi", now()) {
+            PublishError::RateLimited { until, .. } => {
+                assert_eq!(until, now() + Duration::seconds(120))
             }
             other => panic!("{other:?}"),
         }
