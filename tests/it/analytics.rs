@@ -1,16 +1,19 @@
 //! The dashboard's and the CSV report's figures against a straightforward
 //! reference computed from the raw snapshots, on random data: posts on two
 //! platforms, campaigns and accounts, snapshots in any order (some counts
-//! missing, some going down), and random filters.
+//! missing, some going down), and random filters, in UTC and in zones far
+//! from it (+14 and -11 hours), with periods starting at the zone's
+//! midnight (as the Analytics page asks) or at UTC's.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 use proptest::prelude::*;
 use reachloop::analytics::Metrics;
 use reachloop::store::Actor;
 use reachloop::App;
-use reachloop_ipc::{AnalyticsFilter, Figures, Platform};
+use reachloop_ipc::{AnalyticsFilter, Figures, HeatCell, Platform, SeriesPoint};
 
 use crate::data_dir;
 use crate::metrics::published;
@@ -76,6 +79,11 @@ struct GenFilter {
     platforms: Vec<&'static str>,
     campaign: Option<usize>,
     account: Option<usize>,
+    /// The user's zone.
+    zone: &'static str,
+    /// The period runs from the zone's midnight to its midnight (as the
+    /// Analytics page asks), else from UTC's to UTC's.
+    local_midnights: bool,
 }
 
 fn filter() -> impl Strategy<Value = GenFilter> {
@@ -90,14 +98,22 @@ fn filter() -> impl Strategy<Value = GenFilter> {
         ],
         prop::option::of(0usize..2),
         prop::option::of(0usize..2),
+        // UTC, and the zones furthest from it on either side: a day or an
+        // hour taken in UTC instead is another day there.
+        prop::sample::select(vec!["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"]),
+        any::<bool>(),
     )
-        .prop_map(|(from_day, days, platforms, campaign, account)| GenFilter {
-            from_day,
-            days,
-            platforms,
-            campaign,
-            account,
-        })
+        .prop_map(
+            |(from_day, days, platforms, campaign, account, zone, local_midnights)| GenFilter {
+                from_day,
+                days,
+                platforms,
+                campaign,
+                account,
+                zone,
+                local_midnights,
+            },
+        )
 }
 
 /// The newest snapshot (the first stored of equal instants).
@@ -154,6 +170,116 @@ fn reference<'a>(posts: impl Iterator<Item = &'a GenPost>) -> Figures {
     f.engagement_rate = (any_e && ed > 0).then(|| en as f64 / ed as f64);
     f.ctr = (any_c && cd > 0).then(|| cn as f64 / cd as f64);
     f
+}
+
+/// Likes + comments + shares of each post that gives any of them, summed.
+fn engagements<'a>(posts: impl Iterator<Item = &'a GenPost>) -> Option<u64> {
+    posts
+        .filter_map(latest)
+        .filter_map(|m| {
+            let engaged = [m.likes, m.comments, m.shares];
+            engaged
+                .iter()
+                .any(Option::is_some)
+                .then(|| engaged.iter().flatten().sum::<u64>())
+        })
+        .reduce(|a, b| a + b)
+}
+
+/// The day-by-day series of `inside` (when, post) over `[from, to)`: one
+/// point per day of the zone the period touches, each from the posts
+/// published on that day there.
+fn series(
+    inside: &[(DateTime<Utc>, &GenPost)],
+    zone: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<SeriesPoint> {
+    // The period's bounds fall on whole hours in every zone drawn.
+    let mut days: Vec<NaiveDate> = Vec::new();
+    let mut t = from;
+    while t < to {
+        let day = t.with_timezone(&zone).date_naive();
+        if days.last() != Some(&day) {
+            days.push(day);
+        }
+        t += Duration::hours(1);
+    }
+    days.into_iter()
+        .map(|day| {
+            let that_day = || {
+                inside
+                    .iter()
+                    .filter(move |(at, _)| at.with_timezone(&zone).date_naive() == day)
+                    .map(|(_, p)| *p)
+            };
+            let f = reference(that_day());
+            SeriesPoint {
+                day: day.format("%Y-%m-%d").to_string(),
+                posts: f.posts,
+                reach: f.reach,
+                engagements: engagements(that_day()),
+                clicks: f.clicks,
+            }
+        })
+        .collect()
+}
+
+/// The heat map of `history`: every hour of the week in `zone`, Monday
+/// 00:00 first.
+fn heatmap(history: &[(DateTime<Utc>, &GenPost)], zone: Tz) -> Vec<HeatCell> {
+    let mut cells = Vec::new();
+    for weekday in 0..7u8 {
+        for hour in 0..24u8 {
+            let f = reference(
+                history
+                    .iter()
+                    .filter(|(at, _)| {
+                        let local = at.with_timezone(&zone);
+                        local.weekday().num_days_from_monday() == u32::from(weekday)
+                            && local.hour() == u32::from(hour)
+                    })
+                    .map(|(_, p)| *p),
+            );
+            cells.push(HeatCell {
+                weekday,
+                hour,
+                posts: f.posts,
+                engagement_rate: f.engagement_rate,
+            });
+        }
+    }
+    cells
+}
+
+/// Table rows: the figures of each group, biggest reach first, then by
+/// platform and key.
+fn table(groups: BTreeMap<(&str, &str), Vec<&GenPost>>) -> Vec<(String, String, Figures)> {
+    let mut out: Vec<(String, String, Figures)> = groups
+        .into_iter()
+        .map(|((platform, key), group)| {
+            (
+                platform.to_string(),
+                key.to_string(),
+                reference(group.into_iter()),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.2.reach
+            .unwrap_or(0)
+            .cmp(&a.2.reach.unwrap_or(0))
+            .then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1)))
+    });
+    out
+}
+
+fn platform_of(p: &GenPost) -> &'static str {
+    if p.x {
+        "x"
+    } else {
+        "sandbox"
+    }
 }
 
 fn start() -> DateTime<Utc> {
@@ -232,10 +358,15 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
             sandbox[p.account].clone()
         }
     };
-    for (i, p) in posts.iter().enumerate() {
+    // When each post was published (distinct instants).
+    let ats: Vec<DateTime<Utc>> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| start() + Duration::hours(p.hour) + Duration::seconds(i as i64))
+        .collect();
+    for (i, (p, &at)) in posts.iter().zip(&ats).enumerate() {
         let platform = if p.x { Platform::X } else { Platform::Sandbox };
         let (campaign, variants) = &campaigns[p.campaign];
-        let at = start() + Duration::hours(p.hour) + Duration::seconds(i as i64);
         let made = published(
             &app,
             campaign,
@@ -254,8 +385,19 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
         }
     }
 
-    let from = start() + Duration::days(f.from_day);
-    let to = from + Duration::days(f.days);
+    let zone: Tz = f.zone.parse().expect("a zone");
+    let midnight = |day: i64| -> DateTime<Utc> {
+        let utc = start() + Duration::days(day);
+        if !f.local_midnights {
+            return utc;
+        }
+        zone.from_local_datetime(&utc.date_naive().and_time(chrono::NaiveTime::MIN))
+            .single()
+            .expect("these zones keep no summer time")
+            .with_timezone(&Utc)
+    };
+    let from = midnight(f.from_day);
+    let to = midnight(f.from_day + f.days);
     let filter = AnalyticsFilter {
         from: Some(from.to_rfc3339()),
         to: Some(to.to_rfc3339()),
@@ -264,66 +406,64 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
         account_id: f.account.map(|a| sandbox[a].clone()),
     };
     let f = &f;
+    // The posts the filter selects in `[lo, hi)`, with when each was
+    // published.
     let selected = |lo: DateTime<Utc>, hi: DateTime<Utc>| {
         posts
             .iter()
-            .enumerate()
-            .filter(move |(i, p)| {
-                let at = start() + Duration::hours(p.hour) + Duration::seconds(*i as i64);
-                let platform = if p.x { "x" } else { "sandbox" };
-                at >= lo
-                    && at < hi
-                    && (f.platforms.is_empty() || f.platforms.contains(&platform))
+            .zip(ats.iter().copied())
+            .filter(move |(p, at)| {
+                *at >= lo
+                    && *at < hi
+                    && (f.platforms.is_empty() || f.platforms.contains(&platform_of(p)))
                     && f.campaign.is_none_or(|c| c == p.campaign)
                     && f.account.is_none_or(|a| !p.x && a == p.account)
             })
-            .map(|(_, p)| p)
+            .map(|(p, at)| (at, p))
             .collect::<Vec<_>>()
     };
     let now = start() + Duration::days(60);
-    let d = app.dashboard(&filter, "UTC", now).await.expect("dashboard");
+    let d = app
+        .dashboard(&filter, f.zone, now)
+        .await
+        .expect("dashboard");
     let inside = selected(from, to);
-    prop_assert_eq!(&d.figures, &reference(inside.iter().copied()));
+    let inside_posts = || inside.iter().map(|(_, p)| *p);
+    prop_assert_eq!(&d.figures, &reference(inside_posts()));
     let len = to - from;
     prop_assert_eq!(
         &d.previous,
-        &reference(selected(from - len, from).into_iter())
+        &reference(selected(from - len, from).into_iter().map(|(_, p)| p))
     );
-    for (platform, row) in d.by_platform.iter().map(|r| (r.platform.as_str(), r)) {
-        let want = reference(
-            inside
-                .iter()
-                .copied()
-                .filter(|p| (if p.x { "x" } else { "sandbox" }) == platform),
-        );
-        prop_assert_eq!(&row.figures, &want, "{}", platform);
+    // Every platform's and every variant's row, with all their figures.
+    let mut by_platform: BTreeMap<(&str, &str), Vec<&GenPost>> = BTreeMap::new();
+    let mut by_variant: BTreeMap<(&str, &str), Vec<&GenPost>> = BTreeMap::new();
+    for p in inside_posts() {
+        let platform = platform_of(p);
+        let variant = campaigns[p.campaign].1[&(platform, p.variant)].as_str();
+        by_platform.entry((platform, platform)).or_default().push(p);
+        by_variant.entry((platform, variant)).or_default().push(p);
     }
-    let posts_by_variant: u32 = d.by_variant.iter().map(|r| r.figures.posts).sum();
-    prop_assert_eq!(posts_by_variant, inside.len() as u32);
-    // The heat map: every hour of the week, from all history before `to`.
-    prop_assert_eq!(d.heatmap.len(), 168);
+    let got = |rows: &[reachloop_ipc::DashboardRow]| -> Vec<(String, String, Figures)> {
+        rows.iter()
+            .map(|r| (r.platform.clone(), r.key.clone(), r.figures.clone()))
+            .collect()
+    };
+    prop_assert_eq!(got(&d.by_platform), table(by_platform));
+    prop_assert_eq!(got(&d.by_variant), table(by_variant));
+    // Every day in the user's zone, with its figures.
+    prop_assert_eq!(&d.series, &series(&inside, zone, from, to));
+    if f.local_midnights {
+        prop_assert_eq!(d.series.len() as i64, f.days);
+    }
+    // The heat map: every hour of the week in the user's zone, from all
+    // history before `to`.
     let history = selected(to - reachloop::app::analytics::MAX_PERIOD, to);
-    for cell in d.heatmap.iter().filter(|c| c.posts > 0 || c.hour % 7 == 0) {
-        use chrono::{Datelike, Timelike};
-        let here = history.iter().copied().filter(|p| {
-            let i = posts.iter().position(|q| std::ptr::eq(q, *p)).unwrap_or(0);
-            let at = start() + Duration::hours(p.hour) + Duration::seconds(i as i64);
-            at.weekday().num_days_from_monday() as u8 == cell.weekday
-                && at.hour() as u8 == cell.hour
-        });
-        let want = reference(here);
-        prop_assert_eq!(
-            (cell.posts, cell.engagement_rate),
-            (want.posts, want.engagement_rate)
-        );
-    }
-    let per_day: u32 = d.series.iter().map(|s| s.posts).sum();
-    prop_assert_eq!(per_day, inside.len() as u32);
-    prop_assert_eq!(d.series.len() as i64, f.days);
+    prop_assert_eq!(&d.heatmap, &heatmap(&history, zone));
 
     // The CSV says the same, read back with the csv crate.
     if let Some(c) = f.campaign {
-        let text = app.campaign_csv(&filter, "UTC", now).await.expect("csv");
+        let text = app.campaign_csv(&filter, f.zone, now).await.expect("csv");
         let mut r = csv::Reader::from_reader(text.as_bytes());
         let head: Vec<String> = r
             .headers()
@@ -365,7 +505,7 @@ async fn check(posts: Vec<GenPost>, f: GenFilter) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
     fn the_dashboard_and_the_csv_equal_a_plain_computation_over_the_snapshots(

@@ -266,6 +266,92 @@ async fn fake_youtube_wants_part_and_a_filter_for_channels() {
     assert_eq!(status, 200);
 }
 
+/// X gives a post's non-public metrics to its author for its first 30
+/// days, by the fake's clock (a test's, here decades from the wall clock);
+/// the public ones at any age.
+#[tokio::test]
+async fn fake_x_gives_non_public_metrics_for_30_days_by_its_clock() {
+    use reachloop_fakes::x::{FakeX, XMetrics, XPost};
+    use std::time::{Duration, SystemTime};
+    let fake = FakeX::start().await;
+    let token = fake.oauth.issue_for_test(&["tweet.read", "users.read"]);
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000);
+    let day = Duration::from_secs(24 * 3600);
+    let author = fake.oauth.dialect.user.0;
+    fake.with(|x| {
+        x.clock = Some(now);
+        for (id, age, author) in [
+            ("1", 30 * day - Duration::from_secs(1), author),
+            ("2", 30 * day, author),
+            ("3", day, "someone-else"),
+        ] {
+            x.posts.push(XPost {
+                id: id.into(),
+                author_id: author.into(),
+                text: format!("Post {id}"),
+                media_ids: Vec::new(),
+                created_at: now - age,
+                metrics: XMetrics {
+                    link_clicks: 7,
+                    likes: 2,
+                    ..XMetrics::default()
+                },
+            });
+        }
+    });
+    let lookup = |fields: &'static str| {
+        let (token, url) = (token.clone(), format!("{}/2/tweets", fake.base));
+        async move {
+            let r = http()
+                .get(url)
+                .query(&[("ids", "1,2,3"), ("tweet.fields", fields)])
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("lookup");
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.expect("json")
+        }
+    };
+    let body = lookup("public_metrics,non_public_metrics").await;
+    let given: Vec<(&str, Option<u64>)> = body["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap_or_default(),
+                d["non_public_metrics"]["url_link_clicks"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(given, [("1", Some(7))], "{body}");
+    let refused: Vec<(&str, &str)> = body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["resource_id"].as_str().unwrap_or_default(),
+                e["field"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [("2", "non_public_metrics"), ("3", "non_public_metrics")],
+        "{body}"
+    );
+    let body = lookup("public_metrics").await;
+    let likes: Vec<Option<u64>> = body["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| d["public_metrics"]["like_count"].as_u64())
+        .collect();
+    assert_eq!(likes, [Some(2); 3], "{body}");
+}
+
 #[tokio::test]
 async fn fake_ai_refuses_a_json_schema_that_strict_mode_refuses() {
     let fake = FakeAi::start().await;

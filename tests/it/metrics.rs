@@ -1,9 +1,8 @@
 //! The metrics collector against the Sandbox and the fake X: snapshots on
 //! the decaying schedule, kept across restarts, what each platform gives
-//! and what it does not (unavailable, never 0), renamed fields, deleted
+//! and what it does not (unavailable, never 0), X's 30 days of non-public
+//! metrics (the fake X on the test's clock), renamed fields, deleted
 //! posts, counts that go down, rate limits, bad answers.
-
-use std::time::SystemTime;
 
 use chrono::{DateTime, Duration, Utc};
 use reachloop::analytics::Metrics;
@@ -189,9 +188,20 @@ async fn the_sandbox_s_counts_become_a_history_that_survives_a_restart() {
 
 /// `n` posts on the fake X by account 0 with `metrics`, published at `at`.
 async fn on_x(w: &XWorld, at: DateTime<Utc>, n: usize, metrics: XMetrics) -> Vec<(String, String)> {
-    let variants = w.app.list_variants(&w.campaign).await.expect("variants");
     let base = 1_990_000_000_000_000_000u64 + (at.timestamp_subsec_nanos() as u64 % 1000) * 1000;
     let ids: Vec<String> = (0..n).map(|i| (base + i as u64).to_string()).collect();
+    x_posts(w, at, &ids, metrics).await
+}
+
+/// Posts on the fake X by account 0 with `metrics` and these X ids,
+/// published (and created on the fake X) at `at`.
+async fn x_posts(
+    w: &XWorld,
+    at: DateTime<Utc>,
+    ids: &[String],
+    metrics: XMetrics,
+) -> Vec<(String, String)> {
+    let variants = w.app.list_variants(&w.campaign).await.expect("variants");
     w.fake.with(|x| {
         for (i, id) in ids.iter().enumerate() {
             x.posts.push(XPost {
@@ -199,7 +209,7 @@ async fn on_x(w: &XWorld, at: DateTime<Utc>, n: usize, metrics: XMetrics) -> Vec
                 author_id: user_id(0),
                 text: format!("Post {i}"),
                 media_ids: Vec::new(),
-                created_at: SystemTime::now(),
+                created_at: at.into(),
                 metrics: metrics.clone(),
             });
         }
@@ -211,9 +221,16 @@ async fn on_x(w: &XWorld, at: DateTime<Utc>, n: usize, metrics: XMetrics) -> Vec
         &w.accounts[0],
         &variants[0].id,
         at,
-        &ids,
+        ids,
     )
     .await
+}
+
+/// A round at `at`, the fake X taking `at` as now too (its 30 days of
+/// non-public metrics run on the test's clock).
+async fn x_round_at(w: &XWorld, sources: &Sources, at: DateTime<Utc>) -> CollectRound {
+    w.fake.with(|x| x.clock = Some(at.into()));
+    round_at(&w.app, sources, at).await
 }
 
 fn sources(w: &XWorld) -> Sources {
@@ -242,8 +259,8 @@ async fn x_is_read_a_hundred_at_a_time_with_its_private_metrics_only_while_young
     let t0 = Utc::now();
     let posts = on_x(&w, t0, 150, sample()).await;
     let sources = sources(&w);
-    round_at(&w.app, &sources, t0).await;
-    let r = round_at(&w.app, &sources, t0 + Duration::minutes(20)).await;
+    x_round_at(&w, &sources, t0).await;
+    let r = x_round_at(&w, &sources, t0 + Duration::minutes(20)).await;
     assert_eq!(r.snapshots, 150, "{r:?}");
     let lookups = w.fake.with(|x| x.lookups.clone());
     let sizes: Vec<usize> = lookups.iter().map(|(ids, _)| ids.len()).collect();
@@ -276,7 +293,7 @@ async fn x_is_read_a_hundred_at_a_time_with_its_private_metrics_only_while_young
     // A month on, X keeps only the public metrics: asked for those alone,
     // and link clicks become unavailable, not 0.
     let later = t0 + Duration::days(31);
-    let r = round_at(&w.app, &sources, later).await;
+    let r = x_round_at(&w, &sources, later).await;
     assert_eq!(r.snapshots, 150, "{r:?}");
     let lookups = w.fake.with(|x| x.lookups.clone());
     assert_eq!(lookups.len(), 4);
@@ -292,6 +309,91 @@ async fn x_is_read_a_hundred_at_a_time_with_its_private_metrics_only_while_young
         .expect("polled");
     assert_eq!(at, reachloop::time::to_db(later));
     assert_eq!((m.impressions, m.clicks), (Some(900), None));
+    assert_eq!(w.fake.with(|x| x.refusals.clone()), Vec::<String>::new());
+}
+
+/// X gives a post's non-public metrics (impressions, link and profile
+/// clicks) for its first 30 days. The collector asks for them until an
+/// hour before that (its requests and X's clock need not agree to the
+/// second), by the collector's clock, and for the public ones alone after:
+/// one batch with posts on both sides is two lookups. The fake X keeps the
+/// 30 days by the same clock, so a post asked for them too late is refused.
+#[tokio::test]
+async fn x_s_private_metrics_are_asked_for_until_an_hour_before_day_30_by_the_collector_s_clock() {
+    let w = x_world("metrics-x-30-days", 1, &["Thirty days"]).await;
+    // A year from the wall clock: an adapter reading it instead would take
+    // every post for young.
+    let now = DateTime::from_timestamp(Utc::now().timestamp() + 400 * 24 * 3600, 0).expect("now");
+    let (d, h, m) = (Duration::days, Duration::hours, Duration::minutes);
+    // (age, asked for the non-public metrics)
+    let ages = [
+        (m(20), true),
+        (d(29) + h(22) + m(59), true),
+        (d(29) + h(23), false),
+        (d(30) - m(1), false),
+        (d(30) + m(1), false),
+        (d(31), false),
+    ];
+    let mut posts = Vec::new();
+    for (i, (age, _)) in ages.iter().enumerate() {
+        let id = (1_990_000_000_000_000_000u64 + i as u64).to_string();
+        posts.extend(x_posts(&w, now - *age, &[id], sample()).await);
+    }
+    // The collector was off a while: every post is due in this round, in
+    // one batch.
+    let due: Vec<_> = posts.iter().map(|(p, _)| (p.clone(), Some(now))).collect();
+    w.app.store().plan_polls(&due).await.expect("plan");
+    let r = x_round_at(&w, &sources(&w), now).await;
+    assert_eq!((r.snapshots, r.deferred, r.gone), (6, 0, 0), "{r:?}");
+
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let mut asked: Vec<(Vec<String>, Vec<String>)> = w.fake.with(|x| {
+        x.lookups
+            .iter()
+            .map(|(ids, fields)| (sorted(ids.clone()), sorted(fields.clone())))
+            .collect()
+    });
+    asked.sort();
+    let ids_of = |young: bool| {
+        let ids = posts.iter().zip(&ages).filter(|(_, (_, y))| *y == young);
+        sorted(ids.map(|((_, remote), _)| remote.clone()).collect())
+    };
+    let fields = |f: &[&str]| f.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+    let mut want = vec![
+        (
+            ids_of(true),
+            fields(&["non_public_metrics", "public_metrics"]),
+        ),
+        (ids_of(false), fields(&["public_metrics"])),
+    ];
+    want.sort();
+    assert_eq!(asked, want, "one lookup each side of the rule");
+
+    for ((post, _), (age, young)) in posts.iter().zip(&ages) {
+        let (at, got) = w
+            .app
+            .store()
+            .latest_metrics(post)
+            .await
+            .expect("latest")
+            .expect("polled");
+        assert_eq!(at, reachloop::time::to_db(now));
+        let clicks = young.then_some(11);
+        let profile_clicks = young.then_some(4);
+        assert_eq!(
+            (
+                got.impressions,
+                got.likes,
+                got.clicks,
+                got.extras.get("profile_clicks").copied()
+            ),
+            (Some(900), Some(40), clicks, profile_clicks),
+            "published {age} before: link and profile clicks only while young"
+        );
+    }
     assert_eq!(w.fake.with(|x| x.refusals.clone()), Vec::<String>::new());
 }
 
