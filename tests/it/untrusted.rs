@@ -58,6 +58,7 @@ fn request(body: &str, media: Vec<Attachment>) -> PublishRequest {
         attempt_started_at: now,
         attempt_ends_by: now + Duration::minutes(2),
         progress: Progress::default(),
+        already_ours: Vec::new(),
     }
 }
 
