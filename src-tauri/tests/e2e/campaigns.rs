@@ -274,8 +274,23 @@ async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
         .click()
         .await
         .expect("save");
-    // Saved: reopen the campaign and find the text as typed.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Saved (in the database, read by the CLI): reopen the campaign and
+    // find the text as typed.
+    let campaign = cli(data.path(), &["campaigns", "list", "--json"])[0]["id"]
+        .as_str()
+        .expect("the campaign's id")
+        .to_string();
+    eventually(WAIT, "the broken variant is saved", async || {
+        let saved = cli(
+            data.path(),
+            &["variants", "list", "--campaign", &campaign, "--json"],
+        );
+        match saved.as_array() {
+            Some(v) if v.iter().any(|v| v["body"] == broken.as_str()) => Ok(()),
+            _ => Err(format!("saved: {saved}")),
+        }
+    })
+    .await;
     click(&client, "#campaign-back").await;
     wait_for_listed(&client, "Sourdough week").await;
     click(&client, "#campaign-list .campaign-open").await;
@@ -405,14 +420,26 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
         .send_keys("Spring sale")
         .await
         .expect("type name");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(active_id(&client).await, "campaign-name");
-    let name = find(&client, "#campaign-name")
-        .await
-        .prop("value")
-        .await
-        .expect("value");
-    assert_eq!(name.as_deref(), Some("Spring sale"));
+    // Every key landed in the name, which keeps the focus.
+    eventually(
+        WAIT,
+        "the name holds what was typed, with focus",
+        async || {
+            let name = find(&client, "#campaign-name")
+                .await
+                .prop("value")
+                .await
+                .expect("value")
+                .unwrap_or_default();
+            let focused = active_id(&client).await;
+            if name == "Spring sale" && focused == "campaign-name" {
+                Ok(())
+            } else {
+                Err(format!("name {name:?}, focus on {focused:?}"))
+            }
+        },
+    )
+    .await;
     let x_checked = find(&client, "#platform-x")
         .await
         .prop("checked")
@@ -456,7 +483,22 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
         .await
         .expect("type");
     click(&client, "#add-variant-x").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the second card shows, the first has been drawn again.
+    eventually(WAIT, "a second unsaved card shows", async || {
+        let n = client
+            .find_all(Locator::Css(
+                "#variants-x .variant-card:not([data-id]) textarea",
+            ))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
+        if n == 2 {
+            Ok(())
+        } else {
+            Err(format!("{n} unsaved cards"))
+        }
+    })
+    .await;
     assert_eq!(unsaved_x_text(&client, 0).await, "First idea, not saved");
     let ids: Vec<String> = {
         let mut ids = Vec::new();
@@ -516,12 +558,19 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     assert!(asked.contains("unsaved changes"), "{asked}");
     shots.shot(&client, "43-leave-question").await;
     click(&client, "#leave-stay").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    wait_for_gone(&client, "#leave-question", "the question closes").await;
     assert_eq!(unsaved_x_text(&client, 0).await, "First idea, not saved");
     click(&client, "#campaign-error .ai-setup-link").await;
     click(&client, "#leave-anyway").await;
     wait_for(&client, "#page-settings #ai-base-url", "Settings opens").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(active_id(&client).await, "ai-base-url");
+    eventually(
+        WAIT,
+        "the AI address takes the focus",
+        async || match active_id(&client).await {
+            id if id == "ai-base-url" => Ok(()),
+            id => Err(format!("focus on {id:?}")),
+        },
+    )
+    .await;
     shots.shot(&client, "44-settings-ai").await;
 }

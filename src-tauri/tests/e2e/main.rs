@@ -22,8 +22,9 @@
 //! - `analytics`: figures that update by themselves, filters, exports.
 //! - `tray`: start at login.
 //!
-//! Screenshots of each step go to `$REACHLOOP_E2E_ARTIFACTS`
-//! (`target/e2e/`).
+//! Every wait is for a condition, with a deadline and a message saying what
+//! did not happen (`eventually`). Screenshots of each step go to
+//! `$REACHLOOP_E2E_ARTIFACTS` (`target/e2e/`).
 
 mod accounts;
 mod analytics;
@@ -157,8 +158,17 @@ impl Artifacts {
     }
 
     async fn shot(&self, client: &Client, name: &str) {
-        // Let WebKit paint the last change before capturing it.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Let WebKit paint the last change before capturing it: two frames.
+        if let Err(e) = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+        {
+            eprintln!("{name}: no frame was drawn before the screenshot ({e})");
+        }
         let png = client.screenshot().await.expect("screenshot");
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         std::fs::write(self.0.join(format!("{name}.png")), png).expect("save screenshot");
@@ -218,6 +228,39 @@ async fn wait_for(client: &Client, css: &str, what: &str) -> Element {
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{what} ({css}): {e}"))
+}
+
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(150);
+
+/// Polls `probe` until it answers `Ok` (within `within`), and gives that;
+/// else panics with `what` did not happen and the last thing `probe` saw.
+async fn eventually<T>(
+    within: Duration,
+    what: &str,
+    mut probe: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        match probe().await {
+            Ok(v) => return v,
+            Err(seen) if Instant::now() > deadline => {
+                panic!("{what}: not within {within:?}; last seen: {seen}")
+            }
+            Err(_) => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+/// Waits until nothing matches `css`.
+async fn wait_for_gone(client: &Client, css: &str, what: &str) {
+    eventually(WAIT, what, async || {
+        match client.find(Locator::Css(css)).await {
+            Ok(_) => Err(format!("{css} still shows")),
+            Err(_) => Ok(()),
+        }
+    })
+    .await
 }
 
 /// The element matching `css`, which must exist.
@@ -312,6 +355,19 @@ async fn text_of(client: &Client, css: &str) -> String {
 /// From the shell, on `d`: an active campaign `name` with one Sandbox
 /// variant, a Sandbox account and a post due in 8 s. Its id.
 fn a_sandbox_post_due_soon(d: &std::path::Path, name: &str) -> String {
+    let (campaign, account) = a_sandbox_campaign(d, name);
+    schedule_once(
+        d,
+        &campaign,
+        &account,
+        chrono::Utc::now() + chrono::Duration::seconds(8),
+    );
+    campaign
+}
+
+/// From the shell, on `d`: an active campaign `name` with one Sandbox
+/// variant, and a Sandbox account. Their ids.
+fn a_sandbox_campaign(d: &std::path::Path, name: &str) -> (String, String) {
     let campaign = cli(
         d,
         &[
@@ -352,24 +408,31 @@ fn a_sandbox_post_due_soon(d: &std::path::Path, name: &str) -> String {
         .as_str()
         .expect("account id")
         .to_string();
-    let at = (chrono::Utc::now() + chrono::Duration::seconds(8)).to_rfc3339();
+    (campaign, account)
+}
+
+/// From the shell, on `d`: one post of `campaign` to `account` at `at`.
+fn schedule_once(
+    d: &std::path::Path,
+    campaign: &str,
+    account: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
     cli(
         d,
         &[
             "schedule",
             "add",
             "--campaign",
-            &campaign,
+            campaign,
             "--platform",
             "sandbox",
             "--account",
-            &account,
+            account,
             "--at",
-            &at,
+            &at.to_rfc3339(),
             "--tz",
             "UTC",
         ],
     );
-
-    campaign
 }

@@ -217,18 +217,49 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     wait_for_text(&client, "#sandbox-seed-form .ok", "Saved").await;
     shots.shot(&client, "55a-sandbox-seed").await;
     click(&client, "#nav-calendar").await;
-    let published = || async {
-        client
-            .find_all(Locator::Css("#calendar-grid .post.published"))
-            .await
-            .map(|v| v.len())
-            .unwrap_or(0)
+    // What the database says, through the CLI on the same data.
+    let posts = || cli(data.path(), &["posts", "list", "--json"]);
+    let with_status = |posts: &serde_json::Value, status: &str| -> Vec<serde_json::Value> {
+        posts
+            .as_array()
+            .expect("a list of posts")
+            .iter()
+            .filter(|p| p["status"] == status)
+            .cloned()
+            .collect()
     };
-    // A round that started before the pause may still finish.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let before = published().await;
-    tokio::time::sleep(Duration::from_secs(70)).await;
-    assert_eq!(published().await, before, "nothing publishes while paused");
+    // A round that claimed posts before the pause may still finish them.
+    let before = eventually(WAIT, "the round in flight finishes", async || {
+        let all = posts();
+        match with_status(&all, "publishing").len() {
+            0 => Ok(with_status(&all, "published").len()),
+            n => Err(format!("{n} posts still publishing")),
+        }
+    })
+    .await;
+    // A slot that comes due while paused stays scheduled round after round
+    // (one every 2 s): wait until one is 15 s overdue, nothing published.
+    let overdue = eventually(
+        Duration::from_secs(120),
+        "a slot due while paused stays scheduled 15 s past its time",
+        async || {
+            let all = posts();
+            let published = with_status(&all, "published").len();
+            assert_eq!(published, before, "a post was published while paused");
+            let late = chrono::Utc::now() - chrono::Duration::seconds(15);
+            with_status(&all, "scheduled")
+                .into_iter()
+                .find(|p| {
+                    p["scheduled_at"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| t < late)
+                })
+                .map(|p| p["id"].as_str().expect("an id").to_string())
+                .ok_or_else(|| format!("{} published, none scheduled overdue yet", published))
+        },
+    )
+    .await;
     shots.shot(&client, "55-paused").await;
 
     // Resume: the slots that came due while paused go out.
@@ -246,14 +277,21 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     click(&client, "#nav-calendar").await;
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while published().await <= before {
-        assert!(
-            Instant::now() < deadline,
-            "nothing published after resuming"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    eventually(
+        Duration::from_secs(90),
+        "the post due while paused is published after resuming",
+        async || {
+            let all = posts();
+            match with_status(&all, "published")
+                .iter()
+                .any(|p| p["id"] == overdue.as_str())
+            {
+                true => Ok(()),
+                false => Err(format!("{all}")),
+            }
+        },
+    )
+    .await;
     shots.shot(&client, "56-resumed").await;
     client.close().await.expect("quit the app");
 }
@@ -301,9 +339,9 @@ impl Notifications {
     fn close_notification(&self, _id: u32) {}
 }
 
-/// A post whose platform never confirms it (the Sandbox loses every
-/// answer) is announced on the desktop once, not every round, while the
-/// app checks it.
+/// A post whose platform never confirms it (the Sandbox loses the answer
+/// and its lookup never tells) waits to be checked round after round; it is
+/// announced on the desktop once, not every round.
 #[tokio::test]
 async fn a_post_that_needs_checking_is_announced_on_the_desktop_once() {
     let shown = Shown::default();
@@ -326,38 +364,71 @@ async fn a_post_that_needs_checking_is_announced_on_the_desktop_once() {
         ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
         ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
         ("REACHLOOP_SANDBOX_LOST_ANSWER_RATE", "1".to_string()),
+        ("REACHLOOP_SANDBOX_UNVERIFIABLE", "1".to_string()),
     ];
-    let driver = start_driver(d, &env);
+    // The app's log: the Sandbox says there each time a round asks it.
+    let log = d.join("app.log");
+    let driver = start_driver_logged(d, &env, &log);
     let shots = Artifacts::new();
     let client = launch(&driver).await;
     click(&client, "#nav-calendar").await;
-    let checking = |shown: &Shown| {
+    let announced = || {
         shown
             .lock()
             .expect("notifications")
             .iter()
             .filter(|(title, _)| title == "A post needs checking")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let asked = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(reachloop::platforms::sandbox::UNVERIFIABLE))
             .count()
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while checking(&shown) == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "no notification came: {:?}",
-            shown.lock().expect("notifications")
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let body = shown.lock().expect("notifications")[0].1.clone();
-    assert!(body.contains("did not confirm"), "{body}");
+    let first = eventually(
+        Duration::from_secs(60),
+        "the post that needs checking is announced",
+        async || match announced().first() {
+            Some((_, body)) => Ok(body.clone()),
+            None => Err(format!("{:?}", shown.lock().expect("notifications"))),
+        },
+    )
+    .await;
+    assert!(first.contains("did not confirm"), "{first}");
     shots.shot(&client, "80-needs-checking-announced").await;
-    // Several more rounds (every 2 s) pass: still announced once.
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    // Five more rounds ask the Sandbox, which cannot tell: the post still
+    // waits to be checked, and the user heard of it once.
+    let since = asked();
+    eventually(
+        Duration::from_secs(60),
+        "five more rounds ask the Sandbox about the post",
+        async || match asked() - since {
+            n if n >= 5 => Ok(()),
+            n => Err(format!("{n} rounds asked")),
+        },
+    )
+    .await;
+    let waiting = cli(
+        d,
+        &["posts", "list", "--status", "needs_verification", "--json"],
+    );
     assert_eq!(
-        checking(&shown),
+        waiting.as_array().map(Vec::len),
+        Some(1),
+        "the post still waits to be checked: {waiting}"
+    );
+    assert_eq!(
+        announced().len(),
         1,
-        "{:?}",
+        "announced once over {} rounds: {:?}",
+        asked(),
         shown.lock().expect("notifications")
     );
+    shots
+        .shot(&client, "81-still-needs-checking-announced-once")
+        .await;
     client.close().await.expect("quit the app");
 }
