@@ -20,7 +20,8 @@
 //!   override, pause, resume); a post that needs checking is announced on
 //!   the desktop once.
 //! - `analytics`: figures that update by themselves, filters, exports.
-//! - `tray`: start at login.
+//! - `tray`: start at login; closing the window keeps publishing in the tray
+//!   and ends its web process, and Open brings the page back.
 //!
 //! Every wait is for a condition, with a deadline and a message saying what
 //! did not happen (`eventually`). Screenshots of each step go to
