@@ -141,6 +141,7 @@ pub async fn publish(opts: BenchPublish) -> Result<BenchReport, Error> {
             latency: opts.latency,
             failure_rate: 0.0,
             lost_answer_rate: 0.0,
+            unverifiable: false,
             rate_limit: Some(opts.rate_limit),
             speedup: 1.0,
         },

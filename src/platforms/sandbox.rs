@@ -27,6 +27,11 @@ pub struct SandboxConfig {
     pub failure_rate: f64,
     /// Share of attempts where the post is created but the answer is lost.
     pub lost_answer_rate: f64,
+    /// Its lookup never tells whether it has a post (`CannotTell`), as a
+    /// network whose listing is down: a post whose answer was lost stays
+    /// waiting to be checked, round after round
+    /// (`REACHLOOP_SANDBOX_UNVERIFIABLE=1`, for tests and demos).
+    pub unverifiable: bool,
     /// At most this many posts per account in this window (a platform's
     /// rate limit, answered as X does: refused until the window resets).
     pub rate_limit: Option<(u32, chrono::Duration)>,
@@ -38,11 +43,15 @@ pub struct SandboxConfig {
 
 impl SandboxConfig {
     /// The defaults, overridden by `REACHLOOP_SANDBOX_SEED`,
-    /// `…_LATENCY_MS`, `…_FAILURE_RATE` and `…_LOST_ANSWER_RATE` (demos and
-    /// fault tests).
+    /// `…_LATENCY_MS`, `…_FAILURE_RATE`, `…_LOST_ANSWER_RATE` and
+    /// `…_UNVERIFIABLE` (demos and fault tests).
     pub fn from_env() -> SandboxConfig {
+        SandboxConfig::from_vars(|name| std::env::var(format!("REACHLOOP_SANDBOX_{name}")).ok())
+    }
+
+    /// The same, from `var` (a name without its `REACHLOOP_SANDBOX_` prefix).
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> SandboxConfig {
         let d = SandboxConfig::default();
-        let var = |name: &str| std::env::var(format!("REACHLOOP_SANDBOX_{name}")).ok();
         let rate = |name: &str, default: f64| {
             var(name)
                 .and_then(|v| v.parse::<f64>().ok())
@@ -57,6 +66,7 @@ impl SandboxConfig {
                 .unwrap_or(d.latency),
             failure_rate: rate("FAILURE_RATE", d.failure_rate),
             lost_answer_rate: rate("LOST_ANSWER_RATE", d.lost_answer_rate),
+            unverifiable: var("UNVERIFIABLE").map_or(d.unverifiable, |v| v == "1"),
             // "N/SECONDS", e.g. 100/900 for X's 100 posts per 15 minutes.
             speedup: var("SPEEDUP")
                 .and_then(|v| v.parse::<f64>().ok())
@@ -80,11 +90,16 @@ impl Default for SandboxConfig {
             latency: Duration::from_millis(300),
             failure_rate: 0.03,
             lost_answer_rate: 0.0,
+            unverifiable: false,
             rate_limit: None,
             speedup: 1.0,
         }
     }
 }
+
+/// What the Sandbox answers a lookup when it is set not to tell.
+pub const UNVERIFIABLE: &str =
+    "the Sandbox cannot tell whether it has the post (REACHLOOP_SANDBOX_UNVERIFIABLE)";
 
 /// A new world's seed: six digits, easy to read out and type back.
 pub fn fresh_seed(rng: &mut impl rand::Rng) -> u32 {
@@ -278,6 +293,12 @@ impl Adapter for Sandbox {
 
     fn find<'a>(&'a self, req: &'a PublishRequest) -> BoxFuture<'a, Lookup> {
         Box::pin(async move {
+            if self.config.unverifiable {
+                // Said on every lookup: the end-to-end test counts the
+                // rounds that asked by these lines.
+                tracing::info!(post = %req.post_id, "{UNVERIFIABLE}");
+                return Lookup::CannotTell(UNVERIFIABLE.into());
+            }
             match self
                 .store
                 .sandbox_find(
@@ -299,5 +320,73 @@ impl Adapter for Sandbox {
                 Err(e) => Lookup::CannotTell(format!("the Sandbox could not be read: {e}")),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A post whose answer the Sandbox lost, looked up twice.
+    async fn lost_then_looked_up(
+        unverifiable: bool,
+    ) -> (Result<Receipt, PublishError>, [Lookup; 2]) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = crate::app::App::open(dir.path()).await.expect("open");
+        let now = chrono::Utc::now();
+        let account = app.connect_sandbox(now, "Lost").await.expect("account");
+        let sandbox = Sandbox::new(
+            app.store().clone(),
+            SandboxConfig {
+                seed: Some(3),
+                latency: Duration::ZERO,
+                failure_rate: 0.0,
+                lost_answer_rate: 1.0,
+                unverifiable,
+                rate_limit: None,
+                speedup: 1.0,
+            },
+        );
+        let req = PublishRequest {
+            post_id: "post-1".into(),
+            account_id: account.id.clone(),
+            body: "Warm bread at 7".into(),
+            media: Vec::new(),
+            attempt: 1,
+            attempt_started_at: now,
+            attempt_ends_by: now + chrono::Duration::minutes(10),
+            progress: Default::default(),
+        };
+        let sent = sandbox.publish(&req).await;
+        let looked = [sandbox.find(&req).await, sandbox.find(&req).await];
+        app.store().clone().close().await;
+        (sent, looked)
+    }
+
+    #[tokio::test]
+    async fn an_unverifiable_sandbox_never_tells_whether_it_has_a_post() {
+        let (sent, looked) = lost_then_looked_up(true).await;
+        assert!(matches!(sent, Err(PublishError::Unknown(_))), "{sent:?}");
+        for lookup in looked {
+            assert_eq!(lookup, Lookup::CannotTell(UNVERIFIABLE.into()));
+        }
+        // Without the setting, the same lost answer's post is found.
+        let (sent, looked) = lost_then_looked_up(false).await;
+        assert!(matches!(sent, Err(PublishError::Unknown(_))), "{sent:?}");
+        assert!(
+            looked.iter().all(|l| matches!(l, Lookup::Found(_))),
+            "{looked:?}"
+        );
+    }
+
+    #[test]
+    fn unverifiable_is_set_by_its_variable() {
+        let with = |value: &'static str| {
+            SandboxConfig::from_vars(|name| (name == "UNVERIFIABLE").then(|| value.to_string()))
+                .unverifiable
+        };
+        assert!(with("1"));
+        assert!(!with("0"));
+        assert!(!SandboxConfig::from_vars(|_| None).unverifiable);
     }
 }
