@@ -602,3 +602,32 @@ fn the_agent_recommends_a_loopback_address_for_webhooks_and_warns_about_others()
         stderr(&everywhere)
     );
 }
+
+#[tokio::test]
+async fn a_waiting_agent_says_who_publishes_and_until_when() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let now = chrono::Utc::now();
+    assert!(app
+        .store()
+        .take_publisher_lease(now, "app-window-1", "app", chrono::Duration::minutes(30))
+        .await
+        .expect("lease"));
+    app.store().clone().close().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+        .env("REACHLOOP_DATA_DIR", dir.path())
+        .args(["agent", "--once"])
+        .output()
+        .expect("run the agent");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("the Reachloop app (app-window-1) is publishing, its lease renewed until"),
+        "{said}"
+    );
+    let until = (now + chrono::Duration::minutes(30))
+        .with_timezone(&chrono::Local)
+        .format("%H:%M")
+        .to_string();
+    assert!(said.contains(&until), "{said}");
+}
