@@ -356,6 +356,7 @@ mod tests {
             attempt_started_at: now,
             attempt_ends_by: now + chrono::Duration::minutes(10),
             progress: Default::default(),
+            already_ours: Vec::new(),
         };
         let sent = sandbox.publish(&req).await;
         let looked = [sandbox.find(&req).await, sandbox.find(&req).await];

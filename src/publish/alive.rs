@@ -50,13 +50,10 @@ impl Liveness {
         }
         let path = file_of(data_dir, holder);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            private_dir(dir)?;
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
+        let mut file =
+            no_follow(OpenOptions::new().create(true).truncate(false).write(true)).open(&path)?;
         file.try_lock().map_err(|e| match e {
             std::fs::TryLockError::WouldBlock => std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
@@ -64,9 +61,13 @@ impl Liveness {
             ),
             std::fs::TryLockError::Error(e) => e,
         })?;
-        // Who it is, for a person looking at the folder.
-        file.set_len(0)?;
-        writeln!(file, "{holder} pid {}", std::process::id())?;
+        // Who it is, for a person looking at the folder: best effort, the
+        // lock is what counts and is kept whatever this write does (a lock
+        // dropped here would leave a file that says "gone" of a live
+        // publisher).
+        let _ = file
+            .set_len(0)
+            .and_then(|()| writeln!(file, "{holder} pid {}", std::process::id()));
         held.insert(holder.to_string(), file);
         Ok(())
     }
@@ -83,7 +84,8 @@ impl Liveness {
             return Alive::Yes;
         }
         let path = file_of(data_dir, holder);
-        let Ok(file) = OpenOptions::new().write(true).open(&path) else {
+        // Only a plain file of ours: a link is never taken for a lock.
+        let Ok(file) = no_follow(OpenOptions::new().write(true)).open(&path) else {
             return Alive::Unknown;
         };
         match file.try_lock() {
@@ -106,6 +108,27 @@ impl Liveness {
     }
 }
 
+/// `options` refusing to open through a symbolic link (Unix).
+fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options
+}
+
+/// The publishers' folder, readable by this user only (Unix).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +148,22 @@ mod tests {
         assert_eq!(other.check(dir.path(), "agent-1"), Alive::Gone);
         // Reaped once: the file is gone, nothing more is known.
         assert_eq!(other.check(dir.path(), "agent-1"), Alive::Unknown);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_link_in_place_of_a_lock_file_is_never_taken_for_a_gone_publisher() {
+        let dir = tempfile::tempdir().expect("dir");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "x").expect("file");
+        let path = file_of(dir.path(), "agent-9");
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("folder");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("link");
+        assert_eq!(
+            Liveness::default().check(dir.path(), "agent-9"),
+            Alive::Unknown
+        );
+        assert!(path.exists() && elsewhere.exists());
     }
 
     #[test]
