@@ -212,6 +212,34 @@ impl Adapter for ModelAdapter {
 
 const POSTS: usize = 6;
 
+/// A slow publisher's answer not written down yet: who sent, what, and
+/// what the platform said.
+type Held = (
+    String,
+    reachloop::store::ClaimedPost,
+    Result<Receipt, PublishError>,
+);
+
+/// Writes a held answer down at `now`, as its publisher would.
+async fn deliver(
+    store: &reachloop::store::Store,
+    (who, post, answer): Held,
+    now: DateTime<Utc>,
+    timing: &Timing,
+) {
+    publish::record_answer(
+        store,
+        &who,
+        &post,
+        post.attempts + 1,
+        answer,
+        &move || now,
+        timing,
+    )
+    .await
+    .expect("answer");
+}
+
 async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let dir = data_dir();
     let app = App::open(dir.path()).await.expect("open");
@@ -254,11 +282,7 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
     };
     let mut deaths = 0;
     // Answers of slow publishers, not written down yet.
-    let mut held: std::collections::VecDeque<(
-        String,
-        reachloop::store::ClaimedPost,
-        Result<Receipt, PublishError>,
-    )> = Default::default();
+    let mut held: std::collections::VecDeque<Held> = Default::default();
     for s in steps {
         *model.now.lock().expect("model") = now;
         match s {
@@ -333,19 +357,8 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 held.push_back((who, post, answer));
             }
             Step::Deliver => {
-                if let Some((who, post, answer)) = held.pop_front() {
-                    let t = now;
-                    publish::record_answer(
-                        store,
-                        &who,
-                        &post,
-                        post.attempts + 1,
-                        answer,
-                        &move || t,
-                        &timing,
-                    )
-                    .await
-                    .expect("answer");
+                if let Some(late) = held.pop_front() {
+                    deliver(store, late, now, &timing).await;
                 }
             }
             Step::Lookups(mode) => *model.lookups.lock().expect("model") = mode,
@@ -355,19 +368,8 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
     // answers come in at last, late.
     *model.answer.lock().expect("model") = Some(Answer::Ok);
     *model.lookups.lock().expect("model") = LookupMode::Sharp;
-    while let Some((who, post, answer)) = held.pop_front() {
-        let t = now;
-        publish::record_answer(
-            store,
-            &who,
-            &post,
-            post.attempts + 1,
-            answer,
-            &move || t,
-            &timing,
-        )
-        .await
-        .expect("answer");
+    while let Some(late) = held.pop_front() {
+        deliver(store, late, now, &timing).await;
     }
     for _ in 0..40 {
         now += Duration::minutes(10);

@@ -80,6 +80,56 @@ async fn post_status(app: &App, id: &str) -> reachloop_ipc::ScheduledPost {
         .expect("the post")
 }
 
+/// The claim on `post` runs out at `at` and a verifier finds nothing yet:
+/// it is put back, to be sent again at `retry_at`.
+async fn lapses_and_looks_absent(
+    app: &App,
+    post: &ClaimedPost,
+    at: DateTime<Utc>,
+    retry_at: DateTime<Utc>,
+) {
+    app.store().expire_leases(at).await.expect("expire");
+    assert_eq!(
+        post_status(app, &post.id).await.status,
+        "needs_verification"
+    );
+    let f = app
+        .store()
+        .finish_unpublished(
+            at,
+            &post.id,
+            Finisher::Verifier { attempts: 1 },
+            "verified_absent",
+            "absent",
+            Some(retry_at),
+        )
+        .await
+        .expect("absent");
+    assert_eq!(f, Finish::Applied);
+}
+
+/// `owner`'s answer to attempt `attempts` of `post`, written down at `at`.
+async fn answer(
+    app: &App,
+    owner: &str,
+    post: &ClaimedPost,
+    attempts: i64,
+    said: Result<Receipt, PublishError>,
+    at: DateTime<Utc>,
+) -> Sent {
+    publish::record_answer(
+        app.store(),
+        owner,
+        post,
+        attempts,
+        said,
+        &move || at,
+        &timing(),
+    )
+    .await
+    .expect("recorded")
+}
+
 fn timing() -> Timing {
     Timing {
         claim: CLAIM,
@@ -102,25 +152,7 @@ async fn a_late_refusal_is_dropped_and_never_undoes_what_came_after_it() {
     due_posts(&app, at(9, 0), 1).await;
     let slow = attempt(&app, at(9, 0), "slow").await;
     // Its claim runs out; a verifier finds nothing yet and puts it back.
-    let t = at(9, 5);
-    app.store().expire_leases(t).await.expect("expire");
-    assert_eq!(
-        post_status(&app, &slow.id).await.status,
-        "needs_verification"
-    );
-    let f = app
-        .store()
-        .finish_unpublished(
-            t,
-            &slow.id,
-            Finisher::Verifier { attempts: 1 },
-            "verified_absent",
-            "absent",
-            Some(t),
-        )
-        .await
-        .expect("absent");
-    assert_eq!(f, Finish::Applied);
+    lapses_and_looks_absent(&app, &slow, at(9, 5), at(9, 5)).await;
     // Another publisher sends it again and loses that answer.
     let t2 = at(9, 6);
     let again = attempt(&app, t2, "p1").await;
@@ -131,21 +163,11 @@ async fn a_late_refusal_is_dropped_and_never_undoes_what_came_after_it() {
     // Now the slow answer to the first attempt: a refusal. Whoever holds
     // the post decides: it stays to be verified (the second attempt may
     // have made it); put back to scheduled, it would be sent a third time.
-    let clock = move || at(9, 7);
-    let sent = publish::record_answer(
-        app.store(),
-        "slow",
-        &slow,
-        1,
-        Err(PublishError::Retry {
-            code: "busy".into(),
-            message: "busy".into(),
-        }),
-        &clock,
-        &timing(),
-    )
-    .await
-    .expect("recorded");
+    let refused = Err(PublishError::Retry {
+        code: "busy".into(),
+        message: "busy".into(),
+    });
+    let sent = answer(&app, "slow", &slow, 1, refused, at(9, 7)).await;
     assert_eq!(sent, Sent::Skipped);
     let p = post_status(&app, &slow.id).await;
     assert_eq!(p.status, "needs_verification", "{p:?}");
@@ -165,17 +187,8 @@ async fn a_late_refusal_is_dropped_and_never_undoes_what_came_after_it() {
         "{audit:?}"
     );
     // A late "unclear" is dropped the same way.
-    let sent = publish::record_answer(
-        app.store(),
-        "slow",
-        &slow,
-        1,
-        Err(PublishError::Unknown("timeout".into())),
-        &clock,
-        &timing(),
-    )
-    .await
-    .expect("recorded");
+    let unclear = Err(PublishError::Unknown("timeout".into()));
+    let sent = answer(&app, "slow", &slow, 1, unclear, at(9, 7)).await;
     assert_eq!(sent, Sent::Skipped);
 }
 
@@ -185,33 +198,10 @@ async fn a_late_success_is_the_truth_and_the_post_is_never_sent_again() {
     let app = App::open(dir.path()).await.expect("open");
     due_posts(&app, at(9, 0), 1).await;
     let slow = attempt(&app, at(9, 0), "slow").await;
-    let t = at(9, 5);
-    app.store().expire_leases(t).await.expect("expire");
     // The platform lags: the verifier does not see it and schedules a retry.
-    app.store()
-        .finish_unpublished(
-            t,
-            &slow.id,
-            Finisher::Verifier { attempts: 1 },
-            "verified_absent",
-            "absent",
-            Some(at(9, 10)),
-        )
-        .await
-        .expect("absent");
+    lapses_and_looks_absent(&app, &slow, at(9, 5), at(9, 10)).await;
     // The answer comes at last: it was made.
-    let clock = move || at(9, 6);
-    let sent = publish::record_answer(
-        app.store(),
-        "slow",
-        &slow,
-        1,
-        Ok(receipt("remote-1")),
-        &clock,
-        &timing(),
-    )
-    .await
-    .expect("recorded");
+    let sent = answer(&app, "slow", &slow, 1, Ok(receipt("remote-1")), at(9, 6)).await;
     assert_eq!(sent, Sent::Published);
     let p = post_status(&app, &slow.id).await;
     assert_eq!(p.status, "published");
@@ -237,44 +227,12 @@ async fn a_late_success_beside_a_second_attempt_names_the_duplicate() {
     let app = App::open(dir.path()).await.expect("open");
     due_posts(&app, at(9, 0), 1).await;
     let slow = attempt(&app, at(9, 0), "slow").await;
-    app.store().expire_leases(at(9, 5)).await.expect("expire");
-    app.store()
-        .finish_unpublished(
-            at(9, 5),
-            &slow.id,
-            Finisher::Verifier { attempts: 1 },
-            "verified_absent",
-            "absent",
-            Some(at(9, 5)),
-        )
-        .await
-        .expect("absent");
+    lapses_and_looks_absent(&app, &slow, at(9, 5), at(9, 5)).await;
     let second = attempt(&app, at(9, 6), "p1").await;
     // The first answer lands while the second attempt is in flight.
-    let clock = move || at(9, 6);
-    let first = publish::record_answer(
-        app.store(),
-        "slow",
-        &slow,
-        1,
-        Ok(receipt("remote-1")),
-        &clock,
-        &timing(),
-    )
-    .await
-    .expect("recorded");
+    let first = answer(&app, "slow", &slow, 1, Ok(receipt("remote-1")), at(9, 6)).await;
     assert_eq!(first, Sent::Published);
-    let second = publish::record_answer(
-        app.store(),
-        "p1",
-        &second,
-        2,
-        Ok(receipt("remote-2")),
-        &clock,
-        &timing(),
-    )
-    .await
-    .expect("recorded");
+    let second = answer(&app, "p1", &second, 2, Ok(receipt("remote-2")), at(9, 6)).await;
     assert_eq!(second, Sent::Skipped);
     let p = post_status(&app, &slow.id).await;
     assert_eq!(p.status, "published");
