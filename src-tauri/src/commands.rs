@@ -23,6 +23,9 @@ pub struct Shell {
     pending_connect: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// Running generation jobs, by job id, so Cancel can stop them.
     generations: std::sync::Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
+    /// The page the window shows (its navigation id), so a window rebuilt
+    /// after closing to the tray opens where the user left it.
+    page: std::sync::Mutex<Option<String>>,
 }
 
 impl Shell {
@@ -40,7 +43,13 @@ impl Shell {
             keys: OsKeychain::from_env(),
             pending_connect: Default::default(),
             generations: Default::default(),
+            page: Default::default(),
         }
+    }
+
+    /// The page the window last showed, if it said.
+    pub(crate) fn page(&self) -> Option<String> {
+        self.page.lock().map(|p| p.clone()).unwrap_or(None)
     }
 
     pub(crate) fn keys(&self) -> &OsKeychain {
@@ -61,6 +70,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         set_publishing_paused,
         recent_audit,
         ui_ready,
+        page_shown,
         list_accounts,
         connect_account,
         connect_pages,
@@ -172,6 +182,24 @@ async fn recent_audit(shell: State<'_, Shell>, limit: u32) -> Result<Vec<AuditEn
 fn ui_ready(shell: State<'_, Shell>) {
     let elapsed_ms = shell.started.elapsed().as_millis();
     tracing::info!(elapsed_ms, "ui ready");
+}
+
+/// The UI says which page it shows (a navigation id such as `nav-calendar`).
+#[tauri::command]
+fn page_shown(shell: State<'_, Shell>, page: String) -> Result<(), ErrorDto> {
+    let id_like =
+        (1..=40).contains(&page.len()) && page.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    if !id_like {
+        return Err(ErrorDto {
+            code: "invalid_page".into(),
+            message: "That is not a page of Reachloop's window.".into(),
+            fields: vec![],
+        });
+    }
+    if let Ok(mut p) = shell.page.lock() {
+        *p = Some(page);
+    }
+    Ok(())
 }
 
 impl Shell {

@@ -337,8 +337,16 @@ fn open_main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> 
     let mut builder = tauri::WebviewWindowBuilder::from_config(app, &config)?;
     // The webview's own storage (the page the window showed, the UI's
     // local storage) lives in Reachloop's data directory with the rest.
-    if let Ok(core) = app.state::<Shell>().core() {
+    let shell = app.state::<Shell>();
+    if let Ok(core) = shell.core() {
         builder = builder.data_directory(core.data_dir().join("webview"));
+    }
+    // A window rebuilt after closing to the tray opens on the page it
+    // showed. The shell hands it over itself: the closed webview's local
+    // storage is not reliably written by the time the new one reads it.
+    if let Some(page) = shell.page() {
+        let page = serde_json::to_string(&page).unwrap_or_default();
+        builder = builder.initialization_script(format!("window.__REACHLOOP_PAGE = {page};"));
     }
     builder.build()?;
     Ok(())

@@ -110,6 +110,17 @@ pub async fn ui_ready() -> Result<(), ErrorDto> {
 }
 
 #[derive(Serialize)]
+struct PageArgs<'a> {
+    page: &'a str,
+}
+
+/// Tells the shell which page the window shows, so a window rebuilt from the
+/// tray opens on it.
+pub async fn page_shown(page: &str) -> Result<(), ErrorDto> {
+    call("page_shown", &PageArgs { page }).await
+}
+
+#[derive(Serialize)]
 struct PlatformArgs<'a> {
     platform: &'a str,
 }

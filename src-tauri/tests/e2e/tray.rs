@@ -287,20 +287,17 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
         .switch_to_window(window)
         .await
         .expect("switch to the new window");
-    // The window is back with the app in it. (It should open on the page
-    // it showed; on this build it opens on Campaigns, which is left for the
-    // next session: the Calendar is opened by hand here.)
-    wait_for(
-        &client,
-        "#nav-calendar",
-        "the window comes back with the app",
-    )
-    .await;
-    click(&client, "#nav-calendar").await;
+    // The window is back on the page it showed, without a click.
     wait_for(
         &client,
         "#page-calendar #calendar-grid",
-        "the Calendar in the rebuilt window",
+        "the rebuilt window opens on the Calendar it showed",
+    )
+    .await;
+    wait_for(
+        &client,
+        "#nav-calendar[aria-current='page']",
+        "the navigation marks the Calendar",
     )
     .await;
     assert!(alive(app), "the same app shows it");
