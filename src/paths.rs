@@ -8,6 +8,10 @@ pub const DATA_DIR_ENV: &str = "REACHLOOP_DATA_DIR";
 /// The database file name inside the data directory.
 pub const DATABASE_FILE: &str = "reachloop.sqlite3";
 
+/// The folders Reachloop makes in its data directory (besides its
+/// `reachloop.*` files): media, publishers' lock files, the window's storage.
+const OWN_FOLDERS: [&str; 3] = ["media", "publishers", "webview"];
+
 /// The data directory: `$REACHLOOP_DATA_DIR` when set and non-empty, else the
 /// OS data directory (`$XDG_DATA_HOME/reachloop` or `~/.local/share/reachloop`
 /// on Linux, `~/Library/Application Support/reachloop` on macOS,
@@ -27,11 +31,13 @@ fn resolve(overridden: Option<PathBuf>, os_default: Option<PathBuf>) -> Result<P
 }
 
 /// Creates the data directory `dir` if needed (its parents as usual) and
-/// keeps it private: on Unix it is made 0700, and an existing one that
-/// others may read or enter (a data directory made before Reachloop did
-/// this, with the umask's 0755) is tightened to the owner's bits, since it
-/// holds the database, media and the window's storage and nothing in it is
-/// meant for anyone else. When tightening fails (not the owner, a file
+/// keeps it private: on Unix it is made 0700, and an existing one of
+/// Reachloop's (holding nothing but Reachloop's own files) that others may read or
+/// enter (a data directory made before Reachloop did this, with the
+/// umask's 0755) is tightened to the owner's bits, since it holds the
+/// database, media and the window's storage and nothing in it is meant for
+/// anyone else. A folder that holds other things is left alone, with a
+/// warning. When tightening fails (not the owner, a file
 /// system without Unix modes) Reachloop says so in the log and goes on.
 /// Elsewhere the OS's per-user data directory already keeps others out.
 pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -54,7 +60,23 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
             ));
         }
         let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
+        // Only a folder that holds nothing but Reachloop's own files is
+        // tightened: `REACHLOOP_DATA_DIR` pointed at a shared folder is the
+        // user's to fix, not ours to close to others.
+        let ours = std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().all(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("reachloop.") || OWN_FOLDERS.contains(&name.as_ref())
+            })
+        });
+        if mode & 0o077 != 0 && !ours {
+            tracing::warn!(
+                dir = %dir.display(),
+                "the data directory is open to others (mode {mode:o}) and holds other files: \
+                 it is left as it is; point {DATA_DIR_ENV} at a folder of Reachloop's own"
+            );
+        } else if mode & 0o077 != 0 {
             let private = std::fs::Permissions::from_mode(mode & 0o700);
             match std::fs::set_permissions(dir, private) {
                 Ok(()) => tracing::info!(

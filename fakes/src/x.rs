@@ -139,6 +139,9 @@ pub struct XPlatform {
     pub processing_polls: u32,
     /// What `processing_info.check_after_secs` says.
     pub check_after_secs: u64,
+    /// The next this many status polls get a 200 whose body is not X's
+    /// (a proxy's page) and do not count as polls.
+    pub garbled_statuses: u32,
     /// Requests refused for breaking X's rules, with why.
     pub refusals: Vec<String>,
     /// Every request to `POST /2/tweets`, refused or not.
@@ -177,6 +180,7 @@ impl XPlatform {
             index_delay: Duration::ZERO,
             processing_polls: 2,
             check_after_secs: 1,
+            garbled_statuses: 0,
             refusals: Vec::new(),
             create_requests: 0,
             timeline_requests: 0,
@@ -1032,6 +1036,10 @@ async fn status(
     let mut x = s.x.lock().expect("fake X");
     if q.get("command").is_some_and(|c| c != "STATUS") {
         return invalid(&mut x, "command must be STATUS".into());
+    }
+    if x.garbled_statuses > 0 {
+        x.garbled_statuses -= 1;
+        return (StatusCode::OK, "<html><body>Please wait</body></html>").into_response();
     }
     let id = q.get("media_id").cloned().unwrap_or_default();
     let check_after = x.check_after_secs;

@@ -30,6 +30,7 @@ pub use publishing::{AttemptStart, ClaimedPost, Finish, Finisher, LeaseHolder};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};
+pub use webhooks::WebhookAccepted;
 
 /// Storage failed.
 #[derive(Debug, thiserror::Error)]

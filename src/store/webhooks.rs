@@ -1,6 +1,6 @@
 //! What the webhook listener keeps: the signatures it accepted (so a
-//! replay is refused after a restart too), early polls with their audit
-//! entry, and refusals' audit entries.
+//! replay is refused after a restart too) with the early poll they ask
+//! for and its audit entry, and refusals' audit entries.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -8,17 +8,33 @@ use serde_json::json;
 use super::{audit, Actor, AuditRecord, Store, StoreError};
 use crate::time;
 
+/// What accepting a verified webhook did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookAccepted {
+    /// Its signature was accepted before: nothing done.
+    Replay,
+    /// Remembered; merged into an early poll made a moment ago.
+    Remembered,
+    /// Remembered, and this many posts are polled now.
+    PolledEarly(u64),
+}
+
 impl Store {
-    /// Remembers an accepted webhook signature of `route` until `until`.
-    /// False when it is remembered already: a replay. Signatures whose time
-    /// is over are forgotten in the same transaction.
-    pub async fn remember_webhook_signature(
+    /// Accepts a verified webhook of `route`: remembers its signature until
+    /// `until` and, with `early_poll` (the platform and how many events it
+    /// stands for), polls that platform's young posts now, with one audit
+    /// entry, all in one transaction. A replay (the signature is remembered
+    /// already) changes nothing; neither does a failure, so the platform's
+    /// retry of an event that could not be recorded is not taken for a
+    /// replay. Signatures whose time is over are forgotten on the way.
+    pub async fn accept_webhook(
         &self,
         now: DateTime<Utc>,
         route: &str,
         signature: &str,
         until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+        early_poll: Option<(&str, u64)>,
+    ) -> Result<WebhookAccepted, StoreError> {
         let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM webhook_signatures WHERE expires_at <= ?")
             .bind(time::to_db(now))
@@ -35,21 +51,13 @@ impl Store {
         .await?
         .rows_affected()
             == 1;
-        tx.commit().await?;
-        Ok(new)
-    }
-
-    /// Verified webhooks from `platform` (`events` of them, merged into one
-    /// early poll): its posts still being collected are polled now instead
-    /// of at their next planned time, and one audit entry says so, in the
-    /// same transaction. How many posts.
-    pub async fn poll_soon(
-        &self,
-        now: DateTime<Utc>,
-        platform: &str,
-        events: u64,
-    ) -> Result<u64, StoreError> {
-        let mut tx = self.write_tx().await?;
+        if !new {
+            return Ok(WebhookAccepted::Replay);
+        }
+        let Some((platform, events)) = early_poll else {
+            tx.commit().await?;
+            return Ok(WebhookAccepted::Remembered);
+        };
         let n = sqlx::query(
             "UPDATE post_metrics SET next_poll_at = ?1
              WHERE state = 'collecting' AND next_poll_at > ?1
@@ -69,7 +77,7 @@ impl Store {
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
-        Ok(n)
+        Ok(WebhookAccepted::PolledEarly(n))
     }
 
     /// Audits refused webhooks: why (never a body), and how many refusals

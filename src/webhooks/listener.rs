@@ -30,7 +30,7 @@ use tracing::Instrument;
 use zeroize::Zeroizing;
 
 use super::{OncePer, Refused, Signature, EARLY_POLL_EVERY, NOTE_REFUSALS_EVERY};
-use crate::store::Store;
+use crate::store::{Store, WebhookAccepted};
 
 /// What the listener verifies with; a platform without its secret is not
 /// served (404).
@@ -135,30 +135,31 @@ impl Shared {
         until: DateTime<Utc>,
     ) -> Response {
         let now = (self.clock)();
-        match self
+        // Counted only once the event is recorded: a replay or a failure
+        // does not use up the early poll.
+        let early = lock(&self.early_polls).peek(&platform, now);
+        let accepted = self
             .store
-            .remember_webhook_signature(now, route, &signature.key(), until)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => return self.refuse(platform, Refused::Replayed).await,
-            Err(e) => {
-                tracing::warn!("webhook verified but not remembered: {e}");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        }
-        let Some(events) = lock(&self.early_polls).pass(platform, now) else {
-            // Merged into the early poll made a moment ago.
-            return StatusCode::OK.into_response();
-        };
-        match self.store.poll_soon(now, platform, events).await {
-            Ok(n) => {
-                tracing::info!(platform, posts = n, events, "webhook: polling early");
+            .accept_webhook(
+                now,
+                route,
+                &signature.key(),
+                until,
+                early.map(|n| (platform, n)),
+            )
+            .await;
+        match accepted {
+            Ok(WebhookAccepted::Replay) => self.refuse(platform, Refused::Replayed).await,
+            Ok(outcome) => {
+                lock(&self.early_polls).pass(platform, now);
+                if let WebhookAccepted::PolledEarly(n) = outcome {
+                    let events = early.unwrap_or(1);
+                    tracing::info!(platform, posts = n, events, "webhook: polling early");
+                }
                 StatusCode::OK.into_response()
             }
             Err(e) => {
-                lock(&self.early_polls).forget(&platform);
-                tracing::warn!("webhook accepted but not acted on: {e}");
+                tracing::warn!("webhook verified but not recorded: {e}");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }

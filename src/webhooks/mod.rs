@@ -363,6 +363,15 @@ impl<K: Eq + Hash> OncePer<K> {
         }
     }
 
+    /// What [`OncePer::pass`] would answer at `now`, without counting it.
+    pub fn peek(&self, key: &K, now: DateTime<Utc>) -> Option<u64> {
+        match self.last.get(key) {
+            Some((at, _)) if now >= *at && now - *at < self.period => None,
+            Some((_, held)) => Some(held + 1),
+            None => Some(1),
+        }
+    }
+
     /// Lets the next of `key`'s kind pass at once (the one that passed could
     /// not be acted on).
     pub fn forget(&mut self, key: &K) {

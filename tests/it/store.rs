@@ -415,7 +415,8 @@ fn mode_of(path: &std::path::Path) -> u32 {
 
 /// The data directory holds the database, media and the window's storage:
 /// only its owner may enter it, whether Reachloop makes it or finds it
-/// made by an older Reachloop with the umask's 0755.
+/// made by an older Reachloop with the umask's 0755; a shared folder the
+/// user pointed it at is not closed to its other users.
 #[cfg(unix)]
 #[tokio::test]
 async fn the_data_directory_is_private_made_new_or_found_open() {
@@ -431,10 +432,27 @@ async fn the_data_directory_is_private_made_new_or_found_open() {
     std::fs::create_dir(&found).expect("mkdir");
     std::fs::set_permissions(&found, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let app = App::open(&found).await.expect("open");
-    assert_eq!(mode_of(&found), 0o700, "tightened");
+    assert_eq!(mode_of(&found), 0o700, "tightened when empty");
+    app.store().clone().close().await;
+    // An older Reachloop's folder, holding its database: tightened too.
+    std::fs::set_permissions(&found, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let app = App::open(&found).await.expect("open again");
+    assert_eq!(mode_of(&found), 0o700, "tightened with its database");
     app.store().clone().close().await;
     // Its parents are left as they were.
     assert_eq!(mode_of(dir.path()), 0o755);
+
+    // REACHLOOP_DATA_DIR pointed at a shared folder holding other things:
+    // Reachloop uses it but does not close it to the others.
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).expect("mkdir");
+    std::fs::write(shared.join("notes.txt"), "someone else's").expect("write");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    for time in ["first", "second"] {
+        let app = App::open(&shared).await.expect("open a shared folder");
+        assert_eq!(mode_of(&shared), 0o755, "{time} time: left alone");
+        app.store().clone().close().await;
+    }
 }
 
 /// A backup holds sealed tokens and everything the user wrote: it is made

@@ -601,3 +601,43 @@ async fn connections_beyond_the_limit_are_closed_at_once() {
     drop(first);
     assert!(answers_again(addr).await, "served again once one closed");
 }
+
+/// An event that was verified but could not be recorded (the database
+/// refused the write) is answered 500, and the platform's retry of it is
+/// accepted, not refused as a replay: the signature is remembered only with
+/// the early poll it asks for, in one transaction.
+#[tokio::test]
+async fn an_event_that_could_not_be_recorded_is_accepted_when_retried() {
+    let dir = data_dir();
+    let app = App::open(dir.path()).await.expect("open");
+    let post = collecting_x_post(&app, "Retried").await;
+    let (addr, _task) = listen(&app, Limits::default()).await;
+    let http = reqwest::Client::new();
+    let body = br#"{"for_user_id":"1500000","tweet_create_events":[]}"#.to_vec();
+    let send = || {
+        http.post(format!("http://{addr}/webhooks/x"))
+            .header("x-twitter-webhooks-signature", x_signature(&body))
+            .body(body.clone())
+            .send()
+    };
+    app.store()
+        .execute_raw(
+            "CREATE TRIGGER audit_trouble BEFORE INSERT ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+        )
+        .await
+        .expect("make audit writes fail");
+    assert_eq!(send().await.expect("send").status(), 500);
+    assert!(!polled_soon(&app, &post).await, "nothing was recorded");
+    app.store()
+        .execute_raw("DROP TRIGGER audit_trouble")
+        .await
+        .expect("the database works again");
+    assert_eq!(
+        send().await.expect("retry").status(),
+        200,
+        "the retry is the first recorded, not a replay"
+    );
+    assert!(polled_soon(&app, &post).await, "polled early on the retry");
+    assert_eq!(send().await.expect("replay").status(), 403, "now a replay");
+}

@@ -460,7 +460,8 @@ async fn images_and_video_are_uploaded_in_chunks_before_the_post() {
 }
 
 /// The calendar sees how far an upload got: bytes of all the post's
-/// media, then X processing it; nothing once the post is out.
+/// media, then X processing it; nothing once the post is out. The post is
+/// created only once X says the clip is processed.
 #[tokio::test]
 async fn an_uploads_progress_shows_on_the_post_while_it_publishes() {
     let w = x_world("x-progress", 1, &["With a clip"]).await;
@@ -476,8 +477,13 @@ async fn an_uploads_progress_shows_on_the_post_while_it_publishes() {
         )
         .await
         .expect("attach the clip");
-    // X keeps "processing" for two status polls, a second apart.
-    w.fake.with(|x| x.processing_polls = 2);
+    // X keeps "processing" for two status polls, a second apart, and one
+    // status answer on the way is not X's (a proxy's page): it is asked
+    // again, not taken for "processed".
+    w.fake.with(|x| {
+        x.processing_polls = 2;
+        x.garbled_statuses = 1;
+    });
     w.due(0, 1).await;
     let adapters = w.adapters();
     let seen = std::sync::Mutex::new(Vec::new());
@@ -496,6 +502,9 @@ async fn an_uploads_progress_shows_on_the_post_while_it_publishes() {
     };
     let (posts, ()) = tokio::join!(w.settle(&adapters, 20), watch);
     assert!(posts.iter().all(|p| p.status == "published"), "{posts:?}");
+    let (refusals, create_requests) = w.fake.with(|x| (x.refusals.clone(), x.create_requests));
+    assert!(refusals.is_empty(), "{refusals:?}");
+    assert_eq!(create_requests, 1, "posted once, after processing");
     assert!(posts.iter().all(|p| p.upload.is_none()), "{posts:?}");
     let seen = seen.into_inner().expect("seen");
     let total = clip.len() as u64;

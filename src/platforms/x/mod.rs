@@ -300,15 +300,24 @@ impl X {
                     .post(self.url(&format!("/2/media/upload/{id}/finalize"))),
             )
             .await?;
+        // Finalize names no processing when there is none (images); a
+        // status answer always names it, so one without it was not X's
+        // (a proxy's page) and is asked again.
+        let mut polled = false;
         for _ in 0..self.config.max_status_polls {
             let info = &answer["data"]["processing_info"];
             if info["state"].as_str().is_some_and(|s| s != "succeeded") {
                 req.progress.report(upload.now(true));
             }
             match info["state"].as_str() {
-                None | Some("succeeded") => return Ok(id),
+                None if !polled => return Ok(id),
+                Some("succeeded") => return Ok(id),
                 Some("failed") => return Err(media_failed("X could not process it".into())),
-                Some(_) => {
+                state => {
+                    if state.is_none() {
+                        tracing::warn!(post = %req.post_id, "X's answer about processing the video could not be read; asking again");
+                    }
+                    polled = true;
                     let wait = info["check_after_secs"].as_u64().unwrap_or(1).clamp(1, 60);
                     tokio::time::sleep(StdDuration::from_secs(wait)).await;
                     let mut status = self.url("/2/media/upload");
