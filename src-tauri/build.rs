@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "set_publishing_paused",
     "recent_audit",
     "ui_ready",
+    "page_shown",
     "list_accounts",
     "connect_account",
     "connect_pages",

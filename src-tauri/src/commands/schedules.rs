@@ -1,0 +1,92 @@
+//! Schedules, the Calendar and overrides of single posts.
+
+use reachloop::store::Actor;
+use reachloop_ipc::ErrorDto;
+use tauri::State;
+
+use super::to_dto;
+use super::Shell;
+
+#[tauri::command]
+pub(crate) async fn preview_schedule(
+    cron: String,
+    time_zone: String,
+) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
+    let zone = if time_zone.trim().is_empty() {
+        reachloop::time::local_zone_name()
+    } else {
+        time_zone
+    };
+    reachloop::schedule::preview_for_ui(&cron, &zone, chrono::Utc::now(), 5).map_err(|e| ErrorDto {
+        code: reachloop_ipc::codes::VALIDATION.into(),
+        message: reachloop::error::sentence(&e.to_string()),
+        fields: vec![],
+    })
+}
+
+#[tauri::command]
+pub(crate) async fn create_schedule(
+    shell: State<'_, Shell>,
+    input: reachloop_ipc::NewSchedule,
+) -> Result<reachloop_ipc::Schedule, ErrorDto> {
+    shell
+        .core()?
+        .create_schedule(
+            chrono::Utc::now(),
+            Actor::User,
+            &input,
+            &reachloop::time::local_zone_name(),
+        )
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+pub(crate) async fn list_schedules(
+    shell: State<'_, Shell>,
+    campaign_id: Option<String>,
+) -> Result<Vec<reachloop_ipc::Schedule>, ErrorDto> {
+    shell
+        .core()?
+        .list_schedules(campaign_id.as_deref())
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+pub(crate) async fn set_schedule_paused(
+    shell: State<'_, Shell>,
+    id: String,
+    paused: bool,
+) -> Result<reachloop_ipc::Schedule, ErrorDto> {
+    shell
+        .core()?
+        .set_schedule_paused(chrono::Utc::now(), Actor::User, &id, paused)
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+pub(crate) async fn calendar_posts(
+    shell: State<'_, Shell>,
+    from: String,
+    to: String,
+) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
+    shell
+        .core()?
+        .calendar_between(&from, &to)
+        .await
+        .map_err(to_dto)
+}
+
+#[tauri::command]
+pub(crate) async fn override_post(
+    shell: State<'_, Shell>,
+    change: reachloop_ipc::PostChange,
+) -> Result<reachloop_ipc::ScheduledPost, ErrorDto> {
+    shell
+        .core()?
+        .change_post(chrono::Utc::now(), Actor::User, &change)
+        .await
+        .map_err(to_dto)
+}
