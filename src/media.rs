@@ -245,7 +245,7 @@ pub fn import(media_dir: &Path, path: &Path, name: &str) -> Result<Attachment, M
         name: name.to_string(),
         source,
     };
-    std::fs::create_dir_all(media_dir).map_err(store)?;
+    crate::paths::create_private_dir_all(media_dir).map_err(store)?;
     let mut source = File::open(path).map_err(|source| MediaError::Unreadable {
         name: name.into(),
         source,

@@ -12,6 +12,16 @@ pub const DATABASE_FILE: &str = "reachloop.sqlite3";
 /// `reachloop.*` files): media, publishers' lock files, the window's storage.
 const OWN_FOLDERS: [&str; 3] = ["media", "publishers", "webview"];
 
+/// What file managers leave in any folder they show.
+#[cfg(unix)]
+const OS_NOTES: [&str; 5] = [
+    ".DS_Store",
+    ".directory",
+    ".localized",
+    "Thumbs.db",
+    "desktop.ini",
+];
+
 /// The data directory: `$REACHLOOP_DATA_DIR` when set and non-empty, else the
 /// OS data directory (`$XDG_DATA_HOME/reachloop` or `~/.local/share/reachloop`
 /// on Linux, `~/Library/Application Support/reachloop` on macOS,
@@ -36,14 +46,14 @@ fn resolve(overridden: Option<PathBuf>, os_default: Option<PathBuf>) -> Result<P
 /// enter (a data directory made before Reachloop did this, with the
 /// umask's 0755) is tightened to the owner's bits, since it holds the
 /// database, media and the window's storage and nothing in it is meant for
-/// anyone else. A folder that holds other things is left alone, with a
-/// warning. When tightening fails (not the owner, a file
+/// anyone else. A folder that holds other things keeps its read bits,
+/// with a warning, but never others' write bits. When tightening fails (not the owner, a file
 /// system without Unix modes) Reachloop says so in the log and goes on.
 /// Elsewhere the OS's per-user data directory already keeps others out.
 pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
@@ -52,36 +62,56 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
-        let meta = std::fs::metadata(dir)?;
-        if !meta.is_dir() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "it exists and is not a directory",
-            ));
+        // Judged and changed through one handle, opened without following
+        // a link put in its place since it was resolved: the mode changed
+        // is the mode of the folder looked at. (A data directory given as a
+        // link is resolved first, and used.)
+        let real = std::fs::canonicalize(dir)?;
+        let handle = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+            .open(&real)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ENOTDIR) | Some(libc::ELOOP) => std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "it exists and is not a directory",
+                ),
+                _ => e,
+            })?;
+        let mode = handle.metadata()?.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return Ok(());
         }
-        let mode = meta.permissions().mode() & 0o777;
-        // Only a folder that holds nothing but Reachloop's own files is
-        // tightened: `REACHLOOP_DATA_DIR` pointed at a shared folder is the
-        // user's to fix, not ours to close to others.
-        let ours = std::fs::read_dir(dir).is_ok_and(|entries| {
+        // Only a folder that holds nothing but Reachloop's own files (and
+        // the file managers' notes) is closed to others entirely:
+        // `REACHLOOP_DATA_DIR` pointed at a shared folder is the user's to
+        // fix. Writing by others is taken away in any case: it would let
+        // them swap the database.
+        let ours = std::fs::read_dir(&real).is_ok_and(|entries| {
             entries.flatten().all(|e| {
                 let name = e.file_name();
                 let name = name.to_string_lossy();
-                name.starts_with("reachloop.") || OWN_FOLDERS.contains(&name.as_ref())
+                name.starts_with("reachloop.")
+                    || OWN_FOLDERS.contains(&name.as_ref())
+                    || OS_NOTES.contains(&name.as_ref())
             })
         });
-        if mode & 0o077 != 0 && !ours {
+        let wanted = match ours {
+            true => mode & 0o700,
+            false => mode & !0o022,
+        };
+        if !ours {
             tracing::warn!(
                 dir = %dir.display(),
                 "the data directory is open to others (mode {mode:o}) and holds other files: \
-                 it is left as it is; point {DATA_DIR_ENV} at a folder of Reachloop's own"
+                 only others' writing is taken away; point {DATA_DIR_ENV} at a folder of Reachloop's own"
             );
-        } else if mode & 0o077 != 0 {
-            let private = std::fs::Permissions::from_mode(mode & 0o700);
-            match std::fs::set_permissions(dir, private) {
+        }
+        if wanted != mode {
+            match handle.set_permissions(std::fs::Permissions::from_mode(wanted)) {
                 Ok(()) => tracing::info!(
                     dir = %dir.display(),
-                    "the data directory was open to others (mode {mode:o}); it is now private"
+                    "the data directory was open to others (mode {mode:o}); it is now {wanted:o}"
                 ),
                 Err(e) => tracing::warn!(
                     dir = %dir.display(),
@@ -90,6 +120,22 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
             }
         }
         Ok(())
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+/// Creates `dir` (and its missing parents) readable by its owner only on
+/// Unix: the folders inside the data directory (media) are private on their
+/// own, not only through the data directory's mode.
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
     }
     #[cfg(not(unix))]
     std::fs::create_dir_all(dir)

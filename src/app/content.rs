@@ -228,7 +228,7 @@ impl App {
         actor: Actor,
     ) -> Result<Variant, Error> {
         let dir = self.media_dir();
-        std::fs::create_dir_all(&dir)
+        crate::paths::create_private_dir_all(&dir)
             .map_err(|e| Error::Media(format!("cannot create {}: {e}", dir.display())))?;
         let name: String = std::path::Path::new(file_name)
             .file_name()

@@ -52,6 +52,7 @@ impl Store {
         .rows_affected()
             == 1;
         if !new {
+            tx.rollback().await?;
             return Ok(WebhookAccepted::Replay);
         }
         let Some((platform, events)) = early_poll else {

@@ -82,6 +82,8 @@ struct Shared {
     body_timeout: std::time::Duration,
     refusals: Mutex<OncePer<(&'static str, Refused)>>,
     early_polls: Mutex<OncePer<&'static str>>,
+    /// Held while a verified event is recorded (see `accept`).
+    accepting: tokio::sync::Mutex<()>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -134,6 +136,10 @@ impl Shared {
         signature: &Signature,
         until: DateTime<Utc>,
     ) -> Response {
+        // One verified event at a time from the look at the early polls to
+        // their count: events arriving together are merged, not each let
+        // through.
+        let _one_at_a_time = self.accepting.lock().await;
         let now = (self.clock)();
         // Counted only once the event is recorded: a replay or a failure
         // does not use up the early poll.
@@ -282,6 +288,7 @@ pub fn router(
         body_timeout: limits.body_timeout,
         refusals: Mutex::new(OncePer::new(NOTE_REFUSALS_EVERY)),
         early_polls: Mutex::new(OncePer::new(EARLY_POLL_EVERY)),
+        accepting: tokio::sync::Mutex::new(()),
     });
     Router::new()
         .route("/webhooks/x", get(x_crc).post(x_event))

@@ -442,8 +442,20 @@ async fn the_data_directory_is_private_made_new_or_found_open() {
     // Its parents are left as they were.
     assert_eq!(mode_of(dir.path()), 0o755);
 
+    // A file manager's note in it does not make it someone else's.
+    std::fs::write(found.join(".DS_Store"), "").expect("write");
+    std::fs::set_permissions(&found, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let app = App::open(&found).await.expect("open with a note");
+    assert_eq!(
+        mode_of(&found),
+        0o700,
+        "tightened with a file manager's note"
+    );
+    app.store().clone().close().await;
+
     // REACHLOOP_DATA_DIR pointed at a shared folder holding other things:
-    // Reachloop uses it but does not close it to the others.
+    // Reachloop uses it and does not close it to the others' reading, but
+    // nobody else may write into it (they could swap the database).
     let shared = dir.path().join("shared");
     std::fs::create_dir(&shared).expect("mkdir");
     std::fs::write(shared.join("notes.txt"), "someone else's").expect("write");
@@ -453,6 +465,21 @@ async fn the_data_directory_is_private_made_new_or_found_open() {
         assert_eq!(mode_of(&shared), 0o755, "{time} time: left alone");
         app.store().clone().close().await;
     }
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let app = App::open(&shared).await.expect("open a shared folder");
+    assert_eq!(mode_of(&shared), 0o755, "others' writing is taken away");
+    app.store().clone().close().await;
+
+    // A data directory given as a link to a folder is used, and the folder
+    // it points to is the one made private.
+    let target = dir.path().join("elsewhere");
+    std::fs::create_dir(&target).expect("mkdir");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).expect("link");
+    let app = App::open(&link).await.expect("open through a link");
+    assert_eq!(mode_of(&target), 0o700, "the folder it points to");
+    app.store().clone().close().await;
 }
 
 /// A backup holds sealed tokens and everything the user wrote: it is made

@@ -373,11 +373,18 @@ async fn verified_events_are_merged_into_one_early_poll_per_platform() {
             .body(body);
         async move { r.send().await.expect("event").status().as_u16() }
     };
-    assert_eq!(send(1).await, 200);
+    // A burst arriving together: all answered, one early poll among them.
+    let burst = futures_util::future::join_all((1..=8).map(send)).await;
+    assert!(burst.iter().all(|&s| s == 200), "{burst:?}");
     assert!(polled_soon(&app, &post).await, "the first polls early");
+    assert_eq!(
+        audited(&app, "webhook.accepted").await.len(),
+        1,
+        "events arriving together are merged"
+    );
     poll_later(&app, &post).await;
     // More genuine events right after: answered, merged, nothing moves.
-    for n in 2..=5 {
+    for n in 9..=12 {
         assert_eq!(send(n).await, 200);
     }
     assert!(!polled_soon(&app, &post).await, "merged into the first");
