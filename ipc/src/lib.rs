@@ -686,7 +686,8 @@ pub struct NewSchedule {
     pub campaign_id: String,
     pub platform: String,
     pub account_id: String,
-    /// A one-off time (RFC 3339), or...
+    /// A one-off time: a wall time in `time_zone` (`2026-12-10T09:10`) or
+    /// an instant with its offset (RFC 3339), or...
     pub run_at: Option<String>,
     /// ...a 5-field crontab cadence.
     pub cron: Option<String>,
@@ -701,8 +702,9 @@ pub struct NewSchedule {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PostChange {
     pub post_id: String,
-    /// "variant" (with `variant_id`), "move" (with `at`, RFC 3339), "skip"
-    /// or "publish_now".
+    /// "variant" (with `variant_id`), "move" (with `at`: a wall time in the
+    /// post's zone, "2026-12-10 09:10", or an RFC 3339 instant), "skip" or
+    /// "publish_now".
     pub action: String,
     pub variant_id: Option<String>,
     pub at: Option<String>,
@@ -941,11 +943,15 @@ pub struct Upload {
     pub processing: bool,
 }
 
-/// A cadence's next runs while the user types it.
+/// A cadence's next runs, or a one-off's time, while the user types it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SchedulePreview {
-    /// The cadence in words.
+    /// The cadence in words, or the one-off time in its zone.
     pub description: String,
+    /// What the zone does to a one-off's wall time (a gap or a repeated
+    /// hour), in words.
+    #[serde(default)]
+    pub note: Option<String>,
     /// The zone the runs are in.
     pub time_zone: String,
     /// Each run as RFC 3339 in UTC, and as the zone's local wall time

@@ -736,16 +736,25 @@ impl App {
                 }
             },
             "move" => {
-                let at = change.at.as_deref().unwrap_or_default();
-                match chrono::DateTime::parse_from_rfc3339(at) {
-                    Ok(t) => PostOverride::Move(t.with_timezone(&Utc)),
-                    Err(_) => {
-                        return Err(problem(
-                            "at",
-                            "invalid",
-                            "Pick a date and time to move the post to.",
-                        ))
-                    }
+                let at = change.at.as_deref().map(str::trim).unwrap_or_default();
+                if at.is_empty() {
+                    return Err(problem(
+                        "at",
+                        "required",
+                        "Type the date and time to move the post to, e.g. 2026-12-10 09:10.",
+                    ));
+                }
+                // A wall time is read in the post's own zone.
+                let post = self
+                    .store()
+                    .post(&change.post_id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let zone =
+                    crate::schedule::parse_zone(&post.time_zone).unwrap_or(chrono_tz::Tz::UTC);
+                match crate::schedule::parse_one_off(at, zone) {
+                    Ok((t, _)) => PostOverride::Move(t.at),
+                    Err(message) => return Err(problem("at", "invalid", message)),
                 }
             }
             "skip" => PostOverride::Skip,

@@ -128,7 +128,8 @@ struct AddScheduleArgs {
     /// The account id (see `accounts list`).
     #[arg(long)]
     account: String,
-    /// Post once at this time (RFC 3339).
+    /// Post once at this time: a wall time read in --tz
+    /// ("2026-12-10T09:10") or an instant with its offset (RFC 3339).
     #[arg(long)]
     at: Option<String>,
     /// Post on this 5-field crontab cadence, e.g. "0 14 * * 1,3,5".

@@ -9,11 +9,11 @@
 //! instant after the gap, and a local time that happens twice runs once, at
 //! the first. Both are tested here in six zones.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 mod new;
-pub use new::{validate, ValidSchedule};
+pub use new::{preview as preview_for_ui, validate, ValidSchedule};
 
 /// A cadence or zone that cannot be used, naming what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,8 +72,16 @@ impl Cadence {
             if fields.len() != 5 {
                 return Err(ScheduleError::FieldCount(fields.len()));
             }
-            // Name the first field that is wrong on its own.
+            // Name the first field that is wrong on its own: a number out
+            // of its field's range in the app's words, else croner's.
             for (i, value) in fields.iter().enumerate() {
+                if let Some(why) = out_of_range(i, value) {
+                    return Err(ScheduleError::Field {
+                        field: FIELDS[i],
+                        value: crate::text::echo(value, 40),
+                        why,
+                    });
+                }
                 let mut probe = ["*"; 5];
                 probe[i] = value;
                 if let Err(e) = parser().parse(&probe.join(" ")) {
@@ -137,6 +145,34 @@ impl Cadence {
     }
 }
 
+/// The numbers each field takes, inclusive (Sunday is 0 or 7).
+const RANGES: [(u32, u32); 5] = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
+
+/// Why field `i`'s `value` holds a number outside the field's range, e.g.
+/// "hours go from 0 to 23"; `None` when every number in it is in range
+/// (or it holds none: names and `*` are croner's to judge). A step
+/// (`*/90`) is not a value and is left to croner.
+fn out_of_range(i: usize, value: &str) -> Option<String> {
+    let (low, high) = RANGES[i];
+    let unit = [
+        "minutes",
+        "hours",
+        "days of the month",
+        "months",
+        "days of the week",
+    ][i];
+    value
+        .split(',')
+        .flat_map(|part| part.split('/').next().unwrap_or_default().split('-'))
+        .filter_map(|n| n.parse::<u32>().ok())
+        .find(|n| !(low..=high).contains(n))?;
+    let extra = match i {
+        4 => " (0 and 7 are Sunday)",
+        _ => "",
+    };
+    Some(format!("{unit} go from {low} to {high}{extra}"))
+}
+
 fn cron_words(e: &croner::errors::CronError) -> String {
     use croner::errors::CronError::*;
     match e {
@@ -148,6 +184,120 @@ fn cron_words(e: &croner::errors::CronError) -> String {
             crate::text::echo(m.trim_end_matches('.'), 160)
         }
     }
+}
+
+/// A wall time read in a zone, and what the zone did to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WallTime {
+    /// The instant it posts at.
+    pub at: DateTime<Utc>,
+    pub shift: Option<WallShift>,
+}
+
+/// A wall time the zone skips or repeats on that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WallShift {
+    /// The clocks go forward over it: it posts at the first minute after
+    /// the gap (this local time), as a cadence does.
+    Gap { posts_at: NaiveDateTime },
+    /// The clocks go back over it: it happens twice and posts at the first.
+    Repeated,
+}
+
+/// Reads `wall` in `zone` with the rules cadences follow: a time in a
+/// spring-forward gap posts at the first minute after the gap, a time that
+/// happens twice posts at the first.
+pub fn wall_time_in(zone: Tz, wall: NaiveDateTime) -> WallTime {
+    match zone.from_local_datetime(&wall) {
+        LocalResult::Single(t) => WallTime {
+            at: t.with_timezone(&Utc),
+            shift: None,
+        },
+        LocalResult::Ambiguous(first, _) => WallTime {
+            at: first.with_timezone(&Utc),
+            shift: Some(WallShift::Repeated),
+        },
+        LocalResult::None => {
+            // Gaps are at most a few hours (zones have moved by up to a day
+            // only across midnight-less date-line changes, which skip whole
+            // days: then the next day's same minute is the first after).
+            let after = (1..=24 * 60)
+                .map(|m| wall + chrono::Duration::minutes(m))
+                .find_map(|t| zone.from_local_datetime(&t).earliest().map(|z| (t, z)));
+            match after {
+                Some((local, t)) => WallTime {
+                    at: t.with_timezone(&Utc),
+                    shift: Some(WallShift::Gap { posts_at: local }),
+                },
+                // No valid minute in a day: read it as UTC rather than fail.
+                None => WallTime {
+                    at: Utc.from_utc_datetime(&wall),
+                    shift: None,
+                },
+            }
+        }
+    }
+}
+
+impl WallTime {
+    /// What the zone did to `wall`, in words; `None` when nothing.
+    pub fn explain(&self, wall: NaiveDateTime, zone: Tz) -> Option<String> {
+        let day = wall.format("%Y-%m-%d");
+        let time = wall.format("%H:%M");
+        match self.shift? {
+            WallShift::Gap { posts_at } => Some(format!(
+                "{time} does not exist on {day} in {zone} (the clocks go forward); \
+                 it posts at the first minute after the gap, {}.",
+                posts_at.format("%H:%M")
+            )),
+            WallShift::Repeated => Some(format!(
+                "{time} happens twice on {day} in {zone} (the clocks go back); \
+                 it posts once, at the first ({}).",
+                self.at.with_timezone(&zone).format("%H:%M %Z")
+            )),
+        }
+    }
+}
+
+/// Reads a one-off time: an instant with its offset (RFC 3339, e.g.
+/// `2026-12-10T09:10:00+01:00`), or a wall time without one
+/// (`2026-12-10T09:10`, `2026-12-10 09:10`, seconds optional) read in
+/// `zone`. The wall time, when it was one, comes back beside the instant.
+pub fn parse_one_off(raw: &str, zone: Tz) -> Result<(WallTime, Option<NaiveDateTime>), String> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok((
+            WallTime {
+                at: t.with_timezone(&Utc),
+                shift: None,
+            },
+            None,
+        ));
+    }
+    let wall = [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok());
+    match wall {
+        Some(wall) => Ok((wall_time_in(zone, wall), Some(wall))),
+        None => Err(format!(
+            "\"{}\" is not a date and time; write it as 2026-12-10 09:10 (in the schedule's time zone).",
+            crate::text::echo(raw, 30)
+        )),
+    }
+}
+
+/// A one-off time as the schedule list shows it, in its zone, e.g.
+/// "Once, Thu 2026-12-10 09:10 CET".
+pub fn describe_once(at: DateTime<Utc>, zone: Tz) -> String {
+    format!(
+        "Once, {}",
+        at.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z")
+    )
 }
 
 /// Reads an IANA zone name.
@@ -294,38 +444,6 @@ pub fn preview(
         return Err(ScheduleError::NeverRuns);
     }
     Ok(runs)
-}
-
-/// The preview shown while a cadence is typed: its words and its next
-/// `count` runs in UTC and in the zone's local time.
-pub fn preview_for_ui(
-    expr: &str,
-    zone: &str,
-    from: DateTime<Utc>,
-    count: usize,
-) -> Result<reachloop_ipc::SchedulePreview, ScheduleError> {
-    let cadence = Cadence::parse(expr)?;
-    let tz = parse_zone(zone)?;
-    let runs = cadence.runs(tz, from, count);
-    if runs.is_empty() {
-        return Err(ScheduleError::NeverRuns);
-    }
-    Ok(reachloop_ipc::SchedulePreview {
-        description: cadence.describe(),
-        time_zone: tz.name().to_string(),
-        runs_utc: runs
-            .iter()
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .collect(),
-        runs_local: runs
-            .iter()
-            .map(|t| {
-                t.with_timezone(&tz)
-                    .format("%a %Y-%m-%d %H:%M %Z")
-                    .to_string()
-            })
-            .collect(),
-    })
 }
 
 #[cfg(test)]

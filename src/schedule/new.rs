@@ -2,9 +2,10 @@
 //! once, each tied to its field.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use reachloop_ipc::{FieldError, NewSchedule, Platform};
+use chrono_tz::Tz;
+use reachloop_ipc::{FieldError, NewSchedule, Platform, SchedulePreview};
 
-use super::{parse_zone, Cadence, Timing, When};
+use super::{describe_once, parse_one_off, parse_zone, Cadence, ScheduleError, Timing, When};
 
 /// A schedule whose fields were all checked.
 #[derive(Debug, Clone)]
@@ -40,6 +41,145 @@ fn date(raw: &Option<String>, name: &str, errors: &mut Vec<FieldError>) -> Optio
             None
         }
     }
+}
+
+/// The schedule's zone: `raw`, or the computer's when empty.
+fn zone_field(raw: &str, default_zone: &str, errors: &mut Vec<FieldError>) -> Option<Tz> {
+    let name = match raw.trim() {
+        "" => default_zone,
+        named => named,
+    };
+    match parse_zone(name) {
+        Ok(z) => Some(z),
+        Err(e) => {
+            errors.push(field("time_zone", "invalid", sentence(&e.to_string())));
+            None
+        }
+    }
+}
+
+/// A one-off time (`run_at`, read in `zone` when it has no offset) or a
+/// cadence, with what the zone did to a one-off's wall time in words.
+fn when_fields(
+    run_at: Option<&str>,
+    cron: Option<&str>,
+    zone: Option<Tz>,
+    now: DateTime<Utc>,
+    errors: &mut Vec<FieldError>,
+) -> Option<(When, Option<String>)> {
+    let cron = cron.map(str::trim).filter(|c| !c.is_empty());
+    let run_at = run_at.map(str::trim).filter(|c| !c.is_empty());
+    match (run_at, cron) {
+        (Some(_), Some(_)) => {
+            errors.push(field(
+                "cron",
+                "conflict",
+                "Give either a one-off time or a cadence, not both.",
+            ));
+            None
+        }
+        (None, None) => {
+            errors.push(field(
+                "cron",
+                "required",
+                "Give a time to post once, or a cadence such as \"0 14 * * 1,3,5\".",
+            ));
+            None
+        }
+        (Some(at), None) => {
+            // A wall time needs the zone it is read in.
+            let zone = zone?;
+            match parse_one_off(at, zone) {
+                Ok((t, _)) if t.at < now => {
+                    errors.push(field(
+                        "run_at",
+                        "in_the_past",
+                        format!(
+                            "{} has already passed.",
+                            t.at.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z")
+                        ),
+                    ));
+                    None
+                }
+                Ok((t, wall)) => {
+                    let note = wall.and_then(|w| t.explain(w, zone));
+                    Some((When::Once(t.at), note))
+                }
+                Err(message) => {
+                    errors.push(field("run_at", "invalid", message));
+                    None
+                }
+            }
+        }
+        (None, Some(expr)) => match Cadence::parse(expr) {
+            Ok(c) => Some((When::Cadence(Box::new(c)), None)),
+            Err(e) => {
+                errors.push(field("cron", "invalid", sentence(&e.to_string())));
+                None
+            }
+        },
+    }
+}
+
+/// An error's words as a sentence: a capital first letter and a full stop.
+fn sentence(words: &str) -> String {
+    let s = crate::error::sentence(words.trim());
+    match s.ends_with(['.', '!', '?']) {
+        true => s,
+        false => s + ".",
+    }
+}
+
+/// What the schedule form shows while it is typed: a cadence's words and
+/// next `count` runs, or a one-off's time in its zone (and what the zone
+/// did to it), each run in the zone's local time and in UTC. Problems come
+/// back tied to their field (`cron`, `run_at`, `time_zone`), in the words
+/// saving would use.
+pub fn preview(
+    run_at: Option<&str>,
+    cron: Option<&str>,
+    time_zone: &str,
+    default_zone: &str,
+    now: DateTime<Utc>,
+    count: usize,
+) -> Result<SchedulePreview, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let zone = zone_field(time_zone, default_zone, &mut errors);
+    let when = when_fields(run_at, cron, zone, now, &mut errors);
+    let (Some(zone), Some((when, note)), true) = (zone, when, errors.is_empty()) else {
+        return Err(errors);
+    };
+    let (description, runs) = match &when {
+        When::Once(at) => (describe_once(*at, zone), vec![*at]),
+        When::Cadence(c) => {
+            let runs = c.runs(zone, now, count);
+            if runs.is_empty() {
+                return Err(vec![field(
+                    "cron",
+                    "never_runs",
+                    sentence(&ScheduleError::NeverRuns.to_string()),
+                )]);
+            }
+            (c.describe(), runs)
+        }
+    };
+    Ok(SchedulePreview {
+        description,
+        note,
+        time_zone: zone.name().to_string(),
+        runs_utc: runs
+            .iter()
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .collect(),
+        runs_local: runs
+            .iter()
+            .map(|t| {
+                t.with_timezone(&zone)
+                    .format("%a %Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
+            .collect(),
+    })
 }
 
 /// Checks `input`; `default_zone` is the computer's zone, used when the
@@ -79,79 +219,18 @@ pub fn validate(
             "Pick the account to post to.",
         ));
     }
-    let zone_name = if input.time_zone.trim().is_empty() {
-        default_zone
-    } else {
-        input.time_zone.trim()
-    };
-    let zone = match parse_zone(zone_name) {
-        Ok(z) => Some(z),
-        Err(e) => {
-            errors.push(field("time_zone", "invalid", e.to_string()));
-            None
-        }
-    };
-    let cron = input
-        .cron
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    let run_at = input
-        .run_at
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    let when = match (run_at, cron) {
-        (Some(_), Some(_)) => {
-            errors.push(field(
-                "cron",
-                "conflict",
-                "Give either a one-off time or a cadence, not both.",
-            ));
-            None
-        }
-        (None, None) => {
-            errors.push(field(
-                "cron",
-                "required",
-                "Give a time to post once, or a cadence such as \"0 14 * * 1,3,5\".",
-            ));
-            None
-        }
-        (Some(at), None) => match DateTime::parse_from_rfc3339(at) {
-            Ok(t) if t.with_timezone(&Utc) < now => {
-                errors.push(field(
-                    "run_at",
-                    "in_the_past",
-                    "That time has already passed.",
-                ));
-                None
-            }
-            Ok(t) => Some(When::Once(t.with_timezone(&Utc))),
-            Err(_) => {
-                errors.push(field(
-                    "run_at",
-                    "invalid",
-                    format!(
-                        "\"{}\" is not a time; write it as 2026-12-01T14:00:00+01:00.",
-                        crate::text::echo(at, 30)
-                    ),
-                ));
-                None
-            }
-        },
-        (None, Some(expr)) => match Cadence::parse(expr) {
-            Ok(c) => Some(When::Cadence(Box::new(c))),
-            Err(e) => {
-                errors.push(field("cron", "invalid", e.to_string()));
-                None
-            }
-        },
-    };
+    let zone = zone_field(&input.time_zone, default_zone, &mut errors);
+    let when = when_fields(
+        input.run_at.as_deref(),
+        input.cron.as_deref(),
+        zone,
+        now,
+        &mut errors,
+    );
     let start = date(&input.start_date, "start_date", &mut errors);
     let end = date(&input.end_date, "end_date", &mut errors);
     let timing = match (when, zone) {
-        (Some(when), Some(zone)) => match Timing::new(when, zone, start, end) {
+        (Some((when, _)), Some(zone)) => match Timing::new(when, zone, start, end) {
             Ok(t) => Some(t),
             Err(e) => {
                 errors.push(field("end_date", "before_start", e.to_string()));

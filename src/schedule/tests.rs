@@ -388,8 +388,10 @@ fn missed_posts_are_published_late_only_within_the_grace_window() {
 #[test]
 fn the_ui_preview_shows_local_and_utc_times() {
     let p = preview_for_ui(
-        "0 14 * * 1,3,5",
+        None,
+        Some("0 14 * * 1,3,5"),
         "Europe/Berlin",
+        "UTC",
         utc("2026-11-30T00:00:00Z"),
         2,
     )
@@ -400,4 +402,110 @@ fn the_ui_preview_shows_local_and_utc_times() {
         ["Mon 2026-11-30 14:00 CET", "Wed 2026-12-02 14:00 CET"]
     );
     assert!(p.description.contains("14:00"));
+}
+
+/// A one-off's time is a wall time in the schedule's zone, whatever the
+/// computer's zone: 09:10 in Berlin is 08:10 UTC in winter, 07:10 in
+/// summer; an instant with an offset is taken as it is.
+#[test]
+fn a_one_off_is_read_in_its_zone() {
+    let now = utc("2026-11-30T00:00:00Z");
+    let at = |raw: &str, zone: &str| {
+        preview_for_ui(Some(raw), None, zone, "America/New_York", now, 5)
+            .map(|p| (p.runs_utc, p.runs_local, p.note))
+    };
+    for raw in [
+        "2026-12-10T09:10",
+        "2026-12-10 09:10",
+        "2026-12-10T09:10:00",
+    ] {
+        let (utc_, local, note) = at(raw, "Europe/Berlin").expect(raw);
+        assert_eq!(utc_, ["2026-12-10T08:10:00Z"], "{raw}");
+        assert_eq!(local, ["Thu 2026-12-10 09:10 CET"], "{raw}");
+        assert_eq!(note, None);
+    }
+    let (utc_, ..) = at("2027-07-01T09:10", "Europe/Berlin").expect("summer");
+    assert_eq!(utc_, ["2027-07-01T07:10:00Z"]);
+    // The computer's zone when the form names none.
+    let (utc_, ..) = at("2026-12-10T09:10", "").expect("default zone");
+    assert_eq!(utc_, ["2026-12-10T14:10:00Z"]);
+    // With an offset: that instant, whatever the zone.
+    let (utc_, local, _) = at("2026-12-10T09:10:00+01:00", "Asia/Tokyo").expect("offset");
+    assert_eq!(utc_, ["2026-12-10T08:10:00Z"]);
+    assert_eq!(local, ["Thu 2026-12-10 17:10 JST"]);
+}
+
+/// A one-off in a spring-forward gap posts at the first minute after the
+/// gap, one in a repeated hour at the first of the two, as cadences do,
+/// and the preview says so.
+#[test]
+fn a_one_off_in_a_gap_or_a_repeated_hour_is_explained() {
+    let now = utc("2026-01-01T00:00:00Z");
+    let p = preview_for_ui(
+        Some("2026-03-29 02:30"),
+        None,
+        "Europe/Berlin",
+        "UTC",
+        now,
+        5,
+    )
+    .expect("gap");
+    assert_eq!(p.runs_utc, ["2026-03-29T01:00:00Z"]);
+    let note = p.note.expect("a note");
+    assert!(
+        note.contains("does not exist") && note.contains("03:00"),
+        "{note}"
+    );
+    let p = preview_for_ui(
+        Some("2026-11-01 01:30"),
+        None,
+        "America/New_York",
+        "UTC",
+        now,
+        5,
+    )
+    .expect("repeated");
+    assert_eq!(p.runs_utc, ["2026-11-01T05:30:00Z"]);
+    let note = p.note.expect("a note");
+    assert!(
+        note.contains("happens twice") && note.contains("01:30 EDT"),
+        "{note}"
+    );
+}
+
+/// Each problem is tied to its field, once, in a sentence: a cadence's
+/// number out of range names the value and the range, a bad zone is the
+/// zone's, a past or unreadable one-off time is the time's.
+#[test]
+fn preview_problems_name_their_field_value_and_range() {
+    let now = utc("2026-11-30T00:00:00Z");
+    let problems = |run_at: Option<&str>, cron: Option<&str>, zone: &str| {
+        preview_for_ui(run_at, cron, zone, "UTC", now, 5)
+            .expect_err("a problem")
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect::<Vec<_>>()
+    };
+    let p = problems(None, Some("61 25 * * *"), "");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, "cron");
+    assert!(
+        p[0].1.contains("\"61\"") && p[0].1.contains("from 0 to 59") && p[0].1.ends_with('.'),
+        "{p:?}"
+    );
+    let p = problems(None, Some("0 25 * * *"), "");
+    assert!(p[0].1.contains("hours go from 0 to 23"), "{p:?}");
+    let p = problems(None, Some("0 9 * * 8"), "");
+    assert!(p[0].1.contains("from 0 to 7 (0 and 7 are Sunday)"), "{p:?}");
+    let p = problems(None, Some("0 9 * 13 *"), "");
+    assert!(p[0].1.contains("months go from 1 to 12"), "{p:?}");
+    let p = problems(None, Some("0 9 * * *"), "Mars/Olympus");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, "time_zone", "{p:?}");
+    let p = problems(Some("2026-11-29 10:00"), None, "UTC");
+    assert_eq!(p[0].0, "run_at");
+    assert!(p[0].1.contains("already passed"), "{p:?}");
+    let p = problems(Some("next tuesday"), None, "UTC");
+    assert_eq!(p[0].0, "run_at");
+    assert!(p[0].1.contains("2026-12-10 09:10"), "{p:?}");
 }

@@ -57,7 +57,16 @@ impl ScheduleRow {
             Some(expr) => crate::schedule::Cadence::parse(expr)
                 .map(|c| c.describe())
                 .map_err(|e| corrupt(&e.to_string()))?,
-            None => "Once".to_string(),
+            None => {
+                let at = self
+                    .run_at
+                    .as_deref()
+                    .and_then(|t| crate::time::from_db(t).ok())
+                    .ok_or_else(|| corrupt("a one-off without its time"))?;
+                let zone = crate::schedule::parse_zone(&self.time_zone)
+                    .map_err(|e| corrupt(&e.to_string()))?;
+                crate::schedule::describe_once(at, zone)
+            }
         };
         Ok(Schedule {
             platform,
@@ -375,6 +384,15 @@ impl Store {
         rows.into_iter().map(PostRow::into_ipc).collect()
     }
 
+    /// One post, by id.
+    pub async fn post(&self, id: &str) -> Result<Option<ScheduledPost>, StoreError> {
+        let row: Option<PostRow> = sqlx::query_as(&format!("{POST_SELECT} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(PostRow::into_ipc).transpose()
+    }
+
     /// Posts, soonest first; only those in `status` when given.
     pub async fn list_posts(&self, status: Option<&str>) -> Result<Vec<ScheduledPost>, StoreError> {
         let rows: Vec<PostRow> = sqlx::query_as(&format!(
@@ -498,7 +516,13 @@ impl Store {
                     "UPDATE posts SET status = 'cancelled', overridden = 1, last_error = ?, updated_at = ?
                      WHERE id = ? AND status = 'scheduled'",
                 )
-                .bind(format!("Moved by you to {}.", time::to_db(*to)))
+                .bind(format!(
+                    "Moved by you to {}.",
+                    crate::schedule::parse_zone(&post.time_zone).map_or_else(
+                        |_| time::to_db(*to),
+                        |zone| to.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z").to_string()
+                    )
+                ))
                 .bind(&at)
                 .bind(&post.id)
                 .execute(&mut *tx)

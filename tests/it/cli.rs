@@ -347,6 +347,93 @@ fn schedule_preview_prints_utc_runs_and_names_a_bad_field() {
 }
 
 /// `reachloop-cli` on `data_dir` with `input` on stdin.
+/// `schedule add --at` takes a wall time without offset read in `--tz`
+/// (the computer here is in New York, the schedule in Berlin) as well as an
+/// RFC 3339 instant, says the time back in the schedule's zone, and names
+/// an unreadable time with the form to write it in.
+#[test]
+fn a_one_off_wall_time_is_read_in_the_schedules_zone() {
+    let dir = data_dir();
+    let d = dir.path();
+    let campaign = json_of(&cli(
+        d,
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Zones",
+            "--platform",
+            "sandbox",
+            "--goal",
+            "reach",
+            "--json",
+        ],
+    ))["id"]
+        .as_str()
+        .expect("campaign id")
+        .to_string();
+    let account = json_of(&cli(
+        d,
+        &[
+            "accounts", "connect", "sandbox", "--name", "Zones", "--json",
+        ],
+    ))[0]["id"]
+        .as_str()
+        .expect("account id")
+        .to_string();
+    let day = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
+    let add = |at: &str| {
+        Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))
+            .env("REACHLOOP_DATA_DIR", d)
+            .env("TZ", "America/New_York")
+            .args([
+                "schedule",
+                "add",
+                "--campaign",
+                &campaign,
+                "--platform",
+                "sandbox",
+                "--account",
+                &account,
+                "--at",
+                at,
+                "--tz",
+                "Europe/Berlin",
+            ])
+            .output()
+            .expect("run")
+    };
+    let out = add(&format!("{day}T09:10"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("09:10 CET"), "{}", stdout(&out));
+    let out = add(&format!("{day}T09:20:00+01:00"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("09:20 CET"), "{}", stdout(&out));
+    let out = add("tomorrow at nine");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("2026-12-10 09:10"),
+        "{}",
+        stderr(&out)
+    );
+    let posts = json_of(&cli(d, &["posts", "list", "--json"]));
+    let mut times: Vec<&str> = posts
+        .as_array()
+        .expect("posts")
+        .iter()
+        .filter_map(|p| p["scheduled_at"].as_str())
+        .collect();
+    times.sort();
+    assert_eq!(
+        times,
+        [
+            format!("{day}T08:10:00.000Z"),
+            format!("{day}T08:20:00.000Z")
+        ],
+        "posts at 08:10 and 08:20 UTC"
+    );
+}
+
 fn cli_with_stdin(data_dir: &Path, args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_reachloop-cli"))

@@ -468,17 +468,28 @@ pub async fn connect_sandbox(name: &str) -> Result<Account, ErrorDto> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct CadencePreviewArgs<'a> {
-    cron: &'a str,
+struct SchedulePreviewArgs<'a> {
+    cron: Option<&'a str>,
+    run_at: Option<&'a str>,
     time_zone: &'a str,
 }
 
-/// The cadence in words and its next runs, while it is typed.
+/// A cadence in words and its next runs, or a one-off's time, in the zone
+/// (the computer's when empty), while it is typed; problems tied to fields.
 pub async fn preview_schedule(
-    cron: &str,
+    cron: Option<&str>,
+    run_at: Option<&str>,
     time_zone: &str,
 ) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
-    call("preview_schedule", &CadencePreviewArgs { cron, time_zone }).await
+    call(
+        "preview_schedule",
+        &SchedulePreviewArgs {
+            cron,
+            run_at,
+            time_zone,
+        },
+    )
+    .await
 }
 
 #[derive(Serialize)]

@@ -7,20 +7,30 @@ use tauri::State;
 use super::to_dto;
 use super::Shell;
 
+/// What the schedule form shows while it is typed: a cadence's next runs
+/// or a one-off's time, in the zone (the computer's when empty); problems
+/// tied to their field.
 #[tauri::command]
 pub(crate) async fn preview_schedule(
-    cron: String,
+    cron: Option<String>,
+    run_at: Option<String>,
     time_zone: String,
 ) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
-    let zone = if time_zone.trim().is_empty() {
-        reachloop::time::local_zone_name()
-    } else {
-        time_zone
-    };
-    reachloop::schedule::preview_for_ui(&cron, &zone, chrono::Utc::now(), 5).map_err(|e| ErrorDto {
+    reachloop::schedule::preview_for_ui(
+        run_at.as_deref(),
+        cron.as_deref(),
+        &time_zone,
+        &reachloop::time::local_zone_name(),
+        chrono::Utc::now(),
+        5,
+    )
+    .map_err(|fields| ErrorDto {
         code: reachloop_ipc::codes::VALIDATION.into(),
-        message: reachloop::error::sentence(&e.to_string()),
-        fields: vec![],
+        message: fields
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_default(),
+        fields,
     })
 }
 

@@ -19,6 +19,9 @@
 //! - `publishing`: the Sandbox loop from the window (schedule, publish,
 //!   override, pause, resume); a post that needs checking is announced on
 //!   the desktop once.
+//! - `schedules`: a one-off typed in the form is read in the zone it
+//!   shows; a cadence's or a zone's problem is said once, under its field,
+//!   and the form stays still.
 //! - `analytics`: figures that update by themselves, filters, exports.
 //! - `tray`: start at login; closing the window keeps publishing in the tray
 //!   and ends its web process, and Open brings the page back.
@@ -31,6 +34,7 @@ mod accounts;
 mod analytics;
 mod campaigns;
 mod publishing;
+mod schedules;
 mod tray;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -180,9 +184,10 @@ impl Artifacts {
 /// variants are saved.
 async fn add_sandbox_variant(client: &Client, text: &str, saved: usize) {
     click(client, "#add-variant-sandbox").await;
-    find(
+    wait_for(
         client,
         "#variants-sandbox .variant-card:not([data-id]) textarea",
+        "a new variant card opens",
     )
     .await
     .send_keys(text)

@@ -128,17 +128,28 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     wait_for_text(&client, "#post-detail-variant", "The hand-picked one").await;
     wait_for(&client, "#post-detail .badge[title]", "marked overridden").await;
     shots.shot(&client, "53-variant-picked").await;
-    // Move it half an hour on (at :30 seconds: every minute is a slot).
-    client
-        .execute(
-            "const i = document.querySelector('#post-move-to');
-             const t = new Date(Date.now() + 30 * 60000);
-             const p = n => String(n).padStart(2, '0');
-             i.value = `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}:30`;",
-            vec![],
-        )
+    // Move it half an hour on, typed with the keyboard in the post's zone
+    // (UTC here), at :30 seconds (every minute is a slot). The field
+    // starts with the post's own time.
+    let field = find(&client, "#post-move-to").await;
+    let shown = field
+        .prop("value")
         .await
-        .expect("set the time");
+        .expect("value")
+        .unwrap_or_default();
+    let own = chrono::NaiveDateTime::parse_from_str(&shown, "%Y-%m-%d %H:%M")
+        .unwrap_or_else(|e| panic!("Move to starts with the post's time, not {shown:?}: {e}"));
+    let soon = chrono::Utc::now().naive_utc();
+    assert!(
+        own > soon && own < soon + chrono::Duration::minutes(10),
+        "{own} is not the upcoming post's time"
+    );
+    let to = chrono::Utc::now() + chrono::Duration::minutes(30);
+    field.clear().await.expect("clear");
+    field
+        .send_keys(&to.format("%Y-%m-%d %H:%M:30").to_string())
+        .await
+        .expect("type the time");
     let was = find(&client, "#post-detail-when")
         .await
         .text()

@@ -44,17 +44,26 @@ pub fn times(at: &str, zone: &str) -> (String, String) {
     (local, zoned)
 }
 
-/// A `datetime-local` value ("2026-12-01T14:30", the browser's zone) as an
-/// RFC 3339 instant.
-pub fn local_input_to_rfc3339(value: &str) -> Option<String> {
-    if value.trim().is_empty() {
-        return None;
-    }
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value));
+/// `at` as a wall time in `zone`, "2026-12-10 09:10": what the Move to
+/// field starts with (the core reads it back in the post's zone).
+pub fn wall_time_in(at: &str, zone: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(at));
     if d.get_time().is_nan() {
-        return None;
+        return String::new();
     }
-    d.to_iso_string().as_string()
+    let options = js_sys::Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = js_sys::Reflect::set(&options, &k.into(), &wasm_bindgen::JsValue::from_str(v));
+    };
+    set("timeZone", zone);
+    for k in ["year", "month", "day", "hour", "minute"] {
+        set(k, if k == "year" { "numeric" } else { "2-digit" });
+    }
+    set("hourCycle", "h23");
+    // Sweden's format is ISO's: "2026-12-10 09:10".
+    d.to_locale_string("sv-SE", &options)
+        .as_string()
+        .unwrap_or_default()
 }
 
 #[function_component(PostDetail)]
@@ -130,9 +139,12 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                 .cast::<HtmlInputElement>()
                 .map(|i| i.value())
                 .unwrap_or_default();
-            match local_input_to_rfc3339(&value) {
-                Some(at) => change("move", None, Some(at)),
-                None => error.set(Some("Pick a date and time to move the post to.".into())),
+            match value.trim() {
+                "" => error.set(Some(
+                    "Type the date and time to move the post to, e.g. 2026-12-10 09:10.".into(),
+                )),
+                // A wall time in the post's zone: the core reads it there.
+                at => change("move", None, Some(at.to_string())),
             }
         })
     };
@@ -216,8 +228,10 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                         <button type="button" id="post-pick-variant" disabled={*busy || variants.is_empty()} onclick={on_pick}>{ "Use it" }</button>
                     </div>
                     <form class="row" novalidate=true onsubmit={on_move}>
-                        <label for="post-move-to">{ "Move to" }</label>
-                        <input type="datetime-local" id="post-move-to" ref={move_to} />
+                        <label for="post-move-to">{ format!("Move to ({})", post.time_zone) }</label>
+                        <input type="text" id="post-move-to" class="when" ref={move_to}
+                            value={wall_time_in(&post.scheduled_at, &post.time_zone)}
+                            placeholder="2026-12-10 09:10" autocomplete="off" spellcheck="false" inputmode="numeric" />
                         <button type="submit" id="post-move" disabled={*busy}>{ "Move" }</button>
                     </form>
                     <div class="row">

@@ -14,6 +14,22 @@ use yew::prelude::*;
 
 use crate::services;
 
+/// The fields the preview checks: its findings replace theirs.
+const PREVIEWED: [&str; 3] = ["cron", "run_at", "time_zone"];
+
+/// The one-off field's first value: tomorrow at 09:00, this computer's
+/// calendar day (the user changes it; the zone field says where it is read).
+fn tomorrow_morning() -> String {
+    let d = js_sys::Date::new_0();
+    d.set_date(d.get_date() + 1);
+    format!(
+        "{:04}-{:02}-{:02} 09:00",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub campaign_id: String,
@@ -27,12 +43,14 @@ pub fn schedules(props: &Props) -> Html {
     let account = use_state(String::new);
     let once = use_state(|| false);
     let cron = use_state(|| "0 14 * * 1,3,5".to_string());
-    let run_at = use_state(String::new);
+    let run_at = use_state(tomorrow_morning);
     let zone = use_state(String::new);
-    let preview = use_state(|| None::<Result<SchedulePreview, String>>);
+    let preview = use_state(|| None::<SchedulePreview>);
     let errors = use_state(Vec::<FieldError>::new);
     let note = use_state(|| None::<String>);
     let reload = use_state(|| 0u32);
+    // How many saves were answered (for the window's tests to wait on).
+    let answers = use_state(|| 0u32);
     let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
 
     {
@@ -64,24 +82,36 @@ pub fn schedules(props: &Props) -> Html {
             });
         });
     }
-    // The preview, after typing pauses.
+    // The preview, after typing pauses: a cadence's runs or a one-off's
+    // time in the zone, and the problems of those fields, in the words
+    // saving would use (they replace what an earlier preview or save said
+    // about the same fields).
     {
-        let (preview, pending) = (preview.clone(), pending.clone());
+        let (preview, errors, pending) = (preview.clone(), errors.clone(), pending.clone());
         use_effect_with(
-            ((*cron).clone(), (*zone).clone(), *once),
-            move |(c, z, once)| {
-                if *once {
-                    preview.set(None);
-                    return;
-                }
-                let (c, z) = (c.clone(), z.clone());
+            ((*cron).clone(), (*run_at).clone(), (*zone).clone(), *once),
+            move |(c, r, z, once)| {
+                let (c, r, z, once) = (c.clone(), r.clone(), z.clone(), *once);
                 let t = Timeout::new(250, move || {
                     wasm_bindgen_futures::spawn_local(async move {
-                        preview.set(Some(
-                            services::preview_schedule(&c, &z)
-                                .await
-                                .map_err(|e| e.message),
-                        ));
+                        let (cron, run_at) = match once {
+                            true => (None, Some(r.as_str())),
+                            false => (Some(c.as_str()), None),
+                        };
+                        let answer = services::preview_schedule(cron, run_at, &z).await;
+                        let mut kept: Vec<FieldError> = (*errors)
+                            .iter()
+                            .filter(|e| !PREVIEWED.contains(&e.field.as_str()))
+                            .cloned()
+                            .collect();
+                        match answer {
+                            Ok(p) => preview.set(Some(p)),
+                            Err(e) => {
+                                preview.set(None);
+                                kept.extend(e.fields);
+                            }
+                        }
+                        errors.set(kept);
                     });
                 });
                 *pending.borrow_mut() = Some(t);
@@ -117,6 +147,7 @@ pub fn schedules(props: &Props) -> Html {
             note.clone(),
             reload.clone(),
         );
+        let answers = answers.clone();
         let campaign_id = props.campaign_id.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -125,25 +156,26 @@ pub fn schedules(props: &Props) -> Html {
                 .find(|a| a.id == *account)
                 .map(|a| a.platform.as_str().to_string())
                 .unwrap_or_default();
-            let run_at_utc = (!run_at.is_empty()).then(|| {
-                // The browser reads a datetime-local value in the computer's zone.
-                js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&run_at))
-                    .to_iso_string()
-                    .as_string()
-                    .unwrap_or_default()
-            });
             let input = NewSchedule {
                 campaign_id: campaign_id.clone(),
                 platform,
                 account_id: (*account).clone(),
-                run_at: if *once { run_at_utc } else { None },
+                // A wall time in the form's zone: the core reads it there.
+                run_at: if *once { Some((*run_at).clone()) } else { None },
                 cron: if *once { None } else { Some((*cron).clone()) },
                 time_zone: (*zone).clone(),
                 ..NewSchedule::default()
             };
-            let (errors, note, reload) = (errors.clone(), note.clone(), reload.clone());
+            let (errors, note, reload, answers) = (
+                errors.clone(),
+                note.clone(),
+                reload.clone(),
+                answers.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
-                match services::create_schedule(&input).await {
+                let answer = services::create_schedule(&input).await;
+                answers.set(*answers + 1);
+                match answer {
                     Ok(s) => {
                         errors.set(Vec::new());
                         note.set(Some(format!(
@@ -159,6 +191,7 @@ pub fn schedules(props: &Props) -> Html {
         })
     };
     let error_for = |field: &str| {
+        // One message per field, whoever found it (the preview or saving).
         errors
             .iter()
             .find(|e| e.field == field)
@@ -197,7 +230,7 @@ pub fn schedules(props: &Props) -> Html {
             if accounts.is_empty() {
                 <p class="hint" id="schedule-needs-account">{ "Connect an account for one of this campaign's platforms first (Accounts; the Sandbox needs no sign-in)." }</p>
             } else {
-                <form id="schedule-form" {onsubmit} novalidate=true>
+                <form id="schedule-form" {onsubmit} novalidate=true data-answers={answers.to_string()}>
                     <div class="field">
                         <label for="schedule-account">{ "Account" }</label>
                         <select id="schedule-account" onchange={pick_account}>
@@ -213,32 +246,35 @@ pub fn schedules(props: &Props) -> Html {
                     </div>
                     if *once {
                         <div class="field">
-                            <label for="schedule-run-at">{ "Time" }</label>
-                            <input type="datetime-local" id="schedule-run-at" value={(*run_at).clone()} oninput={text(&run_at)} />
-                            { error_for("run_at") }
+                            <label for="schedule-run-at">{ "Date and time (in the time zone below)" }</label>
+                            <input type="text" id="schedule-run-at" class="when" value={(*run_at).clone()} oninput={text(&run_at)}
+                                placeholder="2026-12-10 09:10" autocomplete="off" spellcheck="false" inputmode="numeric"
+                                aria-describedby="schedule-preview-slot" />
                         </div>
                     } else {
                         <div class="field">
                             <label for="schedule-cron">{ "Cadence (crontab: minute hour day month weekday)" }</label>
-                            <input type="text" id="schedule-cron" value={(*cron).clone()} oninput={text(&cron)} autocomplete="off" spellcheck="false" />
-                            { error_for("cron") }
-                            { match &*preview {
-                                Some(Ok(p)) => html! {
-                                    <div class="preview" id="schedule-preview" role="status">
-                                        <p>{ &p.description }</p>
-                                        <ul class="runs">
-                                            { for p.runs_local.iter().zip(&p.runs_utc).map(|(l, u)| html! {
-                                                <li>{ l }<span class="muted">{ format!(" · {u}") }</span></li>
-                                            }) }
-                                        </ul>
-                                    </div>
-                                },
-                                Some(Err(m)) => html! { <p class="field-error" id="schedule-preview-error" role="alert">{ m }</p> },
-                                None => html! {},
-                            } }
+                            <input type="text" id="schedule-cron" value={(*cron).clone()} oninput={text(&cron)} autocomplete="off" spellcheck="false"
+                                aria-describedby="schedule-preview-slot" />
                         </div>
                     }
-                    <div class="field">
+                    // Always there and as tall as a full preview, so the
+                    // fields below stay still as it comes and goes.
+                    <div id="schedule-preview-slot" class={classes!("preview-slot", (*once).then_some("once"))} aria-live="polite">
+                        { error_for(if *once { "run_at" } else { "cron" }) }
+                        if let Some(p) = &*preview {
+                            <div class="preview" id="schedule-preview" role="status">
+                                <p>{ &p.description }</p>
+                                <ul class="runs">
+                                    { for p.runs_local.iter().zip(&p.runs_utc).map(|(l, u)| html! {
+                                        <li>{ l }<span class="muted">{ format!(" · {u}") }</span></li>
+                                    }) }
+                                </ul>
+                                if let Some(n) = &p.note { <p class="hint" id="schedule-preview-note">{ n }</p> }
+                            </div>
+                        }
+                    </div>
+                    <div class="field" id="schedule-zone-field">
                         <label for="schedule-zone">{ "Time zone" }</label>
                         <input type="text" id="schedule-zone" value={(*zone).clone()} oninput={text(&zone)} placeholder="this computer's (e.g. Europe/Berlin)" autocomplete="off" />
                         { error_for("time_zone") }
