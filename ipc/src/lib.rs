@@ -696,6 +696,25 @@ pub struct NewSchedule {
     pub start_date: Option<String>,
     pub end_date: Option<String>,
     pub use_optimizer: bool,
+    /// A one-off on a minute where the campaign already has a post for the
+    /// account (from a cadence, or skipped): take that post over instead of
+    /// being refused.
+    #[serde(default)]
+    pub replace_slot: bool,
+}
+
+/// A one-off's minute already holds a post of the campaign to the account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlotTaken {
+    /// What is there, in words ("@bakery already has a post of this
+    /// campaign at Thu 2026-12-10 09:10 CET, from At 09:10.").
+    pub message: String,
+    /// Whether the one-off may replace it (it is upcoming or skipped; not
+    /// when it is being or was published).
+    pub can_replace: bool,
+    /// The next free minute after it, as a wall time in the schedule's zone
+    /// ("2026-12-10 09:11"), within the hour.
+    pub free_minute: Option<String>,
 }
 
 /// A person's change to an upcoming post, from the calendar.
@@ -952,6 +971,10 @@ pub struct SchedulePreview {
     /// hour), in words.
     #[serde(default)]
     pub note: Option<String>,
+    /// A one-off's minute already taken by a post of the campaign to the
+    /// account: said before saving, with what can be done.
+    #[serde(default)]
+    pub slot_taken: Option<SlotTaken>,
     /// The zone the runs are in.
     pub time_zone: String,
     /// Each run as RFC 3339 in UTC, and as the zone's local wall time

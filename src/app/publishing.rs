@@ -201,10 +201,38 @@ impl App {
             When::Once(at) => (Some(*at), None),
             When::Cadence(c) => (None, Some(c.expr().to_string())),
         };
+        // A one-off on a minute that already holds a post of the campaign
+        // to the account is refused with what is there, unless it is asked
+        // to take that post over: never dropped without a word.
+        let mut replaces = None;
+        if let Some(at) = run_at {
+            if let Some(taken) = self.slot_taken(&valid, at).await? {
+                match (input.replace_slot, taken.can_replace) {
+                    (true, true) => {
+                        replaces = self
+                            .store()
+                            .post_at(&valid.campaign_id, valid.platform, &valid.account_id, at)
+                            .await?
+                            .map(|p| p.id);
+                    }
+                    _ => {
+                        let what = match (taken.can_replace, &taken.free_minute) {
+                            (true, Some(free)) => format!(
+                                " Pick another minute (the next free one is {free}), or let this one-off replace that post."
+                            ),
+                            (true, None) => " Pick another minute, or let this one-off replace that post.".to_string(),
+                            (false, Some(free)) => format!(" Pick another minute (the next free one is {free})."),
+                            (false, None) => " Pick another minute.".to_string(),
+                        };
+                        return Err(problem("run_at", "slot_taken", taken.message + &what));
+                    }
+                }
+            }
+        }
         let zone = valid.timing.zone.name().to_string();
         let created = self
             .store()
-            .insert_schedule(
+            .insert_schedule_taking(
                 now,
                 actor,
                 &NewScheduleRow {
@@ -218,14 +246,127 @@ impl App {
                     end_date: valid.timing.end,
                     use_optimizer: valid.use_optimizer,
                 },
+                replaces.as_deref(),
             )
-            .await?;
+            .await?
+            .ok_or_else(|| {
+                problem(
+                    "run_at",
+                    "slot_taken",
+                    "The post at that minute was published or changed meanwhile; pick another minute.",
+                )
+            })?;
         self.plan_schedule(now, &created).await?;
         Ok(self
             .store()
             .schedule(&created.id)
             .await?
             .ok_or(StoreError::NotFound)?)
+    }
+
+    /// What holds the minute `at` of `valid`'s campaign, platform and
+    /// account, if a post does: in words, whether a one-off may take it
+    /// over, and the next free minute in the schedule's zone.
+    async fn slot_taken(
+        &self,
+        valid: &schedule::ValidSchedule,
+        at: DateTime<Utc>,
+    ) -> Result<Option<reachloop_ipc::SlotTaken>, Error> {
+        let store = self.store();
+        let zone = valid.timing.zone;
+        let wall = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+        let when = at.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z");
+        let handle = store
+            .list_accounts()
+            .await?
+            .into_iter()
+            .find(|a| a.id == valid.account_id)
+            .map(|a| a.handle)
+            .unwrap_or_else(|| "This account".into());
+        let free = || async {
+            store
+                .free_minute_after(&valid.campaign_id, valid.platform, &valid.account_id, at)
+                .await
+                .map(|t| t.map(wall))
+        };
+        let Some(post) = store
+            .post_at(&valid.campaign_id, valid.platform, &valid.account_id, at)
+            .await?
+        else {
+            // Not planned yet (beyond the planning horizon): a cadence of
+            // the campaign to the account that runs then would post too.
+            for s in store.list_schedules(Some(&valid.campaign_id)).await? {
+                let same = s.platform == valid.platform && s.account_id == valid.account_id;
+                if !same || s.paused || s.cron.is_none() {
+                    continue;
+                }
+                let runs = timing_of(&s)?.runs_between(at, at + chrono::Duration::seconds(1), 1);
+                if runs.is_empty() {
+                    continue;
+                }
+                return Ok(Some(reachloop_ipc::SlotTaken {
+                    message: format!(
+                        "{handle} already gets a post of this campaign at {when} from the schedule \"{}\".",
+                        s.description.trim_end_matches('.')
+                    ),
+                    can_replace: true,
+                    free_minute: free().await?,
+                }));
+            }
+            return Ok(None);
+        };
+        let from = match post.schedule_id.as_deref() {
+            Some(id) => match store.schedule(id).await? {
+                Some(s) => format!(
+                    ", from the schedule \"{}\"",
+                    s.description.trim_end_matches('.')
+                ),
+                None => String::new(),
+            },
+            None => ", moved there by you".to_string(),
+        };
+        let (state, can_replace) = match post.status.as_str() {
+            "scheduled" => ("already has a post of this campaign", true),
+            "cancelled" => ("had a post of this campaign, skipped,", true),
+            "publishing" => ("is publishing a post of this campaign", false),
+            "published" => ("already published a post of this campaign", false),
+            _ => ("already had a post of this campaign", false),
+        };
+        Ok(Some(reachloop_ipc::SlotTaken {
+            message: format!("{handle} {state} at {when}{from}."),
+            can_replace,
+            free_minute: free().await?,
+        }))
+    }
+
+    /// What the schedule form shows while it is typed (see
+    /// [`schedule::preview_for_ui`]), and, for a one-off whose campaign
+    /// and account are chosen, whether its minute is taken.
+    pub async fn preview_schedule(
+        &self,
+        now: DateTime<Utc>,
+        input: &NewSchedule,
+        default_zone: &str,
+    ) -> Result<reachloop_ipc::SchedulePreview, Vec<reachloop_ipc::FieldError>> {
+        let mut preview = schedule::preview_for_ui(
+            input.run_at.as_deref().filter(|r| !r.trim().is_empty()),
+            input.cron.as_deref().filter(|c| !c.trim().is_empty()),
+            &input.time_zone,
+            default_zone,
+            now,
+            5,
+        )?;
+        // The minute check needs the whole schedule; without it (no
+        // account yet) the preview is the time alone.
+        if let Ok(valid) = schedule::validate(input, default_zone, now) {
+            if let When::Once(at) = valid.timing.when {
+                match self.slot_taken(&valid, at).await {
+                    Ok(taken) => preview.slot_taken = taken,
+                    Err(e) => tracing::warn!("cannot check the one-off's minute: {e}"),
+                }
+            }
+        }
+        Ok(preview)
     }
 
     /// Plans one schedule's posts from `MISSED_GRACE` ago (but not before
@@ -786,6 +927,13 @@ impl App {
                     "at",
                     "in_the_past",
                     "Pick a time that has not passed (or publish it now).",
+                ));
+            }
+            if *to > now + chrono::Duration::days(schedule::FARTHEST_DAYS) {
+                return Err(problem(
+                    "at",
+                    "too_far",
+                    "That is more than five years ahead; pick a nearer time.",
                 ));
             }
         }

@@ -138,6 +138,10 @@ struct AddScheduleArgs {
     /// IANA time zone (default: this computer's).
     #[arg(long, default_value = "")]
     tz: String,
+    /// A one-off on a minute where the campaign already has a post for the
+    /// account (from a cadence, or skipped) takes that post over.
+    #[arg(long)]
+    replace_slot: bool,
     /// First local day (YYYY-MM-DD).
     #[arg(long)]
     start: Option<String>,
@@ -721,6 +725,7 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 start_date: args.start,
                 end_date: args.end,
                 use_optimizer: args.optimizer,
+                replace_slot: args.replace_slot,
             };
             let zone = reachloop::time::local_zone_name();
             let s = app.create_schedule(now, Actor::Cli, &input, &zone).await?;

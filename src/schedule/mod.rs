@@ -13,7 +13,7 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 mod new;
-pub use new::{preview as preview_for_ui, validate, ValidSchedule};
+pub use new::{preview as preview_for_ui, validate, ValidSchedule, FARTHEST_DAYS};
 
 /// A cadence or zone that cannot be used, naming what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

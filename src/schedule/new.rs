@@ -17,6 +17,10 @@ pub struct ValidSchedule {
     pub use_optimizer: bool,
 }
 
+/// How far ahead a one-off (or a moved post) may be: a time further out is
+/// a typo (a year of 9999), not a plan.
+pub const FARTHEST_DAYS: i64 = 5 * 366;
+
 fn field(name: &str, code: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: name.into(),
@@ -68,8 +72,17 @@ fn when_fields(
     errors: &mut Vec<FieldError>,
 ) -> Option<(When, Option<String>)> {
     let cron = cron.map(str::trim).filter(|c| !c.is_empty());
+    let asked_once = run_at.is_some();
     let run_at = run_at.map(str::trim).filter(|c| !c.is_empty());
     match (run_at, cron) {
+        (None, None) if asked_once => {
+            errors.push(field(
+                "run_at",
+                "required",
+                "Type the date and time to post at, e.g. 2026-12-10 09:10.",
+            ));
+            None
+        }
         (Some(_), Some(_)) => {
             errors.push(field(
                 "cron",
@@ -98,6 +111,14 @@ fn when_fields(
                             "{} has already passed.",
                             t.at.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z")
                         ),
+                    ));
+                    None
+                }
+                Ok((t, _)) if t.at > now + chrono::Duration::days(FARTHEST_DAYS) => {
+                    errors.push(field(
+                        "run_at",
+                        "too_far",
+                        "That is more than five years ahead; pick a nearer time.",
                     ));
                     None
                 }
@@ -166,6 +187,7 @@ pub fn preview(
     Ok(SchedulePreview {
         description,
         note,
+        slot_taken: None,
         time_zone: zone.name().to_string(),
         runs_utc: runs
             .iter()

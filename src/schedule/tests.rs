@@ -505,6 +505,14 @@ fn preview_problems_name_their_field_value_and_range() {
     let p = problems(Some("2026-11-29 10:00"), None, "UTC");
     assert_eq!(p[0].0, "run_at");
     assert!(p[0].1.contains("already passed"), "{p:?}");
+    let p = problems(Some(""), None, "UTC");
+    assert_eq!(
+        p[0].0, "run_at",
+        "an empty time is the time's problem: {p:?}"
+    );
+    let p = problems(Some("9999-12-31 23:59"), None, "UTC");
+    assert_eq!(p[0].0, "run_at");
+    assert!(p[0].1.contains("five years"), "{p:?}");
     let p = problems(Some("next tuesday"), None, "UTC");
     assert_eq!(p[0].0, "run_at");
     assert!(p[0].1.contains("2026-12-10 09:10"), "{p:?}");

@@ -182,6 +182,23 @@ impl Store {
         actor: Actor,
         row: &NewScheduleRow<'_>,
     ) -> Result<Schedule, StoreError> {
+        self.insert_schedule_taking(now, actor, row, None)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// [`Store::insert_schedule`] for a one-off that takes over the post
+    /// `replaces` at its minute (upcoming, or skipped: it becomes upcoming
+    /// again), in the same transaction, so that post is the one-off's: its
+    /// old schedule's pause or end no longer reaches it. `None` when that
+    /// post is no longer upcoming or skipped (nothing is stored then).
+    pub async fn insert_schedule_taking(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        row: &NewScheduleRow<'_>,
+        replaces: Option<&str>,
+    ) -> Result<Option<Schedule>, StoreError> {
         let id = Uuid::new_v4().to_string();
         let at = time::to_db(now);
         let mut tx = self.write_tx().await?;
@@ -220,8 +237,39 @@ impl Store {
             }),
         };
         audit::record(&mut tx, now, &record).await?;
+        if let Some(post_id) = replaces {
+            let old_schedule: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT schedule_id FROM posts WHERE id = ? AND status IN ('scheduled', 'cancelled')",
+            )
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(old_schedule) = old_schedule else {
+                tx.rollback().await?;
+                return Ok(None);
+            };
+            sqlx::query(
+                "UPDATE posts SET schedule_id = ?, time_zone = ?, status = 'scheduled', last_error = NULL,
+                     overridden = 0, updated_at = ?
+                 WHERE id = ?",
+            )
+            .bind(&id)
+            .bind(row.time_zone)
+            .bind(&at)
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+            let record = AuditRecord {
+                actor,
+                action: "post.slot_replaced",
+                entity_type: "post",
+                entity_id: Some(post_id),
+                details: json!({ "from_schedule": old_schedule, "to_schedule": id }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
         tx.commit().await?;
-        self.schedule(&id).await?.ok_or(StoreError::NotFound)
+        self.schedule(&id).await
     }
 
     pub async fn schedule(&self, id: &str) -> Result<Option<Schedule>, StoreError> {
@@ -295,25 +343,43 @@ impl Store {
         let at = time::to_db(now);
         let mut tx = self.write_tx().await?;
         let mut added = 0;
-        for slot in slots {
-            added += sqlx::query(
+        // A one-off outranks a cadence at the same minute (it was saved
+        // knowing the cadence posts then, see `App::create_schedule`): its
+        // planning takes the cadence's upcoming post over, so the cadence's
+        // pause or end no longer reaches it. Anything else already there
+        // stays as it is.
+        let sql = match schedule.kind.as_str() {
+            "once" => {
                 "INSERT INTO posts (id, campaign_id, provider_id, account_id, schedule_id, scheduled_at,
                      time_zone, status, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)
-                 ON CONFLICT (campaign_id, provider_id, account_id, scheduled_at) DO NOTHING",
-            )
-            .bind(Uuid::new_v4().to_string())
-            .bind(&schedule.campaign_id)
-            .bind(schedule.platform.as_str())
-            .bind(&schedule.account_id)
-            .bind(&schedule.id)
-            .bind(time::to_db(*slot))
-            .bind(&schedule.time_zone)
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+                 ON CONFLICT (campaign_id, provider_id, account_id, scheduled_at) DO UPDATE
+                   SET schedule_id = excluded.schedule_id, time_zone = excluded.time_zone,
+                       updated_at = excluded.updated_at
+                   WHERE posts.status = 'scheduled'
+                     AND posts.schedule_id IN (SELECT id FROM schedules WHERE kind = 'cron')"
+            }
+            _ => {
+                "INSERT INTO posts (id, campaign_id, provider_id, account_id, schedule_id, scheduled_at,
+                     time_zone, status, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)
+                 ON CONFLICT (campaign_id, provider_id, account_id, scheduled_at) DO NOTHING"
+            }
+        };
+        for slot in slots {
+            added += sqlx::query(sql)
+                .bind(Uuid::new_v4().to_string())
+                .bind(&schedule.campaign_id)
+                .bind(schedule.platform.as_str())
+                .bind(&schedule.account_id)
+                .bind(&schedule.id)
+                .bind(time::to_db(*slot))
+                .bind(&schedule.time_zone)
+                .bind(&at)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         }
         let next = slots.iter().find(|s| **s >= now).map(|s| time::to_db(*s));
         sqlx::query("UPDATE schedules SET next_run_at = ? WHERE id = ?")
@@ -391,6 +457,52 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(PostRow::into_ipc).transpose()
+    }
+
+    /// The post of `campaign_id` on `platform` to `account_id` at `at`, if
+    /// any: the one a schedule's post at that minute would be.
+    pub async fn post_at(
+        &self,
+        campaign_id: &str,
+        platform: Platform,
+        account_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ScheduledPost>, StoreError> {
+        let row: Option<PostRow> = sqlx::query_as(&format!(
+            "{POST_SELECT} WHERE campaign_id = ? AND provider_id = ? AND account_id = ? AND scheduled_at = ?"
+        ))
+        .bind(campaign_id)
+        .bind(platform.as_str())
+        .bind(account_id)
+        .bind(time::to_db(at))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(PostRow::into_ipc).transpose()
+    }
+
+    /// The first minute after `at`, within the hour, where `campaign_id`
+    /// has no post on `platform` to `account_id`.
+    pub async fn free_minute_after(
+        &self,
+        campaign_id: &str,
+        platform: Platform,
+        account_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let taken: Vec<String> = sqlx::query_scalar(
+            "SELECT scheduled_at FROM posts WHERE campaign_id = ? AND provider_id = ? AND account_id = ?
+               AND scheduled_at > ? AND scheduled_at <= ?",
+        )
+        .bind(campaign_id)
+        .bind(platform.as_str())
+        .bind(account_id)
+        .bind(time::to_db(at))
+        .bind(time::to_db(at + chrono::Duration::hours(1)))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((1..=60)
+            .map(|m| at + chrono::Duration::minutes(m))
+            .find(|t| !taken.contains(&time::to_db(*t))))
     }
 
     /// Posts, soonest first; only those in `status` when given.

@@ -979,3 +979,239 @@ async fn the_sandbox_world_follows_the_seed_in_settings() {
     assert_ne!(a, draws("4243").await, "another seed, another world");
     assert!(a.contains(&true) && a.contains(&false), "{a:?}");
 }
+
+/// A one-off on a minute the cadence already covers is refused with what
+/// is there and the next free minute, never dropped without a word; asked
+/// to, it takes that post over, and pausing the cadence then leaves it
+/// alone: it is still claimed when due. A skipped minute can be taken
+/// over too; a published one cannot.
+#[tokio::test]
+async fn a_one_off_on_a_cadences_minute_is_refused_or_takes_it_over() {
+    let dir = data_dir();
+    let (app, campaign, cadence) = world(dir.path()).await;
+    let account = app.list_accounts(at(8, 0)).await.expect("accounts")[0]
+        .id
+        .clone();
+    let once = |at: &str, replace_slot: bool| NewSchedule {
+        campaign_id: campaign.clone(),
+        platform: "sandbox".into(),
+        account_id: account.clone(),
+        run_at: Some(at.into()),
+        time_zone: "Europe/Berlin".into(),
+        replace_slot,
+        ..NewSchedule::default()
+    };
+    // 10:20 in Berlin is 09:20 UTC: the cadence's post.
+    let refused = app
+        .create_schedule(
+            at(9, 0),
+            Actor::User,
+            &once("2026-11-26 10:20", false),
+            "UTC",
+        )
+        .await
+        .expect_err("the minute is taken");
+    let field = &refused.fields()[0];
+    assert_eq!(
+        (field.field.as_str(), field.code.as_str()),
+        ("run_at", "slot_taken")
+    );
+    for words in [
+        "10:20 CET",
+        "every 10 minutes",
+        "2026-11-26 10:21",
+        "replace that post",
+    ] {
+        assert!(
+            field.message.to_lowercase().contains(&words.to_lowercase()),
+            "{words}: {}",
+            field.message
+        );
+    }
+    let preview = app
+        .preview_schedule(at(9, 0), &once("2026-11-26 10:20", false), "UTC")
+        .await
+        .expect("preview");
+    let taken = preview
+        .slot_taken
+        .expect("the preview says it before saving");
+    assert!(taken.can_replace);
+    assert_eq!(taken.free_minute.as_deref(), Some("2026-11-26 10:21"));
+    assert_eq!(
+        app.list_schedules(Some(&campaign))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+
+    // Taking it over: the post is the one-off's, and the cadence's pause
+    // does not reach it.
+    let one_off = app
+        .create_schedule(
+            at(9, 0),
+            Actor::User,
+            &once("2026-11-26 10:20", true),
+            "UTC",
+        )
+        .await
+        .expect("replace");
+    app.set_schedule_paused(at(9, 1), Actor::User, &cadence, true)
+        .await
+        .expect("pause the cadence");
+    let claimed = app
+        .store()
+        .claim_due_posts(at(9, 21), "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        claimed.len(),
+        1,
+        "only the one-off's post goes out: {claimed:?}"
+    );
+    let post = app
+        .store()
+        .post(&claimed[0].id)
+        .await
+        .expect("post")
+        .expect("there");
+    assert_eq!(post.schedule_id.as_deref(), Some(one_off.id.as_str()));
+    assert_eq!(post.scheduled_at, "2026-11-26T09:20:00.000Z");
+    let audit = app.recent_audit(20).await.expect("audit");
+    assert!(
+        audit.iter().any(|e| e.action == "post.slot_replaced"),
+        "{audit:?}"
+    );
+
+    // A minute whose post was skipped can be taken over: it goes out again.
+    app.set_schedule_paused(at(9, 22), Actor::User, &cadence, false)
+        .await
+        .expect("resume");
+    let slot = app
+        .store()
+        .post_at(
+            &campaign,
+            reachloop_ipc::Platform::Sandbox,
+            &account,
+            at(9, 40),
+        )
+        .await
+        .expect("read")
+        .expect("the cadence's 09:40");
+    app.override_post(
+        at(9, 22),
+        Actor::User,
+        &slot.id,
+        &reachloop::store::PostOverride::Skip,
+    )
+    .await
+    .expect("skip");
+    assert!(app
+        .create_schedule(
+            at(9, 23),
+            Actor::User,
+            &once("2026-11-26 10:40", false),
+            "UTC"
+        )
+        .await
+        .is_err());
+    app.create_schedule(
+        at(9, 23),
+        Actor::User,
+        &once("2026-11-26 10:40", true),
+        "UTC",
+    )
+    .await
+    .expect("take the skipped minute");
+    let again = app
+        .store()
+        .post(&slot.id)
+        .await
+        .expect("post")
+        .expect("there");
+    assert_eq!(again.status, "scheduled");
+
+    // Moving it to the year 9999 is a typo, not a plan; a wall time is
+    // read in the post's zone (Berlin here).
+    let change = |at: &str| reachloop_ipc::PostChange {
+        post_id: slot.id.clone(),
+        action: "move".into(),
+        at: Some(at.into()),
+        ..Default::default()
+    };
+    let far = app
+        .change_post(at(9, 24), Actor::User, &change("9999-12-31 23:59"))
+        .await
+        .expect_err("too far");
+    assert_eq!(far.fields()[0].code, "too_far");
+    let moved = app
+        .change_post(at(9, 24), Actor::User, &change("2026-11-26 11:45"))
+        .await
+        .expect("move");
+    assert_eq!(moved.scheduled_at, "2026-11-26T10:45:00.000Z");
+}
+
+/// Beyond the planning horizon the cadence's post is not planned yet: a
+/// one-off on its minute is still said, and, asked to, owns that minute
+/// when the cadence gets there.
+#[tokio::test]
+async fn a_one_off_beyond_the_horizon_on_a_cadences_minute_is_said_too() {
+    let dir = data_dir();
+    let (app, campaign, _) = world(dir.path()).await;
+    let account = app.list_accounts(at(8, 0)).await.expect("accounts")[0]
+        .id
+        .clone();
+    let far = NewSchedule {
+        campaign_id: campaign.clone(),
+        platform: "sandbox".into(),
+        account_id: account.clone(),
+        run_at: Some("2027-01-20T10:20:00Z".into()),
+        time_zone: "UTC".into(),
+        ..NewSchedule::default()
+    };
+    let refused = app
+        .create_schedule(at(9, 0), Actor::User, &far, "UTC")
+        .await
+        .expect_err("the cadence will post then");
+    assert!(
+        refused.fields()[0].message.contains("every 10 minutes"),
+        "{:?}",
+        refused.fields()
+    );
+    let s = app
+        .create_schedule(
+            at(9, 0),
+            Actor::User,
+            &NewSchedule {
+                replace_slot: true,
+                ..far
+            },
+            "UTC",
+        )
+        .await
+        .expect("replace");
+    // Weeks later the cadence (older, so planned first) reaches that day:
+    // the minute is the one-off's all the same.
+    let then = |h, m| {
+        chrono::DateTime::parse_from_rfc3339(&format!("2027-01-20T{h:02}:{m:02}:00Z"))
+            .expect("t")
+            .to_utc()
+    };
+    app.plan_all(then(9, 0)).await.expect("plan");
+    let post = app
+        .store()
+        .post_at(
+            &campaign,
+            reachloop_ipc::Platform::Sandbox,
+            &account,
+            then(10, 20),
+        )
+        .await
+        .expect("read")
+        .expect("planned");
+    assert_eq!(
+        post.schedule_id.as_deref(),
+        Some(s.id.as_str()),
+        "the one-off's"
+    );
+}

@@ -466,30 +466,12 @@ pub async fn connect_sandbox(name: &str) -> Result<Account, ErrorDto> {
     call("connect_sandbox", &NameArgs { name }).await
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SchedulePreviewArgs<'a> {
-    cron: Option<&'a str>,
-    run_at: Option<&'a str>,
-    time_zone: &'a str,
-}
-
-/// A cadence in words and its next runs, or a one-off's time, in the zone
-/// (the computer's when empty), while it is typed; problems tied to fields.
+/// A cadence in words and its next runs, or a one-off's time and whether
+/// its minute is taken, while it is typed; problems tied to fields.
 pub async fn preview_schedule(
-    cron: Option<&str>,
-    run_at: Option<&str>,
-    time_zone: &str,
+    input: &reachloop_ipc::NewSchedule,
 ) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
-    call(
-        "preview_schedule",
-        &SchedulePreviewArgs {
-            cron,
-            run_at,
-            time_zone,
-        },
-    )
-    .await
+    call("preview_schedule", &ScheduleInput { input }).await
 }
 
 #[derive(Serialize)]

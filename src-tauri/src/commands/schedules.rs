@@ -8,30 +8,29 @@ use super::to_dto;
 use super::Shell;
 
 /// What the schedule form shows while it is typed: a cadence's next runs
-/// or a one-off's time, in the zone (the computer's when empty); problems
-/// tied to their field.
+/// or a one-off's time, in the zone (the computer's when empty), and
+/// whether a one-off's minute is taken; problems tied to their field.
 #[tauri::command]
 pub(crate) async fn preview_schedule(
-    cron: Option<String>,
-    run_at: Option<String>,
-    time_zone: String,
+    shell: State<'_, Shell>,
+    input: reachloop_ipc::NewSchedule,
 ) -> Result<reachloop_ipc::SchedulePreview, ErrorDto> {
-    reachloop::schedule::preview_for_ui(
-        run_at.as_deref(),
-        cron.as_deref(),
-        &time_zone,
-        &reachloop::time::local_zone_name(),
-        chrono::Utc::now(),
-        5,
-    )
-    .map_err(|fields| ErrorDto {
-        code: reachloop_ipc::codes::VALIDATION.into(),
-        message: fields
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or_default(),
-        fields,
-    })
+    shell
+        .core()?
+        .preview_schedule(
+            chrono::Utc::now(),
+            &input,
+            &reachloop::time::local_zone_name(),
+        )
+        .await
+        .map_err(|fields| ErrorDto {
+            code: reachloop_ipc::codes::VALIDATION.into(),
+            message: fields
+                .first()
+                .map(|f| f.message.clone())
+                .unwrap_or_default(),
+            fields,
+        })
 }
 
 #[tauri::command]

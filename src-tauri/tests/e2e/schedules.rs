@@ -161,3 +161,98 @@ async fn a_one_off_is_planned_in_the_zone_the_form_shows_and_problems_are_said_o
     );
     client.close().await.expect("quit the app");
 }
+
+/// A daily 09:10 cadence in Berlin, and the user adds a one-off at 09:10
+/// on a day it covers: before saving, the form says that minute holds the
+/// cadence's post and offers the next free minute or to replace it. The
+/// free minute goes into the field; back on 09:10, Replace saves the one-off
+/// as the owner of that post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_off_on_a_minute_a_cadence_covers_is_said_before_saving() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    let (campaign, account) = a_sandbox_campaign(d, "Daily at ten past nine");
+    cli(
+        d,
+        &[
+            "schedule",
+            "add",
+            "--campaign",
+            &campaign,
+            "--platform",
+            "sandbox",
+            "--account",
+            &account,
+            "--cron",
+            "10 9 * * *",
+            "--tz",
+            "Europe/Berlin",
+        ],
+    );
+    let driver = start_driver(d, &[]);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+    click(&client, "#nav-campaigns").await;
+    wait_for_listed(&client, "Daily at ten past nine").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    wait_for(&client, "#schedule-form", "the schedule form").await;
+
+    click(&client, "#schedule-kind-once").await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+    retype(&client, "#schedule-zone", "Europe/Berlin").await;
+    retype(&client, "#schedule-run-at", &format!("{day} 09:10")).await;
+    wait_for_text(&client, "#schedule-slot-taken", "already has a post").await;
+    let said = text_of(&client, "#schedule-slot-taken").await;
+    assert!(said.contains("At 09:10"), "names the cadence: {said}");
+    shots.shot(&client, "73-minute-taken").await;
+
+    // The next free minute, in one click.
+    click(&client, "#schedule-use-free-minute").await;
+    eventually(WAIT, "the free minute goes into the field", async || {
+        let v = find(&client, "#schedule-run-at")
+            .await
+            .prop("value")
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        match v == format!("{day} 09:11") {
+            true => Ok(()),
+            false => Err(v),
+        }
+    })
+    .await;
+    wait_for_gone(&client, "#schedule-slot-taken", "09:11 is free").await;
+
+    // Back on 09:10: replace the cadence's post.
+    retype(&client, "#schedule-run-at", &format!("{day} 09:10")).await;
+    wait_for(&client, "#schedule-replace-slot", "the offer to replace").await;
+    click(&client, "#schedule-replace-slot").await;
+    wait_for(&client, "#schedule-will-replace", "the choice shows").await;
+    click(&client, "#schedule-submit").await;
+    answered(&client, 1).await;
+    wait_for_text(&client, "#schedule-list", "Once,").await;
+    shots.shot(&client, "74-one-off-replaced-the-slot").await;
+    let schedules = cli(d, &["schedule", "list", "--campaign", &campaign, "--json"]);
+    let one_off = schedules
+        .as_array()
+        .expect("schedules")
+        .iter()
+        .find(|s| s["kind"] == "once")
+        .expect("the one-off is saved");
+    let posts = cli(d, &["posts", "list", "--json"]);
+    let post = posts
+        .as_array()
+        .expect("posts")
+        .iter()
+        .find(|p| {
+            p["scheduled_at"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(&format!("{day}T08:10")))
+        })
+        .expect("the post at 09:10 Berlin");
+    assert_eq!(post["schedule_id"], one_off["id"], "the one-off owns it");
+    client.close().await.expect("quit the app");
+}

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use reachloop_ipc::{
-    Account, AccountStatus, FieldError, NewSchedule, Platform, Schedule, SchedulePreview,
+    Account, AccountStatus, FieldError, NewSchedule, Platform, Schedule, SchedulePreview, SlotTaken,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -30,6 +30,41 @@ fn tomorrow_morning() -> String {
     )
 }
 
+/// A one-off's minute is taken: what is there, and what the user can do
+/// (the next free minute, or let the one-off replace that post).
+fn slot_taken_box(
+    t: &SlotTaken,
+    replace: &UseStateHandle<bool>,
+    run_at: &UseStateHandle<String>,
+) -> Html {
+    let use_free = t.free_minute.clone().map(|free| {
+        let run_at = run_at.clone();
+        let label = format!("Use {} instead", free.get(11..).unwrap_or(&free));
+        let onclick = Callback::from(move |_| run_at.set(free.clone()));
+        html! { <button type="button" id="schedule-use-free-minute" {onclick}>{ label }</button> }
+    });
+    let toggle = {
+        let replace = replace.clone();
+        Callback::from(move |_| replace.set(!*replace))
+    };
+    html! {
+        <div class="slot-taken warning" id="schedule-slot-taken" role="alert">
+            <p>{ &t.message }</p>
+            if **replace {
+                <p id="schedule-will-replace">{ "Saving lets this one-off replace that post." }</p>
+            }
+            <div class="row">
+                { for use_free }
+                if t.can_replace {
+                    <button type="button" id="schedule-replace-slot" aria-pressed={replace.to_string()} onclick={toggle}>
+                        { if **replace { "Keep that post" } else { "Replace that post" } }
+                    </button>
+                }
+            </div>
+        </div>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub campaign_id: String,
@@ -47,6 +82,8 @@ pub fn schedules(props: &Props) -> Html {
     let zone = use_state(String::new);
     let preview = use_state(|| None::<SchedulePreview>);
     let errors = use_state(Vec::<FieldError>::new);
+    // The user chose to let the one-off take over the post at its minute.
+    let replace = use_state(|| false);
     let note = use_state(|| None::<String>);
     let reload = use_state(|| 0u32);
     // How many saves were answered (for the window's tests to wait on).
@@ -87,36 +124,50 @@ pub fn schedules(props: &Props) -> Html {
     // saving would use (they replace what an earlier preview or save said
     // about the same fields).
     {
-        let (preview, errors, pending) = (preview.clone(), errors.clone(), pending.clone());
-        use_effect_with(
-            ((*cron).clone(), (*run_at).clone(), (*zone).clone(), *once),
-            move |(c, r, z, once)| {
-                let (c, r, z, once) = (c.clone(), r.clone(), z.clone(), *once);
-                let t = Timeout::new(250, move || {
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let (cron, run_at) = match once {
-                            true => (None, Some(r.as_str())),
-                            false => (Some(c.as_str()), None),
-                        };
-                        let answer = services::preview_schedule(cron, run_at, &z).await;
-                        let mut kept: Vec<FieldError> = (*errors)
-                            .iter()
-                            .filter(|e| !PREVIEWED.contains(&e.field.as_str()))
-                            .cloned()
-                            .collect();
-                        match answer {
-                            Ok(p) => preview.set(Some(p)),
-                            Err(e) => {
-                                preview.set(None);
-                                kept.extend(e.fields);
-                            }
-                        }
-                        errors.set(kept);
-                    });
-                });
-                *pending.borrow_mut() = Some(t);
-            },
+        let (preview, errors, pending, replace) = (
+            preview.clone(),
+            errors.clone(),
+            pending.clone(),
+            replace.clone(),
         );
+        let platform_of = accounts
+            .iter()
+            .find(|a| a.id == *account)
+            .map(|a| a.platform.as_str().to_string())
+            .unwrap_or_default();
+        let input = NewSchedule {
+            campaign_id: props.campaign_id.clone(),
+            platform: platform_of,
+            account_id: (*account).clone(),
+            run_at: once.then(|| (*run_at).clone()),
+            cron: (!*once).then(|| (*cron).clone()),
+            time_zone: (*zone).clone(),
+            ..NewSchedule::default()
+        };
+        use_effect_with(input, move |input| {
+            // Another minute or account: the choice to replace is asked anew.
+            replace.set(false);
+            let input = input.clone();
+            let t = Timeout::new(250, move || {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = services::preview_schedule(&input).await;
+                    let mut kept: Vec<FieldError> = (*errors)
+                        .iter()
+                        .filter(|e| !PREVIEWED.contains(&e.field.as_str()))
+                        .cloned()
+                        .collect();
+                    match answer {
+                        Ok(p) => preview.set(Some(p)),
+                        Err(e) => {
+                            preview.set(None);
+                            kept.extend(e.fields);
+                        }
+                    }
+                    errors.set(kept);
+                });
+            });
+            *pending.borrow_mut() = Some(t);
+        });
     }
 
     let text = |state: &UseStateHandle<String>| {
@@ -147,7 +198,7 @@ pub fn schedules(props: &Props) -> Html {
             note.clone(),
             reload.clone(),
         );
-        let answers = answers.clone();
+        let (answers, replace) = (answers.clone(), replace.clone());
         let campaign_id = props.campaign_id.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -164,6 +215,7 @@ pub fn schedules(props: &Props) -> Html {
                 run_at: if *once { Some((*run_at).clone()) } else { None },
                 cron: if *once { None } else { Some((*cron).clone()) },
                 time_zone: (*zone).clone(),
+                replace_slot: *once && *replace,
                 ..NewSchedule::default()
             };
             let (errors, note, reload, answers) = (
@@ -272,6 +324,9 @@ pub fn schedules(props: &Props) -> Html {
                                 </ul>
                                 if let Some(n) = &p.note { <p class="hint" id="schedule-preview-note">{ n }</p> }
                             </div>
+                            if let Some(t) = &p.slot_taken {
+                                { slot_taken_box(t, &replace, &run_at) }
+                            }
                         }
                     </div>
                     <div class="field" id="schedule-zone-field">
