@@ -7,38 +7,15 @@ use crate::pages;
 use crate::services;
 use crate::state::Page;
 
-/// Where the current page is remembered across restarts (the webview's own storage).
-const PAGE_KEY: &str = "reachloop.page";
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
-/// The page a window rebuilt from the tray showed before (the shell sets it
-/// before the page loads), else the one stored at the last quit.
-fn remembered_page() -> Option<Page> {
-    let handed = web_sys::window().and_then(|w| {
-        js_sys::Reflect::get(&w, &wasm_bindgen::JsValue::from_str("__REACHLOOP_PAGE"))
-            .ok()?
-            .as_string()
-    });
-    handed
-        .or_else(|| storage()?.get_item(PAGE_KEY).ok().flatten())
-        .and_then(|id| Page::from_id(&id))
-}
-
 #[function_component(App)]
 pub fn app() -> Html {
     // The page the window showed before it was closed to the tray.
-    let page = use_state(|| remembered_page().unwrap_or(Page::Campaigns));
+    let page = use_state(|| crate::remember::page().unwrap_or(Page::Campaigns));
     use_effect_with(*page, |p| {
-        if let Some(s) = storage() {
-            let _ = s.set_item(PAGE_KEY, p.id());
+        // The Campaigns page says which campaign is open itself.
+        if *p != Page::Campaigns {
+            crate::remember::shown(p.id().to_string());
         }
-        let id = p.id();
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = services::page_shown(id).await;
-        });
     });
     // What leaving would drop: asked about in the app's own dialog (the
     // webview's window.confirm is not a synchronous question under Tauri).

@@ -9,6 +9,7 @@ mod components;
 mod events;
 mod local_time;
 mod pages;
+mod remember;
 mod services;
 mod state;
 

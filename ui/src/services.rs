@@ -114,8 +114,8 @@ struct PageArgs<'a> {
     page: &'a str,
 }
 
-/// Tells the shell which page the window shows, so a window rebuilt from the
-/// tray opens on it.
+/// Tells the shell which page the window shows (`nav-campaigns/<id>` with a
+/// campaign open), so a window rebuilt from the tray opens on it.
 pub async fn page_shown(page: &str) -> Result<(), ErrorDto> {
     call("page_shown", &PageArgs { page }).await
 }

@@ -47,11 +47,15 @@ pub(crate) fn ui_ready(shell: State<'_, Shell>) {
     tracing::info!(elapsed_ms, "ui ready");
 }
 
-/// The UI says which page it shows (a navigation id such as `nav-calendar`).
+/// The UI says which page it shows (a navigation id such as `nav-calendar`,
+/// or `nav-campaigns/<id>` with a campaign open).
 #[tauri::command]
 pub(crate) fn page_shown(shell: State<'_, Shell>, page: String) -> Result<(), ErrorDto> {
-    let id_like =
-        (1..=40).contains(&page.len()) && page.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    // A page's id, with an open campaign's id after a slash.
+    let id_like = (1..=80).contains(&page.len())
+        && page
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/');
     if !id_like {
         return Err(ErrorDto {
             code: "invalid_page".into(),

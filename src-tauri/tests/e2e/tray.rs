@@ -192,7 +192,7 @@ fn ask_windows_to_close(pid: u32) -> usize {
 /// and publishing (a post due after the close goes out), the window's
 /// WebKit web process ends, and Open (here a second launch, which the
 /// running app takes as Open, as the tray's item does) builds the window
-/// again on the page it showed.
+/// again on the page it showed, the campaign it had open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_page_back() {
     let data = tempfile::Builder::new()
@@ -211,6 +211,11 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
     click(&client, "#nav-calendar").await;
     wait_for(&client, "#page-calendar #calendar-grid", "the Calendar").await;
     shots.shot(&client, "90-calendar-before-closing").await;
+    // The window is left on the campaign, opened from Campaigns.
+    click(&client, "#nav-campaigns").await;
+    wait_for_listed(&client, "From the tray").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    wait_for_text(&client, "#campaign-title", "From the tray").await;
     let app = app_pid(&driver);
     let before = eventually(WAIT, "the window runs a WebKit web process", async || {
         let running = webkit_processes(app);
@@ -287,17 +292,20 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
         .switch_to_window(window)
         .await
         .expect("switch to the new window");
-    // The window is back on the page it showed, without a click.
+    // The window is back where it was, without a click: on the campaign.
+    wait_for_text(&client, "#page-campaign #campaign-title", "From the tray").await;
+    wait_for(
+        &client,
+        "#nav-campaigns[aria-current='page']",
+        "the navigation marks Campaigns",
+    )
+    .await;
+    shots.shot(&client, "91-reopened-on-the-campaign").await;
+    click(&client, "#nav-calendar").await;
     wait_for(
         &client,
         "#page-calendar #calendar-grid",
-        "the rebuilt window opens on the Calendar it showed",
-    )
-    .await;
-    wait_for(
-        &client,
-        "#nav-calendar[aria-current='page']",
-        "the navigation marks the Calendar",
+        "the Calendar in the rebuilt window",
     )
     .await;
     assert!(alive(app), "the same app shows it");
@@ -311,6 +319,6 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
     )
     .await;
     wait_for_text(&client, "#publisher-status", "this app").await;
-    shots.shot(&client, "91-reopened-on-the-calendar").await;
+    shots.shot(&client, "92-published-from-the-tray").await;
     client.close().await.expect("quit the app");
 }

@@ -13,8 +13,14 @@ use crate::state::{CampaignForm, FormAction, KPI_METRICS};
 #[function_component(CampaignsPage)]
 pub fn campaigns_page() -> Html {
     let campaigns = use_state(|| None::<Result<Vec<Campaign>, String>>);
-    let open = use_state(|| None::<String>);
+    let open = use_state(crate::remember::open_campaign);
     let reload = use_state(|| 0u32);
+    use_effect_with((*open).clone(), |open| {
+        crate::remember::shown(match open {
+            Some(id) => format!("{}/{id}", crate::state::Page::Campaigns.id()),
+            None => crate::state::Page::Campaigns.id().to_string(),
+        });
+    });
 
     {
         let campaigns = campaigns.clone();
