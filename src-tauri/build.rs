@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "update_campaign",
     "duplicate_campaign",
     "set_campaign_status",
+    "campaign_warnings",
     "delete_campaign",
     "list_variants",
     "add_variant",

@@ -42,6 +42,48 @@ pub struct Post<'a> {
     pub banned: &'a [String],
 }
 
+/// A variant that may not be posted automatically, and why, in words
+/// ("“Cheap bread today…”: “cheap” is on the brand's banned list.").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuledOut {
+    pub variant_id: String,
+    pub why: String,
+}
+
+/// Which of a campaign's live variants on `platform` break its rules (the
+/// platform's, the brand's banned words, the media's): the publisher never
+/// picks those by itself, activation names them.
+pub fn ruled_out(
+    platform: Platform,
+    variants: &[(String, String, Option<String>, Vec<Attachment>)],
+    banned: &[String],
+) -> Vec<RuledOut> {
+    variants
+        .iter()
+        .filter_map(|(id, body, title, media)| {
+            let mut problems = check(&Post {
+                platform,
+                body,
+                title: title.as_deref(),
+                banned,
+            })
+            .problems;
+            problems.extend(check_media(platform, media));
+            let first = problems.first()?;
+            let opening: String = body.chars().take(30).collect();
+            let ellipsis = if body.chars().count() > 30 { "…" } else { "" };
+            Some(RuledOut {
+                variant_id: id.clone(),
+                why: format!(
+                    "\u{201c}{}{ellipsis}\u{201d}: {}",
+                    opening.trim(),
+                    first.message.trim_end_matches('.')
+                ) + ".",
+            })
+        })
+        .collect()
+}
+
 /// Checks `post` against its platform's rules and the banned words.
 pub fn check(post: &Post<'_>) -> PostCheck {
     let body = post.body;

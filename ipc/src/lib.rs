@@ -753,6 +753,11 @@ pub struct ScheduledPost {
     /// account, the same text again, a variant that breaks the rules.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Why an upcoming post will not go out on its own, and what lets it:
+    /// every variant it could take breaks the rules (a person's choice of
+    /// variant sends it anyway).
+    #[serde(default)]
+    pub held: Option<String>,
     /// While publishing with media: how far the upload got.
     #[serde(default)]
     pub upload: Option<Upload>,

@@ -131,6 +131,38 @@ impl App {
         }
     }
 
+    /// The variants of campaign `id` the publisher will not pick by itself
+    /// because they break the rules (the platform's, the brand's banned
+    /// words, their media's), in words with their platform; and, for a
+    /// platform where every variant does, that its posts will be held.
+    /// Said when a campaign is activated.
+    pub async fn rule_breaking_variants(&self, id: &str) -> Result<Vec<String>, Error> {
+        let campaign = self.campaign(id).await?;
+        let mut out = Vec::new();
+        for platform in &campaign.platforms {
+            let (live, banned) = self
+                .store()
+                .variants_to_check(id, platform.as_str())
+                .await?;
+            let count = live.len();
+            let live: Vec<_> = live
+                .into_iter()
+                .map(|v| (v.id, v.body, v.title, v.media))
+                .collect();
+            let ruled = rules::ruled_out(*platform, &live, &banned);
+            for r in &ruled {
+                out.push(format!("{}: {}", platform.label(), r.why));
+            }
+            if count > 0 && ruled.len() == count {
+                out.push(format!(
+                    "{}: every variant breaks the rules, so its posts will be held until you pick one for each post or fix a variant.",
+                    platform.label()
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn delete_campaign(
         &self,
         now: DateTime<Utc>,

@@ -248,8 +248,18 @@ enum CampaignsCommand {
     },
     /// Create a draft campaign.
     Create(CreateArgs),
+    /// Change a campaign's brand constraints (tone, banned words, length,
+    /// media), as the window's Edit does.
+    Brand {
+        id: String,
+        #[command(flatten)]
+        brand: BrandArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// Move a campaign to draft, active, paused, completed or archived.
-    /// Only an active campaign's posts are published.
+    /// Only an active campaign's posts are published; activating names the
+    /// variants the publisher will not pick because they break the rules.
     Status {
         id: String,
         status: String,
@@ -355,8 +365,66 @@ struct CreateArgs {
     /// reach, engagement or CTR (any case).
     #[arg(long)]
     goal: String,
+    #[command(flatten)]
+    brand: BrandArgs,
     #[arg(long)]
     json: bool,
+}
+
+/// A campaign's brand constraints, as the window's campaign form has them.
+#[derive(Args, Default)]
+struct BrandArgs {
+    /// The brand's tone, e.g. "warm, playful, no jargon".
+    #[arg(long)]
+    tone: Option<String>,
+    /// A word or phrase never to post (matched ignoring case); repeat for
+    /// more. Variants with one are never published automatically.
+    #[arg(long = "banned")]
+    banned: Vec<String>,
+    /// Forget the banned words (before adding any given with --banned).
+    #[arg(long)]
+    clear_banned: bool,
+    /// any, short, medium or long.
+    #[arg(long)]
+    length: Option<String>,
+    /// The media variants should carry: any, image, video or text_only.
+    #[arg(long)]
+    media: Option<String>,
+}
+
+impl BrandArgs {
+    /// `brand` with these changes.
+    fn apply(
+        self,
+        mut brand: reachloop_ipc::BrandConstraints,
+    ) -> Result<reachloop_ipc::BrandConstraints, Error> {
+        let choice = |field: &str, value: &str, allowed: &str| {
+            Error::Validation(vec![reachloop_ipc::FieldError {
+                field: field.into(),
+                code: "invalid".into(),
+                message: format!(
+                    "\"{}\" is not a {field} preference: use {allowed}.",
+                    reachloop::text::echo(value, 20)
+                ),
+            }])
+        };
+        if let Some(tone) = self.tone {
+            brand.tone = tone;
+        }
+        if self.clear_banned {
+            brand.banned_words.clear();
+        }
+        brand.banned_words.extend(self.banned);
+        if let Some(l) = self.length {
+            brand.length = serde_json::from_value(serde_json::json!(l.trim().to_lowercase()))
+                .map_err(|_| choice("length", &l, "any, short, medium or long"))?;
+        }
+        if let Some(m) = self.media {
+            brand.media = serde_json::from_value(serde_json::json!(m.trim().to_lowercase()))
+                .map_err(|_| choice("media", &m, "any, image, video or text_only"))?;
+        }
+        Ok(brand)
+    }
 }
 
 #[derive(Subcommand)]
@@ -486,6 +554,7 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 prompt: args.prompt,
                 platforms: args.platforms,
                 goal: args.goal,
+                brand: args.brand.apply(Default::default())?,
                 ..Default::default()
             };
             let campaign = app
@@ -495,6 +564,39 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                 print_json(&mut out, &campaign);
             } else {
                 let _ = writeln!(out, "created campaign {} ({})", campaign.name, campaign.id);
+            }
+        }
+        Command::Campaigns(CampaignsCommand::Brand { id, brand, json }) => {
+            let c = app.campaign(&id).await?;
+            let input = NewCampaign {
+                name: c.name,
+                prompt: c.prompt,
+                platforms: c.platforms.iter().map(|p| p.as_str().to_string()).collect(),
+                goal: c.goal.as_str().to_string(),
+                brand: brand.apply(c.brand)?,
+                kpis: c.kpis,
+                variants_per_platform: Some(c.variants_per_platform),
+            };
+            let campaign = app
+                .update_campaign(now, &id, Actor::Cli, &input, Some(&c.updated_at))
+                .await?;
+            if json {
+                print_json(&mut out, &campaign);
+            } else {
+                let b = &campaign.brand;
+                let _ = writeln!(
+                    out,
+                    "campaign {}: tone {:?}; banned: {}; length {}; media {}",
+                    campaign.id,
+                    b.tone,
+                    if b.banned_words.is_empty() {
+                        "none".to_string()
+                    } else {
+                        b.banned_words.join(", ")
+                    },
+                    b.length.as_str(),
+                    b.media.as_str()
+                );
             }
         }
         Command::Campaigns(CampaignsCommand::Status { id, status, json }) => {
@@ -511,6 +613,11 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
             let campaign = app
                 .set_campaign_status(now, &id, Actor::Cli, status)
                 .await?;
+            if campaign.status == CampaignStatus::Active {
+                for w in app.rule_breaking_variants(&id).await? {
+                    eprintln!("warning: not picked by itself: {w}");
+                }
+            }
             if json {
                 print_json(&mut out, &campaign);
             } else {

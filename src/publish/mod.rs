@@ -341,11 +341,41 @@ async fn send(
     // this round), the claim given back untouched; else the attempt is
     // recorded, with the variant a person (or an earlier attempt) chose,
     // or the next one in turn, picked in the same write.
+    // A variant the publisher picks by itself must keep the rules; one a
+    // person (or an earlier attempt) chose is sent as it is.
+    let ruled_out = match post.variant_id {
+        Some(_) => Vec::new(),
+        None => {
+            let (live, banned) = store
+                .variants_to_check(&post.campaign_id, &post.provider_id)
+                .await?;
+            let platform = reachloop_ipc::Platform::parse(&post.provider_id);
+            let live: Vec<_> = live
+                .into_iter()
+                .map(|v| (v.id, v.body, v.title, v.media))
+                .collect();
+            platform
+                .map(|p| crate::rules::ruled_out(p, &live, &banned))
+                .unwrap_or_default()
+        }
+    };
+    let ids: Vec<String> = ruled_out.iter().map(|r| r.variant_id.clone()).collect();
     let content = match store
-        .start_attempt(started, &post.id, owner, post.variant_id.as_deref())
+        .start_attempt(started, &post.id, owner, post.variant_id.as_deref(), &ids)
         .await?
     {
         AttemptStart::Started { body, media, .. } => (body, media),
+        AttemptStart::OnlyRuledOut => {
+            let reasons: Vec<&str> = ruled_out.iter().map(|r| r.why.as_str()).collect();
+            let why = format!(
+                "Held: every variant for this platform breaks the rules ({}) Pick a variant for this post to send it as it is, or fix the variants.",
+                reasons.join(" ")
+            );
+            store
+                .hold_for_choice(clock(), &post.id, owner, &why)
+                .await?;
+            return Ok(Sent::Skipped);
+        }
         // The claim ran out and someone else may hold the post now.
         AttemptStart::Held | AttemptStart::LostClaim => return Ok(Sent::Skipped),
         AttemptStart::NoVariant => {

@@ -217,6 +217,7 @@ impl Store {
         };
         audit::record(&mut tx, now, &record).await?;
         let updated = fetch(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        super::publishing::lift_holds_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(updated)
     }

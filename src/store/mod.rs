@@ -26,7 +26,7 @@ pub use accounts::{
 };
 pub use audit::{Actor, AuditRecord};
 pub use metrics::{ChangeMarks, DuePoll, PostsFilter, Snapshot};
-pub use publishing::{AttemptStart, ClaimedPost, Finish, Finisher, LeaseHolder};
+pub use publishing::{AttemptStart, ClaimedPost, Finish, Finisher, LeaseHolder, LiveVariant};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;
 pub use variants::{NewVariant, Provenance};

@@ -80,6 +80,8 @@ impl Store {
                    AND (p.scheduled_at >= ?4 OR p.attempts > 0)
                    AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?3)
                    AND c.status = 'active' AND (s.id IS NULL OR s.paused = 0)
+                   -- Held for a person's choice (every variant breaks the rules).
+                   AND p.held_reason IS NULL
                    AND (?6 IS NULL OR p.provider_id IN (SELECT value FROM json_each(?6)))
                    -- Not while its account or platform is held back (rate
                    -- limit, quota, circuit breaker).
@@ -125,7 +127,9 @@ impl Store {
         post_id: &str,
         owner: &str,
         variant_id: Option<&str>,
+        ruled_out: &[String],
     ) -> Result<AttemptStart, StoreError> {
+        let ruled_out = serde_json::to_string(ruled_out).unwrap_or_else(|_| "[]".into());
         let mut tx = self.write_tx().await?;
         let started: Option<(Option<String>, Option<String>, Option<String>)> =
             sqlx::query_as(&format!(
@@ -134,13 +138,15 @@ impl Store {
                      variant_id = coalesce(?4, (SELECT v.id FROM variants v
                          WHERE v.campaign_id = posts.campaign_id AND v.provider_id = posts.provider_id
                            AND v.archived = 0
+                           AND v.id NOT IN (SELECT value FROM json_each(?5))
                          {VARIANT_TURNS} LIMIT 1))
                  WHERE id = ?2 AND status = 'publishing' AND claimed_by = ?3 AND lease_until > ?1
                    AND NOT EXISTS (SELECT 1 FROM publish_pauses WHERE until > ?1
                        AND scope IN ('account:' || posts.account_id, 'platform:' || posts.provider_id))
                    AND EXISTS (SELECT 1 FROM variants v WHERE v.campaign_id = posts.campaign_id
                        AND v.provider_id = posts.provider_id AND v.archived = 0
-                       AND (?4 IS NULL OR v.id = ?4))
+                       AND (?4 IS NULL OR v.id = ?4)
+                       AND (?4 IS NOT NULL OR v.id NOT IN (SELECT value FROM json_each(?5))))
                  RETURNING variant_id,
                      (SELECT body FROM variants WHERE id = posts.variant_id),
                      (SELECT media FROM variants WHERE id = posts.variant_id)"
@@ -149,6 +155,7 @@ impl Store {
             .bind(post_id)
             .bind(owner)
             .bind(variant_id)
+            .bind(&ruled_out)
             .fetch_optional(&mut *tx)
             .await?;
         let outcome = match started {
@@ -170,10 +177,12 @@ impl Store {
             }
             // Why not: rare, so asked only now.
             None => {
-                let (held, holds): (bool, bool) = sqlx::query_as(
+                let (held, holds, any_live): (bool, bool, bool) = sqlx::query_as(
                     "SELECT EXISTS (SELECT 1 FROM publish_pauses WHERE until > ?1
                                 AND scope IN ('account:' || p.account_id, 'platform:' || p.provider_id)),
-                            p.status = 'publishing' AND p.claimed_by = ?3 AND p.lease_until > ?1
+                            p.status = 'publishing' AND p.claimed_by = ?3 AND p.lease_until > ?1,
+                            EXISTS (SELECT 1 FROM variants v WHERE v.campaign_id = p.campaign_id
+                                AND v.provider_id = p.provider_id AND v.archived = 0)
                      FROM posts p WHERE p.id = ?2",
                 )
                 .bind(time::to_db(now))
@@ -181,12 +190,14 @@ impl Store {
                 .bind(owner)
                 .fetch_optional(&mut *tx)
                 .await?
-                .unwrap_or((false, false));
+                .unwrap_or((false, false, false));
                 if !holds {
                     AttemptStart::LostClaim
                 } else if held {
                     release(&mut tx, now, post_id, owner).await?;
                     AttemptStart::Held
+                } else if any_live && variant_id.is_none() {
+                    AttemptStart::OnlyRuledOut
                 } else {
                     AttemptStart::NoVariant
                 }
@@ -194,6 +205,95 @@ impl Store {
         };
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Gives a claimed post back to the calendar, held: the publisher does
+    /// not take it again until a person picks its variant or the campaign's
+    /// variants change (`lift_holds`). Only while `owner` holds the claim.
+    pub async fn hold_for_choice(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+        why: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let held = sqlx::query(
+            "UPDATE posts SET status = 'scheduled', held_reason = ?, claimed_by = NULL,
+                 lease_until = NULL, attempt_started_at = NULL, updated_at = ?
+             WHERE id = ? AND status = 'publishing' AND claimed_by = ?",
+        )
+        .bind(why)
+        .bind(time::to_db(now))
+        .bind(post_id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if held {
+            let record = AuditRecord {
+                actor: Actor::Scheduler,
+                action: "post.held",
+                entity_type: "post",
+                entity_id: Some(post_id),
+                details: json!({ "why": why, "by": owner }),
+            };
+            audit::record(&mut tx, now, &record).await?;
+        }
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// The live variants of `campaign_id` on `platform` with their text,
+    /// title and media, and the campaign's banned words: what the rules are
+    /// checked against before the publisher picks one.
+    pub async fn variants_to_check(
+        &self,
+        campaign_id: &str,
+        platform: &str,
+    ) -> Result<(Vec<LiveVariant>, Vec<String>), StoreError> {
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, body, title, media FROM variants
+             WHERE campaign_id = ? AND provider_id = ? AND archived = 0 ORDER BY created_at, rowid",
+        )
+        .bind(campaign_id)
+        .bind(platform)
+        .fetch_all(&self.pool)
+        .await?;
+        let brand: Option<String> =
+            sqlx::query_scalar("SELECT brand_constraints FROM campaigns WHERE id = ?")
+                .bind(campaign_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten();
+        let brand: serde_json::Value = match brand {
+            Some(b) => serde_json::from_str(&b)
+                .map_err(|e| StoreError::Corrupt(format!("campaign {campaign_id}: brand {e}")))?,
+            None => serde_json::Value::Null,
+        };
+        let banned = brand["banned_words"]
+            .as_array()
+            .map(|words| {
+                words
+                    .iter()
+                    .filter_map(|w| w.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let variants = rows
+            .into_iter()
+            .map(|(id, body, title, media)| LiveVariant {
+                id,
+                body,
+                title,
+                media: media
+                    .as_deref()
+                    .map(super::variants::attachments_of)
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok((variants, banned))
     }
 
     /// [`Store::start_attempt`] with a given variant: whether it started.
@@ -205,7 +305,7 @@ impl Store {
         variant_id: &str,
     ) -> Result<bool, StoreError> {
         Ok(matches!(
-            self.start_attempt(now, post_id, owner, Some(variant_id))
+            self.start_attempt(now, post_id, owner, Some(variant_id), &[])
                 .await?,
             AttemptStart::Started { .. }
         ))
@@ -1072,6 +1172,45 @@ fn late_answer<'a>(post_id: &'a str, by: Finisher<'_>, code: &str) -> AuditRecor
     }
 }
 
+/// The campaign's variants or rules changed (in `tx`): its held posts are
+/// looked at again by the next round, and held again if nothing fits.
+pub(super) async fn lift_holds_in(
+    tx: &mut super::WriteTx,
+    campaign_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE posts SET held_reason = NULL WHERE campaign_id = ? AND held_reason IS NOT NULL",
+    )
+    .bind(campaign_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// [`lift_holds_in`] for the campaign of variant `variant_id`.
+pub(super) async fn lift_holds_of_variant(
+    tx: &mut super::WriteTx,
+    variant_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE posts SET held_reason = NULL WHERE held_reason IS NOT NULL
+           AND campaign_id = (SELECT campaign_id FROM variants WHERE id = ?)",
+    )
+    .bind(variant_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A live variant as the rules check it.
+#[derive(Debug, Clone)]
+pub struct LiveVariant {
+    pub id: String,
+    pub body: String,
+    pub title: Option<String>,
+    pub media: Vec<reachloop_ipc::Attachment>,
+}
+
 /// How [`Store::start_attempt`] went.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttemptStart {
@@ -1086,6 +1225,9 @@ pub enum AttemptStart {
     /// No live variant of the campaign for this platform (or the chosen
     /// one was deleted or archived).
     NoVariant,
+    /// Every live variant was ruled out (it breaks the rules): the post
+    /// waits for a person's choice, see [`Store::hold_for_choice`].
+    OnlyRuledOut,
     /// The claim ran out: someone else may hold the post now.
     LostClaim,
 }

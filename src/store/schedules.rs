@@ -107,6 +107,7 @@ struct PostRow {
     attempts: i64,
     remote_url: Option<String>,
     last_error: Option<String>,
+    held_reason: Option<String>,
     upload_sent: Option<i64>,
     upload_total: Option<i64>,
     upload_processing: i64,
@@ -120,7 +121,7 @@ struct PostRow {
 /// post: never the snapshots' history).
 const POST_SELECT: &str =
     "SELECT id, campaign_id, provider_id, account_id, schedule_id, variant_id,
-    scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error,
+    scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error, held_reason,
     upload_sent, upload_total, upload_processing,
     m.state AS m_state, m.poll_error AS m_error, m.captured_at, m.impressions, m.views,
     m.likes, m.comments, m.shares, m.clicks, coalesce(m.extras, '{}') AS extras
@@ -143,6 +144,7 @@ impl PostRow {
             attempts: u32::try_from(self.attempts).unwrap_or(0),
             remote_url: self.remote_url,
             last_error: self.last_error,
+            held: self.held_reason.filter(|_| self.status == "scheduled"),
             warnings: Vec::new(),
             upload: match (self.status.as_str(), self.upload_sent, self.upload_total) {
                 ("publishing", Some(sent), Some(total)) if total > 0 => {
@@ -595,7 +597,8 @@ impl Store {
                     return refuse(tx, OverrideRefused::WrongVariant).await;
                 }
                 let n = sqlx::query(
-                    "UPDATE posts SET variant_id = ?, overridden = 1, updated_at = ? WHERE id = ? AND status = 'scheduled'",
+                    "UPDATE posts SET variant_id = ?, overridden = 1, held_reason = NULL, updated_at = ?
+                     WHERE id = ? AND status = 'scheduled'",
                 )
                 .bind(v)
                 .bind(&at)

@@ -238,6 +238,7 @@ impl Store {
         for id in &ids {
             saved.push(fetch(&mut tx, id).await?);
         }
+        super::publishing::lift_holds_in(&mut tx, campaign_id).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -305,6 +306,7 @@ impl Store {
         };
         audit::record(&mut tx, now, &record).await?;
         let after = fetch(&mut tx, id).await?;
+        super::publishing::lift_holds_of_variant(&mut tx, id).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -356,6 +358,7 @@ impl Store {
         };
         audit::record(&mut tx, now, &record).await?;
         let after = fetch(&mut tx, id).await?;
+        super::publishing::lift_holds_of_variant(&mut tx, id).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -388,6 +391,7 @@ impl Store {
         };
         audit::record(&mut tx, now, &record).await?;
         let after = fetch(&mut tx, id).await?;
+        super::publishing::lift_holds_of_variant(&mut tx, id).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -415,6 +419,7 @@ impl Store {
             details: json!({ "campaign_id": before.campaign_id, "platform": before.platform.as_str() }),
         };
         audit::record(&mut tx, now, &record).await?;
+        super::publishing::lift_holds_of_variant(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -718,3 +718,99 @@ async fn a_waiting_agent_says_who_publishes_and_until_when() {
         .to_string();
     assert!(said.contains(&until), "{said}");
 }
+
+/// The CLI sets a campaign's brand constraints as the window does, on
+/// create and afterwards, names a bad choice, and activating a campaign
+/// names the variants the publisher will not pick.
+#[test]
+fn brand_constraints_are_set_from_the_cli_and_activation_names_rule_breakers() {
+    let dir = data_dir();
+    let d = dir.path();
+    let c = json_of(&cli(
+        d,
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Brand",
+            "--platform",
+            "sandbox",
+            "--goal",
+            "reach",
+            "--banned",
+            "cheap",
+            "--tone",
+            "warm",
+            "--json",
+        ],
+    ));
+    let id = c["id"].as_str().expect("id").to_string();
+    assert_eq!(c["brand"]["banned_words"], serde_json::json!(["cheap"]));
+    assert_eq!(c["brand"]["tone"], "warm");
+    let changed = json_of(&cli(
+        d,
+        &[
+            "campaigns",
+            "brand",
+            &id,
+            "--banned",
+            "discount",
+            "--length",
+            "short",
+            "--media",
+            "text_only",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        changed["brand"]["banned_words"],
+        serde_json::json!(["cheap", "discount"])
+    );
+    assert_eq!(changed["brand"]["length"], "short");
+    assert_eq!(changed["brand"]["tone"], "warm", "kept");
+    let bad = cli(d, &["campaigns", "brand", &id, "--length", "huge"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("\"huge\" is not a length preference"),
+        "{}",
+        stderr(&bad)
+    );
+    let cleared = json_of(&cli(
+        d,
+        &[
+            "campaigns",
+            "brand",
+            &id,
+            "--clear-banned",
+            "--banned",
+            "cheap",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        cleared["brand"]["banned_words"],
+        serde_json::json!(["cheap"])
+    );
+
+    cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &id,
+            "--platform",
+            "sandbox",
+            "--body",
+            "Cheap bread today",
+        ],
+    );
+    let active = cli(d, &["campaigns", "status", &id, "active"]);
+    assert!(active.status.success(), "{}", stderr(&active));
+    let warned = stderr(&active);
+    assert!(
+        warned.contains("Cheap bread today") && warned.contains("banned"),
+        "{warned}"
+    );
+    assert!(warned.contains("will be held"), "{warned}");
+}

@@ -335,7 +335,7 @@ async fn play(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     continue;
                 };
                 let started = store
-                    .start_attempt(now, &post.id, &who, post.variant_id.as_deref())
+                    .start_attempt(now, &post.id, &who, post.variant_id.as_deref(), &[])
                     .await
                     .expect("attempt");
                 let reachloop::store::AttemptStart::Started { body, media, .. } = started else {

@@ -61,7 +61,7 @@ async fn attempt(app: &App, now: DateTime<Utc>, who: &str) -> ClaimedPost {
     let post = claimed.into_iter().next().expect("a due post");
     let started = app
         .store()
-        .start_attempt(now, &post.id, who, None)
+        .start_attempt(now, &post.id, who, None, &[])
         .await
         .expect("attempt");
     assert!(matches!(

@@ -458,6 +458,149 @@ mod rounds {
             assert_eq!(on_network as usize, published.len(), "seed {seed}");
         }
     }
+
+    /// A variant with a banned word is never picked by itself; activation
+    /// names it. When every variant breaks the rules the post is held with
+    /// the reason and not claimed again; a person's pick sends it as it is,
+    /// and fixing a variant lets the next held post go.
+    #[tokio::test]
+    async fn variants_that_break_the_rules_are_never_picked_and_a_post_without_one_is_held() {
+        use reachloop_ipc::{BrandConstraints, NewCampaign, VariantText};
+        let dir = data_dir();
+        let (app, campaign, _) = world(dir.path()).await;
+        let c = app.campaign(&campaign).await.expect("campaign");
+        app.update_campaign(
+            at(8, 56),
+            &campaign,
+            Actor::User,
+            &NewCampaign {
+                name: c.name.clone(),
+                platforms: vec!["sandbox".into()],
+                goal: "reach".into(),
+                brand: BrandConstraints {
+                    banned_words: vec!["second".into()],
+                    ..c.brand.clone()
+                },
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("ban a word");
+        let warned = app
+            .rule_breaking_variants(&campaign)
+            .await
+            .expect("warnings");
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].contains("Second variant") && warned[0].contains("banned"),
+            "{warned:?}"
+        );
+        let variants = app.list_variants(&campaign).await.expect("variants");
+        let id_of = |body: &str| {
+            variants
+                .iter()
+                .find(|v| v.body == body)
+                .map(|v| v.id.clone())
+                .expect("variant")
+        };
+        let (first, second) = (id_of("First variant"), id_of("Second variant"));
+
+        let adapters = sandbox(&app, 0.0, 0.0, 1);
+        let round = |h: u32, m: u32| {
+            let clock = move || at(h, m);
+            let (store, adapters) = (app.store(), &adapters);
+            async move {
+                publish::round(store, adapters, "app", &clock, GRACE, 50)
+                    .await
+                    .expect("round")
+            }
+        };
+        assert_eq!(round(9, 31).await.published, 4);
+        let posts = app.list_posts(Some("published")).await.expect("posts");
+        assert!(
+            posts
+                .iter()
+                .all(|p| p.variant_id.as_deref() == Some(first.as_str())),
+            "only the variant that keeps the rules: {posts:?}"
+        );
+
+        // Now both break the rules: the 09:40 post is held, with why.
+        app.edit_variant(
+            at(9, 35),
+            &first,
+            &VariantText {
+                body: "First, then second".into(),
+                title: None,
+            },
+            Actor::User,
+            None,
+        )
+        .await
+        .expect("edit");
+        assert_eq!(round(9, 41).await.published, 0);
+        let held = |app: &App| {
+            let app = app.clone();
+            async move {
+                app.list_posts(Some("scheduled"))
+                    .await
+                    .expect("posts")
+                    .into_iter()
+                    .filter(|p| p.held.is_some())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let on_hold = held(&app).await;
+        assert_eq!(on_hold.len(), 1, "{on_hold:?}");
+        let why = on_hold[0].held.clone().unwrap_or_default();
+        assert!(
+            why.contains("banned") && why.contains("Pick a variant"),
+            "{why}"
+        );
+        assert_eq!(
+            round(9, 42).await,
+            publish::Round::default(),
+            "not taken again"
+        );
+
+        // A person's pick sends it as it is.
+        app.override_post(
+            at(9, 43),
+            Actor::User,
+            &on_hold[0].id,
+            &reachloop::store::PostOverride::Variant(second.clone()),
+        )
+        .await
+        .expect("pick");
+        assert_eq!(round(9, 44).await.published, 1);
+        let sent = app
+            .store()
+            .post(&on_hold[0].id)
+            .await
+            .expect("post")
+            .expect("there");
+        assert_eq!(sent.variant_id.as_deref(), Some(second.as_str()));
+
+        // 09:50 is held in turn; fixing a variant lets it go.
+        assert_eq!(round(9, 51).await.published, 0);
+        assert_eq!(held(&app).await.len(), 1);
+        app.edit_variant(
+            at(9, 52),
+            &first,
+            &VariantText {
+                body: "First, fixed".into(),
+                title: None,
+            },
+            Actor::User,
+            None,
+        )
+        .await
+        .expect("fix");
+        assert!(held(&app).await.is_empty(), "looked at again");
+        assert_eq!(round(9, 53).await.published, 1);
+        let audit = app.recent_audit(100).await.expect("audit");
+        assert!(audit.iter().any(|e| e.action == "post.held"));
+    }
 }
 
 #[tokio::test]

@@ -229,6 +229,12 @@ struct StatusArgs<'a> {
     status: &'a str,
 }
 
+/// The variants the publisher will not pick because they break the rules,
+/// in words (said when a campaign is activated).
+pub async fn campaign_warnings(id: &str) -> Result<Vec<String>, ErrorDto> {
+    call("campaign_warnings", &IdArgs { id }).await
+}
+
 pub async fn set_campaign_status(id: &str, status: &str) -> Result<Campaign, ErrorDto> {
     call("set_campaign_status", &StatusArgs { id, status }).await
 }

@@ -295,3 +295,17 @@ pub(crate) async fn test_ai_connection(
         .await
         .map_err(to_dto)
 }
+
+/// What activating campaign `id` should say: the variants the publisher
+/// will not pick because they break the rules.
+#[tauri::command]
+pub(crate) async fn campaign_warnings(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<Vec<String>, ErrorDto> {
+    shell
+        .core()?
+        .rule_breaking_variants(&id)
+        .await
+        .map_err(to_dto)
+}

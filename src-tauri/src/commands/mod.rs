@@ -83,6 +83,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         campaigns::update_campaign,
         campaigns::duplicate_campaign,
         campaigns::set_campaign_status,
+        campaigns::campaign_warnings,
         campaigns::delete_campaign,
         campaigns::list_variants,
         campaigns::add_variant,

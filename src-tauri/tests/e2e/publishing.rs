@@ -443,3 +443,118 @@ async fn a_post_that_needs_checking_is_announced_on_the_desktop_once() {
         .await;
     client.close().await.expect("quit the app");
 }
+
+/// A variant with the brand's banned word is not published by itself:
+/// activating the campaign in the window names it, the post due soon is
+/// held on the Calendar with why, and picking the variant in the post
+/// (a person's choice) sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variant_with_a_banned_word_is_held_until_a_person_picks_it() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    let campaign = cli(
+        d,
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Banned words",
+            "--platform",
+            "sandbox",
+            "--goal",
+            "reach",
+            "--banned",
+            "cheap",
+            "--json",
+        ],
+    )["id"]
+        .as_str()
+        .expect("campaign id")
+        .to_string();
+    cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &campaign,
+            "--platform",
+            "sandbox",
+            "--body",
+            "Cheap bread today",
+        ],
+    );
+    let account = cli(
+        d,
+        &[
+            "accounts", "connect", "sandbox", "--name", "Bakery", "--json",
+        ],
+    )[0]["id"]
+        .as_str()
+        .expect("account id")
+        .to_string();
+    schedule_once(
+        d,
+        &campaign,
+        &account,
+        chrono::Utc::now() + chrono::Duration::seconds(20),
+    );
+    let env = [
+        ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
+        ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
+    ];
+    let driver = start_driver(d, &env);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+    wait_for_listed(&client, "Banned words").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    click_when_ready(&client, "#status-active").await;
+    wait_for_text(&client, "#campaign-warnings", "Cheap bread today").await;
+    wait_for_text(&client, "#campaign-warnings", "banned").await;
+    shots
+        .shot(&client, "57-activation-names-the-banned-variant")
+        .await;
+
+    click(&client, "#nav-calendar").await;
+    let chip = eventually(Duration::from_secs(90), "the post is held", async || {
+        client
+            .find(Locator::Css("#calendar-grid .chip.held"))
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await;
+    chip.click().await.expect("open the held post");
+    wait_for_text(&client, "#post-detail-held", "Pick a variant").await;
+    shots.shot(&client, "58-held-post").await;
+    assert_eq!(
+        cli(d, &["posts", "list", "--status", "published", "--json"]),
+        json!([]),
+        "nothing went out by itself"
+    );
+    click(&client, "#post-pick-variant").await;
+    eventually(
+        Duration::from_secs(60),
+        "the picked post goes out",
+        async || {
+            let posts = cli(d, &["posts", "list", "--status", "published", "--json"]);
+            match posts.as_array().map(Vec::len) {
+                Some(1) => Ok(()),
+                _ => Err(posts.to_string()),
+            }
+        },
+    )
+    .await;
+    client.close().await.expect("quit the app");
+}
+
+/// Clicks `css` once it shows.
+async fn click_when_ready(client: &Client, css: &str) {
+    wait_for(client, css, "the button shows")
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}

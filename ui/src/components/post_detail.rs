@@ -171,7 +171,9 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
     html! {
         <aside class={classes!("post-detail", "card", (post.status == "published").then_some("published"))} id="post-detail" data-id={post.id.clone()} aria-label="Post" onkeydown={on_key}>
             <header class="post-detail-head">
-                <span class={classes!("badge", "post-status", post.status.clone())} id="post-detail-status">{ post.status.replace('_', " ") }</span>
+                <span class={classes!("badge", "post-status", if post.held.is_some() { "held".to_string() } else { post.status.clone() })} id="post-detail-status">
+                    { if post.held.is_some() { "held".to_string() } else { post.status.replace('_', " ") } }
+                </span>
                 <span>{ post.platform.label() }</span>
                 if post.overridden { <span class="badge" title="A person changed this post; automatic choice leaves it alone">{ "overridden" }</span> }
                 <button type="button" class="link close" id="post-detail-close" aria-label="Close" onclick={on_close}>{ "✕" }</button>
@@ -209,6 +211,9 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                     <progress max={u.total.to_string()} value={u.sent.min(u.total).to_string()}></progress>
                     <p class="hint" role="status">{ crate::components::calendar::upload_line(u, post.platform.label()) }</p>
                 </div>
+            }
+            if let Some(h) = &post.held {
+                <p class="error" id="post-detail-held" role="status">{ h }</p>
             }
             if let Some(e) = &post.last_error {
                 <p class={if post.status == "failed" || post.status == "needs_verification" || post.status == "missed" { "error" } else { "hint" }} id="post-detail-error">{ e }</p>

@@ -43,6 +43,9 @@ fn chip(p: &ScheduledPost) -> Option<Chip> {
     if let Some(e) = &p.last_error {
         hover.push_str(&format!("\n{e}"));
     }
+    if let Some(h) = &p.held {
+        hover.push_str(&format!("\n{h}"));
+    }
     for w in &p.warnings {
         hover.push_str(&format!("\n⚠ {w}"));
     }
@@ -51,7 +54,11 @@ fn chip(p: &ScheduledPost) -> Option<Chip> {
         day,
         time,
         label: p.platform.label().to_string(),
-        status: p.status.clone(),
+        // A held post shows as held: it will not go out on its own.
+        status: match &p.held {
+            Some(_) => "held".to_string(),
+            None => p.status.clone(),
+        },
         hover,
         warned: !p.warnings.is_empty(),
     })

@@ -29,6 +29,8 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
     let error = use_state(|| None::<ErrorDto>);
     let editing = use_state(|| false);
     let confirm_delete = use_state(|| false);
+    // What activating said: variants the publisher will not pick.
+    let warnings = use_state(Vec::<String>::new);
     // New, unsaved hand-written variants: (local key, platform).
     let drafts = use_state(Vec::<(u32, Platform)>::new);
     let next_key = use_mut_ref(|| 0u32);
@@ -118,14 +120,21 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
     };
     let status_buttons = c.next_statuses.iter().map(|&to| {
         let onclick = {
-            let (campaign, error, id) = (campaign.clone(), error.clone(), id.clone());
+            let (campaign, error, id, warnings) =
+                (campaign.clone(), error.clone(), id.clone(), warnings.clone());
             Callback::from(move |_| {
-                let (campaign, error, id) = (campaign.clone(), error.clone(), id.clone());
+                let (campaign, error, id, warnings) =
+                    (campaign.clone(), error.clone(), id.clone(), warnings.clone());
                 wasm_bindgen_futures::spawn_local(async move {
                     match services::set_campaign_status(&id, to.as_str()).await {
                         Ok(c) => {
                             error.set(None);
+                            let active = c.status == reachloop_ipc::CampaignStatus::Active;
                             campaign.set(Some(Ok(c)));
+                            warnings.set(match active {
+                                true => services::campaign_warnings(&id).await.unwrap_or_default(),
+                                false => Vec::new(),
+                            });
                         }
                         Err(e) => error.set(Some(e)),
                     }
@@ -286,6 +295,12 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                     { format!(" · banned: {}", c.brand.banned_words.join(", ")) }
                 }
             </p>
+            if !warnings.is_empty() {
+                <div class="slot-taken" id="campaign-warnings" role="alert">
+                    <p>{ "Active. These variants break the rules, so the publisher will not pick them by itself:" }</p>
+                    <ul>{ for warnings.iter().map(|w| html! { <li>{ w }</li> }) }</ul>
+                </div>
+            }
             <div class="actions">
                 { for status_buttons }
                 <button class="secondary" id="campaign-edit" onclick={start_edit}>{ "Edit" }</button>
