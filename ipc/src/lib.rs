@@ -674,6 +674,12 @@ pub struct Schedule {
     pub end_date: Option<String>,
     pub paused: bool,
     pub use_optimizer: bool,
+    /// Why its posts will not go out on their own (besides its own pause),
+    /// and what lets them (as on a post).
+    #[serde(default)]
+    pub blocked: Option<String>,
+    #[serde(default)]
+    pub fix: Option<String>,
     /// RFC 3339, UTC: the next run not yet published.
     pub next_run_at: Option<String>,
     pub created_at: String,
@@ -758,6 +764,10 @@ pub struct ScheduledPost {
     /// variant sends it anyway).
     #[serde(default)]
     pub held: Option<String>,
+    /// What lets a held post go: `activate_campaign`, `resume_schedule`,
+    /// `reconnect_account`, `write_variant` or `pick_variant`.
+    #[serde(default)]
+    pub fix: Option<String>,
     /// While publishing with media: how far the upload got.
     #[serde(default)]
     pub upload: Option<Upload>,

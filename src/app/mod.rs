@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod bench;
+mod blockers;
 pub mod changes;
 mod content;
 pub mod publishing;

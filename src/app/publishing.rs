@@ -397,8 +397,12 @@ impl App {
         Ok(added)
     }
 
+    /// The schedules (of one campaign), each with why its posts will not go
+    /// out on their own, if something holds them back.
     pub async fn list_schedules(&self, campaign_id: Option<&str>) -> Result<Vec<Schedule>, Error> {
-        Ok(self.store().list_schedules(campaign_id).await?)
+        let mut schedules = self.store().list_schedules(campaign_id).await?;
+        self.explain_schedules(&mut schedules).await?;
+        Ok(schedules)
     }
 
     /// Pauses or resumes a schedule; resuming plans its posts again.
@@ -568,6 +572,7 @@ impl App {
                 p.warnings = (*w).clone();
             }
         }
+        self.explain_holds(posts).await?;
         Ok(())
     }
 }

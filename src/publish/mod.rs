@@ -6,6 +6,7 @@
 //! before anything else happens to it.
 
 pub mod alive;
+pub mod blockers;
 pub mod warnings;
 
 use chrono::{DateTime, Duration, Utc};

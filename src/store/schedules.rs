@@ -85,6 +85,8 @@ impl ScheduleRow {
             end_date: self.ends_at,
             paused: self.paused != 0,
             use_optimizer: self.use_optimizer != 0,
+            blocked: None,
+            fix: None,
             next_run_at: self.next_run_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -145,6 +147,7 @@ impl PostRow {
             remote_url: self.remote_url,
             last_error: self.last_error,
             held: self.held_reason.filter(|_| self.status == "scheduled"),
+            fix: None,
             warnings: Vec::new(),
             upload: match (self.status.as_str(), self.upload_sent, self.upload_total) {
                 ("publishing", Some(sent), Some(total)) if total > 0 => {

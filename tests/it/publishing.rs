@@ -1358,3 +1358,68 @@ async fn a_one_off_beyond_the_horizon_on_a_cadences_minute_is_said_too() {
         "the one-off's"
     );
 }
+
+/// What holds an upcoming post back is said on the post and its schedule,
+/// with what lets it go: a campaign that is not active, a paused schedule,
+/// an account that needs signing in, no variant.
+#[tokio::test]
+async fn why_a_post_will_not_go_out_is_said_with_its_fix() {
+    let dir = data_dir();
+    let (app, campaign, schedule) = world(dir.path()).await;
+    let upcoming = |app: &App| {
+        let app = app.clone();
+        async move {
+            app.calendar_between("2026-11-26T09:00:00Z", "2026-11-26T12:00:00Z")
+                .await
+                .expect("calendar")
+                .into_iter()
+                .filter(|p| p.status == "scheduled")
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = |posts: Vec<reachloop_ipc::ScheduledPost>| {
+        let p = posts.into_iter().next().expect("a post");
+        (p.held.unwrap_or_default(), p.fix.unwrap_or_default())
+    };
+    assert!(upcoming(&app)
+        .await
+        .iter()
+        .all(|p| p.held.is_none() && p.fix.is_none()));
+
+    app.set_campaign_status(at(9, 0), &campaign, Actor::User, CampaignStatus::Paused)
+        .await
+        .expect("pause the campaign");
+    let (why, fix) = first(upcoming(&app).await);
+    assert!(why.contains("\u{201c}Pub\u{201d} is paused"), "{why}");
+    assert_eq!(fix, "activate_campaign");
+    let s = app
+        .list_schedules(Some(&campaign))
+        .await
+        .expect("schedules");
+    assert_eq!(s[0].fix.as_deref(), Some("activate_campaign"), "{s:?}");
+    app.set_campaign_status(at(9, 0), &campaign, Actor::User, CampaignStatus::Active)
+        .await
+        .expect("activate");
+    assert!(app.list_schedules(Some(&campaign)).await.expect("s")[0]
+        .blocked
+        .is_none());
+
+    app.set_schedule_paused(at(9, 0), Actor::User, &schedule, true)
+        .await
+        .expect("pause the schedule");
+    let (why, fix) = first(upcoming(&app).await);
+    assert!(why.contains("schedule is paused"), "{why}");
+    assert_eq!(fix, "resume_schedule");
+    app.set_schedule_paused(at(9, 0), Actor::User, &schedule, false)
+        .await
+        .expect("resume");
+
+    for v in app.list_variants(&campaign).await.expect("variants") {
+        app.delete_variant(at(9, 0), &v.id, Actor::User)
+            .await
+            .expect("delete");
+    }
+    let (why, fix) = first(upcoming(&app).await);
+    assert!(why.contains("no variant for Sandbox"), "{why}");
+    assert_eq!(fix, "write_variant");
+}

@@ -558,3 +558,93 @@ async fn click_when_ready(client: &Client, css: &str) {
         .await
         .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
 }
+
+/// A draft campaign's schedule: the Calendar shows its posts as not going
+/// out, on the post and its day, with why; the campaign's schedule list
+/// says so too; Activate in the post lets them go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_campaigns_posts_say_why_they_will_not_go_out_and_activate_fixes_it() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    let campaign = cli(
+        d,
+        &[
+            "campaigns",
+            "create",
+            "--name",
+            "Still a draft",
+            "--platform",
+            "sandbox",
+            "--goal",
+            "reach",
+            "--json",
+        ],
+    )["id"]
+        .as_str()
+        .expect("campaign id")
+        .to_string();
+    cli(
+        d,
+        &[
+            "variants",
+            "add",
+            "--campaign",
+            &campaign,
+            "--platform",
+            "sandbox",
+            "--body",
+            "Rye on Fridays",
+        ],
+    );
+    let account = cli(
+        d,
+        &[
+            "accounts", "connect", "sandbox", "--name", "Bakery", "--json",
+        ],
+    )[0]["id"]
+        .as_str()
+        .expect("account id")
+        .to_string();
+    schedule_once(
+        d,
+        &campaign,
+        &account,
+        chrono::Utc::now() + chrono::Duration::minutes(30),
+    );
+    let driver = start_driver(d, &[("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string())]);
+    let shots = Artifacts::new();
+    let client = launch(&driver).await;
+
+    // The campaign's schedule says it.
+    wait_for_listed(&client, "Still a draft").await;
+    click(&client, "#campaign-list .campaign-open").await;
+    wait_for_text(&client, "#schedule-list .schedule-blocked", "is a draft").await;
+    wait_for(
+        &client,
+        "#schedule-list .schedule-activate",
+        "an Activate button",
+    )
+    .await;
+
+    // The Calendar: the post and its day.
+    click(&client, "#nav-calendar").await;
+    let chip = wait_for(&client, "#calendar-grid .chip.held", "the post shows held").await;
+    wait_for_text(&client, "#calendar-grid .day-held", "1 will not go out").await;
+    chip.click().await.expect("open it");
+    wait_for_text(&client, "#post-detail-held", "is a draft").await;
+    wait_for_text(&client, "#post-detail-status", "held").await;
+    shots.shot(&client, "59-draft-post-will-not-go-out").await;
+    click(&client, "#post-fix-activate").await;
+    wait_for_gone(
+        &client,
+        "#calendar-grid .chip.held",
+        "nothing is held once active",
+    )
+    .await;
+    let campaigns = cli(d, &["campaigns", "list", "--json"]);
+    assert_eq!(campaigns[0]["status"], "active", "{campaigns}");
+    client.close().await.expect("quit the app");
+}

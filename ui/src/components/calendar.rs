@@ -187,6 +187,7 @@ pub fn calendar_grid(p: &GridProps) -> Html {
                 let all: Vec<&Chip> = p.chips.iter().filter(|c| c.day == day).collect();
                 // A dense cadence would bury the day: the first ones, and a count.
                 let hidden = all.len().saturating_sub(MAX_CHIPS);
+                let held = all.iter().filter(|c| c.status == "held").count();
                 let chips = all.into_iter().take(MAX_CHIPS);
                 html! {
                     <div key={day.to_string()} role="gridcell" data-day={day.to_string()}
@@ -207,6 +208,11 @@ pub fn calendar_grid(p: &GridProps) -> Html {
                             }
                         }) }
                         if hidden > 0 { <div class="more muted">{ format!("+{hidden} more") }</div> }
+                        if held > 0 {
+                            <div class="day-held" title="Open a post to see why and what lets it go">
+                                { if held == 1 { "1 will not go out".to_string() } else { format!("{held} will not go out") } }
+                            </div>
+                        }
                     </div>
                 }
             }) }

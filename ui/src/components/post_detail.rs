@@ -66,6 +66,42 @@ pub fn wall_time_in(at: &str, zone: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The one-click fix for a held post, where there is one here: activate
+/// its campaign, or resume its schedule (the others are a variant to pick
+/// below, or Accounts and the campaign's page).
+fn fix_button(post: &ScheduledPost, on_changed: &Callback<String>) -> Html {
+    let (label, id) = match post.fix.as_deref() {
+        Some("activate_campaign") => ("Activate the campaign", "post-fix-activate"),
+        Some("resume_schedule") if post.schedule_id.is_some() => {
+            ("Resume the schedule", "post-fix-resume")
+        }
+        _ => return Html::default(),
+    };
+    let onclick = {
+        let (post, on_changed) = (post.clone(), on_changed.clone());
+        Callback::from(move |_| {
+            let (post, on_changed) = (post.clone(), on_changed.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let done = match post.fix.as_deref() {
+                    Some("activate_campaign") => {
+                        services::set_campaign_status(&post.campaign_id, "active")
+                            .await
+                            .is_ok()
+                    }
+                    _ => match &post.schedule_id {
+                        Some(s) => services::set_schedule_paused(s, false).await.is_ok(),
+                        None => false,
+                    },
+                };
+                if done {
+                    on_changed.emit(post.id.clone());
+                }
+            });
+        })
+    };
+    html! { <button type="button" class="primary" {id} {onclick}>{ label }</button> }
+}
+
 #[function_component(PostDetail)]
 pub fn post_detail(p: &PostDetailProps) -> Html {
     let post = &p.post;
@@ -214,6 +250,7 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
             }
             if let Some(h) = &post.held {
                 <p class="error" id="post-detail-held" role="status">{ h }</p>
+                { fix_button(post, &p.on_changed) }
             }
             if let Some(e) = &post.last_error {
                 <p class={if post.status == "failed" || post.status == "needs_verification" || post.status == "missed" { "error" } else { "hint" }} id="post-detail-error">{ e }</p>

@@ -69,6 +69,13 @@ fn slot_taken_box(
 pub struct Props {
     pub campaign_id: String,
     pub platforms: Vec<Platform>,
+    /// Changes when the campaign changed (its status, its variants): the
+    /// list is read again, with what holds its schedules back.
+    #[prop_or_default]
+    pub revision: String,
+    /// A fix offered here (Activate) changed the campaign.
+    #[prop_or_default]
+    pub on_changed: Callback<()>,
 }
 
 #[function_component(Schedules)]
@@ -98,7 +105,7 @@ pub fn schedules(props: &Props) -> Html {
             props.campaign_id.clone(),
             props.platforms.clone(),
         );
-        use_effect_with(*reload, move |_| {
+        use_effect_with((*reload, props.revision.clone()), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(l) = services::list_schedules(Some(&id)).await {
                     list.set(l);
@@ -250,6 +257,7 @@ pub fn schedules(props: &Props) -> Html {
             .map(|e| html! { <p class="field-error" role="alert">{ &e.message }</p> })
             .unwrap_or_default()
     };
+    let on_changed = props.on_changed.clone();
     let rows = list.iter().map(|s| {
         let toggle = {
             let (id, paused, reload) = (s.id.clone(), s.paused, reload.clone());
@@ -262,11 +270,28 @@ pub fn schedules(props: &Props) -> Html {
                 });
             })
         };
+        let activate = (s.fix.as_deref() == Some("activate_campaign")).then(|| {
+            let (id, on_changed) = (s.campaign_id.clone(), on_changed.clone());
+            Callback::from(move |_| {
+                let (id, on_changed) = (id.clone(), on_changed.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if services::set_campaign_status(&id, "active").await.is_ok() {
+                        on_changed.emit(());
+                    }
+                });
+            })
+        });
         html! {
             <li class="schedule-item" key={s.id.clone()} data-id={s.id.clone()}>
                 <span>{ format!("{} · {} · {}", s.platform.label(), s.description, s.time_zone) }</span>
                 <span class={classes!("badge", if s.paused { "paused" } else { "active" })}>{ if s.paused { "paused" } else { "active" } }</span>
                 <button type="button" class="link schedule-toggle" onclick={toggle}>{ if s.paused { "Resume" } else { "Pause" } }</button>
+                if let Some(why) = &s.blocked {
+                    <span class="schedule-blocked warning" role="status">{ why }</span>
+                }
+                if let Some(onclick) = activate {
+                    <button type="button" class="schedule-activate" {onclick}>{ "Activate" }</button>
+                }
             </li>
         }
     });

@@ -338,7 +338,8 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                 }
             </div>
             <div class="variant-grid">{ for grids }</div>
-            <Schedules campaign_id={c.id.clone()} platforms={c.platforms.clone()} />
+            <Schedules campaign_id={c.id.clone()} platforms={c.platforms.clone()}
+                revision={format!("{}-{}-{}", *reload, c.status.as_str(), c.updated_at)} on_changed={reload_all.clone()} />
         </section>
     }
 }
