@@ -43,6 +43,7 @@ const COMMANDS: &[&str] = &[
     "create_schedule",
     "list_schedules",
     "set_schedule_paused",
+    "skipped_on_resume",
     "publisher_status",
     "calendar_posts",
     "override_post",

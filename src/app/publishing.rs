@@ -427,6 +427,17 @@ impl App {
             .ok_or(StoreError::NotFound)?)
     }
 
+    /// What resuming would skip (a pause is a decision not to post then):
+    /// the times of the posts of schedule `schedule_id` (with `None`, of
+    /// all while publishing was paused) that passed during the pause.
+    pub async fn skipped_on_resume(
+        &self,
+        now: DateTime<Utc>,
+        schedule_id: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
+        Ok(self.store().missed_while_paused(now, schedule_id).await?)
+    }
+
     /// Posts, soonest first, optionally only those in `status`.
     pub async fn list_posts(&self, status: Option<&str>) -> Result<Vec<ScheduledPost>, Error> {
         const STATUSES: [&str; 7] = [

@@ -9,9 +9,11 @@ pub mod alive;
 pub mod blockers;
 pub mod warnings;
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::platforms::{Adapter, Lookup, Progress, PublishError, PublishRequest};
 use crate::store::{AttemptStart, ClaimedPost, Finish, Finisher, Store, StoreError};
@@ -205,14 +207,42 @@ pub async fn round_while(
             None => by_account.push(vec![post]),
         }
     }
+    // The variants the publisher may not pick by itself, read and checked
+    // once per campaign and platform of the round (not per post: a
+    // campaign's hundred variants checked for each post ate the claims).
+    let mut ruled_out: HashMap<(String, String), Vec<crate::rules::RuledOut>> = HashMap::new();
+    for post in by_account
+        .iter()
+        .flatten()
+        .filter(|p| p.variant_id.is_none())
+    {
+        let key = (post.campaign_id.clone(), post.provider_id.clone());
+        if ruled_out.contains_key(&key) {
+            continue;
+        }
+        let (live, banned) = store.variants_to_check(&key.0, &key.1).await?;
+        let live: Vec<_> = live
+            .into_iter()
+            .map(|v| (v.id, v.body, v.title, v.media))
+            .collect();
+        let out = reachloop_ipc::Platform::parse(&key.1)
+            .map(|p| crate::rules::ruled_out(p, &live, &banned))
+            .unwrap_or_default();
+        ruled_out.insert(key, out);
+    }
+    let ruled_out = &ruled_out;
     let outcomes = std::sync::Mutex::new(Vec::new());
     futures_util::stream::iter(by_account)
         .for_each_concurrent(ACCOUNTS_AT_ONCE, |group| {
             let outcomes = &outcomes;
             async move {
                 for post in group {
+                    let none = Vec::new();
+                    let rules = ruled_out
+                        .get(&(post.campaign_id.clone(), post.provider_id.clone()))
+                        .unwrap_or(&none);
                     let sent = crate::background::isolate(send(
-                        store, adapters, owner, &post, clock, &timing, holding,
+                        store, adapters, owner, &post, rules, clock, &timing, holding,
                     ))
                     .await;
                     if let Err(e) = &sent {
@@ -313,6 +343,7 @@ async fn send(
     adapters: &Adapters,
     owner: &str,
     post: &ClaimedPost,
+    ruled_out: &[crate::rules::RuledOut],
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),
     timing: &Timing,
     holding: &AtomicBool,
@@ -342,23 +373,12 @@ async fn send(
     // this round), the claim given back untouched; else the attempt is
     // recorded, with the variant a person (or an earlier attempt) chose,
     // or the next one in turn, picked in the same write.
-    // A variant the publisher picks by itself must keep the rules; one a
-    // person (or an earlier attempt) chose is sent as it is.
+    // A variant the publisher picks by itself must keep the rules
+    // (`ruled_out`, checked once for the round); one a person (or an
+    // earlier attempt) chose is sent as it is.
     let ruled_out = match post.variant_id {
-        Some(_) => Vec::new(),
-        None => {
-            let (live, banned) = store
-                .variants_to_check(&post.campaign_id, &post.provider_id)
-                .await?;
-            let platform = reachloop_ipc::Platform::parse(&post.provider_id);
-            let live: Vec<_> = live
-                .into_iter()
-                .map(|v| (v.id, v.body, v.title, v.media))
-                .collect();
-            platform
-                .map(|p| crate::rules::ruled_out(p, &live, &banned))
-                .unwrap_or_default()
-        }
+        Some(_) => &[][..],
+        None => ruled_out,
     };
     let ids: Vec<String> = ruled_out.iter().map(|r| r.variant_id.clone()).collect();
     let content = match store

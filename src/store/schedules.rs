@@ -310,6 +310,27 @@ impl Store {
         paused: bool,
     ) -> Result<Schedule, StoreError> {
         let mut tx = self.write_tx().await?;
+        // Resuming skips the slots whose time passed while it was paused:
+        // a pause is a decision not to post then (said before resuming).
+        let paused_since: Option<String> =
+            sqlx::query_scalar("SELECT updated_at FROM schedules WHERE id = ? AND paused = 1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut skipped = 0;
+        if let (false, Some(since)) = (paused, &paused_since) {
+            skipped = sqlx::query(
+                "UPDATE posts SET status = 'cancelled', last_error = 'Skipped: its schedule was paused at that time.',
+                     updated_at = ?1
+                 WHERE schedule_id = ?2 AND status = 'scheduled' AND scheduled_at >= ?3 AND scheduled_at < ?1",
+            )
+            .bind(time::to_db(now))
+            .bind(id)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
         let changed = sqlx::query("UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?")
             .bind(i64::from(paused))
             .bind(time::to_db(now))
@@ -329,11 +350,54 @@ impl Store {
             },
             entity_type: "schedule",
             entity_id: Some(id),
-            details: json!({}),
+            details: match paused {
+                true => json!({}),
+                false => json!({ "skipped_missed": skipped }),
+            },
         };
         audit::record(&mut tx, now, &record).await?;
         tx.commit().await?;
         self.schedule(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The times of the posts resuming would skip: those of schedule
+    /// `schedule_id` (or, with `None`, of every schedule while publishing
+    /// was paused) whose time passed during the pause.
+    pub async fn missed_while_paused(
+        &self,
+        now: DateTime<Utc>,
+        schedule_id: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let since: Option<String> = match schedule_id {
+            Some(id) => {
+                sqlx::query_scalar("SELECT updated_at FROM schedules WHERE id = ? AND paused = 1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar(
+                    "SELECT updated_at FROM settings WHERE key = ? AND value = 'true'",
+                )
+                .bind(super::PUBLISHING_PAUSED)
+                .fetch_optional(&self.pool)
+                .await?
+            }
+        };
+        let Some(since) = since else {
+            return Ok(Vec::new());
+        };
+        Ok(sqlx::query_scalar(
+            "SELECT scheduled_at FROM posts
+             WHERE (?1 IS NULL OR schedule_id = ?1) AND status = 'scheduled'
+               AND scheduled_at >= ?2 AND scheduled_at < ?3
+             ORDER BY scheduled_at",
+        )
+        .bind(schedule_id)
+        .bind(since)
+        .bind(time::to_db(now))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Plans `slots` of `schedule` as posts; a slot already planned (by this

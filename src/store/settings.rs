@@ -35,13 +35,57 @@ impl Store {
         actor: Actor,
         paused: bool,
     ) -> Result<(), StoreError> {
-        let action = if paused {
-            "publishing.paused"
-        } else {
-            "publishing.resumed"
+        if paused {
+            return self
+                .set_setting(
+                    now,
+                    actor,
+                    "publishing.paused",
+                    PUBLISHING_PAUSED,
+                    json!(true),
+                )
+                .await;
+        }
+        // Resuming skips the posts whose time passed while publishing was
+        // paused (a pause is a decision not to post then), in the same
+        // transaction as the resume.
+        let mut tx = self.write_tx().await?;
+        let since: Option<String> =
+            sqlx::query_scalar("SELECT updated_at FROM settings WHERE key = ? AND value = 'true'")
+                .bind(PUBLISHING_PAUSED)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut skipped = 0;
+        if let Some(since) = since {
+            skipped = sqlx::query(
+                "UPDATE posts SET status = 'cancelled', last_error = 'Skipped: publishing was paused at that time.',
+                     updated_at = ?1
+                 WHERE status = 'scheduled' AND scheduled_at >= ?2 AND scheduled_at < ?1",
+            )
+            .bind(time::to_db(now))
+            .bind(since)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, 'false', ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(PUBLISHING_PAUSED)
+        .bind(time::to_db(now))
+        .execute(&mut *tx)
+        .await?;
+        let record = AuditRecord {
+            actor,
+            action: "publishing.resumed",
+            entity_type: "settings",
+            entity_id: Some(PUBLISHING_PAUSED),
+            details: json!({ "skipped_missed": skipped }),
         };
-        self.set_setting(now, actor, action, PUBLISHING_PAUSED, json!(paused))
-            .await
+        audit::record(&mut tx, now, &record).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The Sandbox world's seed, if one was picked yet.

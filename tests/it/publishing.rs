@@ -546,7 +546,8 @@ mod rounds {
                     .await
                     .expect("posts")
                     .into_iter()
-                    .filter(|p| p.held.is_some())
+                    // Held by the publisher (the others only say they would be).
+                    .filter(|p| p.held.as_deref().is_some_and(|h| h.starts_with("Held:")))
                     .collect::<Vec<_>>()
             }
         };
@@ -1422,4 +1423,77 @@ async fn why_a_post_will_not_go_out_is_said_with_its_fix() {
     let (why, fix) = first(upcoming(&app).await);
     assert!(why.contains("no variant for Sandbox"), "{why}");
     assert_eq!(fix, "write_variant");
+}
+
+/// A pause is a decision not to post then: resuming a schedule, or
+/// publishing as a whole, skips the posts whose time passed during the
+/// pause (said beforehand by `skipped_on_resume`), so they do not all go out
+/// at once; the later ones stay planned.
+#[tokio::test]
+async fn resuming_skips_what_passed_during_the_pause() {
+    let dir = data_dir();
+    let (app, _, schedule) = world(dir.path()).await;
+    app.set_schedule_paused(at(9, 5), Actor::User, &schedule, true)
+        .await
+        .expect("pause");
+    let said = app
+        .skipped_on_resume(at(9, 35), Some(&schedule))
+        .await
+        .expect("preview");
+    assert_eq!(
+        said,
+        [
+            "2026-11-26T09:10:00.000Z",
+            "2026-11-26T09:20:00.000Z",
+            "2026-11-26T09:30:00.000Z"
+        ]
+    );
+    app.set_schedule_paused(at(9, 35), Actor::User, &schedule, false)
+        .await
+        .expect("resume");
+    let skipped: Vec<String> = app
+        .list_posts(Some("cancelled"))
+        .await
+        .expect("posts")
+        .into_iter()
+        .map(|p| p.scheduled_at)
+        .collect();
+    assert_eq!(skipped, said, "exactly what was said");
+    let due = app
+        .store()
+        .claim_due_posts(at(9, 41), "app", LEASE, GRACE, 10)
+        .await
+        .expect("claim");
+    let due: Vec<&str> = due.iter().map(|p| p.scheduled_at.as_str()).collect();
+    assert_eq!(
+        due,
+        ["2026-11-26T09:00:00.000Z", "2026-11-26T09:40:00.000Z"],
+        "before the pause, and after"
+    );
+
+    // Publishing as a whole: the same.
+    app.set_publishing_paused(at(9, 42), Actor::User, true)
+        .await
+        .expect("pause publishing");
+    let said = app
+        .skipped_on_resume(at(10, 5), None)
+        .await
+        .expect("preview");
+    assert_eq!(
+        said,
+        ["2026-11-26T09:50:00.000Z", "2026-11-26T10:00:00.000Z"]
+    );
+    app.set_publishing_paused(at(10, 5), Actor::User, false)
+        .await
+        .expect("resume publishing");
+    assert!(app
+        .skipped_on_resume(at(10, 5), None)
+        .await
+        .expect("again")
+        .is_empty());
+    let cancelled = app.list_posts(Some("cancelled")).await.expect("posts");
+    assert_eq!(cancelled.len(), 5);
+    assert!(cancelled
+        .iter()
+        .any(|p| p.last_error.as_deref() == Some("Skipped: publishing was paused at that time.")));
 }

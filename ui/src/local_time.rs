@@ -27,3 +27,25 @@ pub fn days_ago(days: i64) -> String {
         .as_string()
         .unwrap_or_default()
 }
+
+/// An RFC 3339 instant as this computer's short local date and time,
+/// e.g. "Thu 3 Dec, 14:30"; the text itself when it is not a time.
+pub fn short(at: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(at));
+    if d.get_time().is_nan() {
+        return at.to_string();
+    }
+    let options = js_sys::Object::new();
+    for (k, v) in [
+        ("weekday", "short"),
+        ("day", "numeric"),
+        ("month", "short"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+    ] {
+        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+    }
+    d.to_locale_string("default", &options)
+        .as_string()
+        .unwrap_or_else(|| at.to_string())
+}

@@ -509,6 +509,18 @@ struct SchedulePauseArgs<'a> {
     paused: bool,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResumeArgs<'a> {
+    schedule_id: Option<&'a str>,
+}
+
+/// The posts resuming would skip (RFC 3339): of one schedule, or with
+/// `None` of all while publishing was paused.
+pub async fn skipped_on_resume(schedule_id: Option<&str>) -> Result<Vec<String>, ErrorDto> {
+    call("skipped_on_resume", &ResumeArgs { schedule_id }).await
+}
+
 pub async fn set_schedule_paused(
     id: &str,
     paused: bool,

@@ -105,6 +105,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         schedules::create_schedule,
         schedules::list_schedules,
         schedules::set_schedule_paused,
+        schedules::skipped_on_resume,
         app::publisher_status,
         schedules::calendar_posts,
         schedules::override_post,

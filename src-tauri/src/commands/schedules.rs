@@ -99,3 +99,17 @@ pub(crate) async fn override_post(
         .await
         .map_err(to_dto)
 }
+
+/// The posts resuming would skip (their time passed during the pause): of
+/// schedule `schedule_id`, or with none of all while publishing was paused.
+#[tauri::command]
+pub(crate) async fn skipped_on_resume(
+    shell: State<'_, Shell>,
+    schedule_id: Option<String>,
+) -> Result<Vec<String>, ErrorDto> {
+    shell
+        .core()?
+        .skipped_on_resume(chrono::Utc::now(), schedule_id.as_deref())
+        .await
+        .map_err(to_dto)
+}

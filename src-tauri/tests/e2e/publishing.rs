@@ -273,10 +273,23 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
     .await;
     shots.shot(&client, "55-paused").await;
 
-    // Resume: the slots that came due while paused go out.
+    // Resume: first it says which posts it skips (their time passed while
+    // paused: a pause is a decision not to post then), then the next slot
+    // goes out and the overdue one never does.
     click(&client, "#nav-settings").await;
     wait_for(&client, "#publishing-paused", "Settings shows").await;
     click(&client, "#publishing-paused").await;
+    wait_for_text(&client, "#publishing-resume-confirm", "Resuming skips").await;
+    assert!(
+        find(&client, "#publishing-paused")
+            .await
+            .is_selected()
+            .await
+            .unwrap_or(false),
+        "still paused until the user says yes"
+    );
+    shots.shot(&client, "55-resume-says-what-it-skips").await;
+    click(&client, "#publishing-resume-skip").await;
     let deadline = Instant::now() + WAIT;
     while find(&client, "#publishing-paused")
         .await
@@ -287,18 +300,29 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         assert!(Instant::now() < deadline, "the pause did not switch");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+    let resumed_at = chrono::Utc::now();
     click(&client, "#nav-calendar").await;
     eventually(
         Duration::from_secs(90),
-        "the post due while paused is published after resuming",
+        "a post due after resuming is published, the overdue one skipped",
         async || {
             let all = posts();
-            match with_status(&all, "published")
-                .iter()
-                .any(|p| p["id"] == overdue.as_str())
-            {
-                true => Ok(()),
-                false => Err(format!("{all}")),
+            let skipped = all.as_array().into_iter().flatten().any(|p| {
+                p["id"] == overdue.as_str()
+                    && p["status"] == "cancelled"
+                    && p["last_error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("publishing was paused"))
+            });
+            let after = with_status(&all, "published").into_iter().any(|p| {
+                p["scheduled_at"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t >= resumed_at - chrono::Duration::seconds(60))
+            });
+            match (skipped, after) {
+                (true, true) => Ok(()),
+                _ => Err(format!("skipped {skipped}, published after {after}: {all}")),
             }
         },
     )

@@ -91,6 +91,8 @@ pub fn schedules(props: &Props) -> Html {
     let errors = use_state(Vec::<FieldError>::new);
     // The user chose to let the one-off take over the post at its minute.
     let replace = use_state(|| false);
+    // A resume that would skip posts, waiting for the user's yes.
+    let confirm_resume = use_state(|| None::<(String, Vec<String>)>);
     let note = use_state(|| None::<String>);
     let reload = use_state(|| 0u32);
     // How many saves were answered (for the window's tests to wait on).
@@ -260,16 +262,62 @@ pub fn schedules(props: &Props) -> Html {
     let on_changed = props.on_changed.clone();
     let rows = list.iter().map(|s| {
         let toggle = {
-            let (id, paused, reload) = (s.id.clone(), s.paused, reload.clone());
+            let (id, paused, reload, confirm) =
+                (s.id.clone(), s.paused, reload.clone(), confirm_resume.clone());
             Callback::from(move |_| {
-                let (id, reload) = (id.clone(), reload.clone());
+                let (id, reload, confirm) = (id.clone(), reload.clone(), confirm.clone());
                 wasm_bindgen_futures::spawn_local(async move {
+                    // Resuming skips what passed during the pause: said first.
+                    if paused {
+                        let skipped = services::skipped_on_resume(Some(&id)).await.unwrap_or_default();
+                        if !skipped.is_empty() {
+                            confirm.set(Some((id, skipped)));
+                            return;
+                        }
+                    }
                     if services::set_schedule_paused(&id, !paused).await.is_ok() {
                         reload.set(*reload + 1);
                     }
                 });
             })
         };
+        let asking = confirm_resume
+            .as_ref()
+            .filter(|(id, _)| *id == s.id)
+            .map(|(id, times)| {
+                let resume = {
+                    let (id, reload, confirm) = (id.clone(), reload.clone(), confirm_resume.clone());
+                    Callback::from(move |_| {
+                        let (id, reload, confirm) = (id.clone(), reload.clone(), confirm.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if services::set_schedule_paused(&id, false).await.is_ok() {
+                                confirm.set(None);
+                                reload.set(*reload + 1);
+                            }
+                        });
+                    })
+                };
+                let keep = {
+                    let confirm = confirm_resume.clone();
+                    Callback::from(move |_| confirm.set(None))
+                };
+                let shown: Vec<String> = times.iter().take(5).map(|t| crate::local_time::short(t)).collect();
+                let more = times.len().saturating_sub(5);
+                html! {
+                    <div class="slot-taken" id="schedule-resume-confirm" role="alert">
+                        <p>{ format!(
+                            "Resuming skips {} whose time passed while it was paused: {}{}. A pause means not posting then; the next posts go out as planned.",
+                            if times.len() == 1 { "1 post".to_string() } else { format!("{} posts", times.len()) },
+                            shown.join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() }
+                        ) }</p>
+                        <div class="row">
+                            <button type="button" class="primary" id="schedule-resume-skip" onclick={resume}>{ "Resume, skipping them" }</button>
+                            <button type="button" id="schedule-resume-keep" onclick={keep}>{ "Keep it paused" }</button>
+                        </div>
+                    </div>
+                }
+            });
         let activate = (s.fix.as_deref() == Some("activate_campaign")).then(|| {
             let (id, on_changed) = (s.campaign_id.clone(), on_changed.clone());
             Callback::from(move |_| {
@@ -292,6 +340,7 @@ pub fn schedules(props: &Props) -> Html {
                 if let Some(onclick) = activate {
                     <button type="button" class="schedule-activate" {onclick}>{ "Activate" }</button>
                 }
+                { for asking }
             </li>
         }
     });

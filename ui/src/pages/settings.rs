@@ -43,20 +43,44 @@ pub fn settings_page() -> Html {
             move || drop(interval)
         });
     }
-    let toggle = {
-        let (status, error) = (status.clone(), error.clone());
-        Callback::from(move |_| {
-            let Some(current) = (*status).clone() else {
-                return;
-            };
-            let (status, error) = (status.clone(), error.clone());
+    // A resume that would skip posts, waiting for the user's yes.
+    let confirm = use_state(|| None::<Vec<String>>);
+    let set_paused = {
+        let (status, error, confirm) = (status.clone(), error.clone(), confirm.clone());
+        Callback::from(move |paused: bool| {
+            let (status, error, confirm) = (status.clone(), error.clone(), confirm.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match services::set_publishing_paused(!current.publishing_paused).await {
+                match services::set_publishing_paused(paused).await {
                     Ok(s) => {
                         error.set(None);
+                        confirm.set(None);
                         status.set(Some(s));
                     }
                     Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let toggle = {
+        let (status, confirm, set_paused) = (status.clone(), confirm.clone(), set_paused.clone());
+        Callback::from(move |e: Event| {
+            let Some(current) = (*status).clone() else {
+                return;
+            };
+            if !current.publishing_paused {
+                set_paused.emit(true);
+                return;
+            }
+            // Resuming skips what passed during the pause: said first.
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                input.set_checked(true);
+            }
+            let (confirm, set_paused) = (confirm.clone(), set_paused.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let skipped = services::skipped_on_resume(None).await.unwrap_or_default();
+                match skipped.is_empty() {
+                    true => set_paused.emit(false),
+                    false => confirm.set(Some(skipped)),
                 }
             });
         })
@@ -71,7 +95,23 @@ pub fn settings_page() -> Html {
                         <input type="checkbox" id="publishing-paused" checked={s.publishing_paused} onchange={toggle} />
                         { " Pause publishing" }
                     </label>
-                    <p class="hint">{ "While paused, nothing is posted; scheduled posts wait until you resume." }</p>
+                    <p class="hint">{ "While paused, nothing is posted. Posts whose time passes meanwhile are skipped when you resume (you are told which first); the later ones go out as planned." }</p>
+                    if let Some(times) = &*confirm {
+                        <div class="slot-taken" id="publishing-resume-confirm" role="alert">
+                            <p>{ format!(
+                                "Resuming skips {} whose time passed while publishing was paused: {}{}.",
+                                if times.len() == 1 { "1 post".to_string() } else { format!("{} posts", times.len()) },
+                                times.iter().take(5).map(|t| crate::local_time::short(t)).collect::<Vec<_>>().join(", "),
+                                if times.len() > 5 { format!(" and {} more", times.len() - 5) } else { String::new() }
+                            ) }</p>
+                            <div class="row">
+                                <button type="button" class="primary" id="publishing-resume-skip"
+                                    onclick={let f = set_paused.clone(); Callback::from(move |_| f.emit(false))}>{ "Resume, skipping them" }</button>
+                                <button type="button" id="publishing-resume-keep"
+                                    onclick={let c = confirm.clone(); Callback::from(move |_| c.set(None))}>{ "Keep it paused" }</button>
+                            </div>
+                        </div>
+                    }
                 </div>
                 <StartAtLogin />
                 <SandboxSeed />
