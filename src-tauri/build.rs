@@ -73,6 +73,11 @@ fn ensure_ui_dist() {
     let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
     println!("cargo:rerun-if-changed=../ui/dist");
     if dist.join("index.html").exists() {
+        // Each file too: the embedded assets must follow every rebuilt UI
+        // (a window once came up without its wasm after a rebuild).
+        for entry in std::fs::read_dir(&dist).into_iter().flatten().flatten() {
+            println!("cargo:rerun-if-changed={}", entry.path().display());
+        }
         return;
     }
     std::fs::create_dir_all(&dist).expect("create ui/dist");

@@ -132,6 +132,13 @@ pub enum FormAction {
 }
 
 impl CampaignForm {
+    /// Whether the user typed or picked something `pristine` (the empty
+    /// form, or the campaign as it was opened) does not hold: leaving the
+    /// page then asks first. Errors, progress and focus are not input.
+    pub fn holds_input(&self, pristine: &CampaignForm) -> bool {
+        self.to_input() != pristine.to_input()
+    }
+
     /// What is sent to the shell; validation is the core's job.
     pub fn to_input(&self) -> NewCampaign {
         NewCampaign {
@@ -394,6 +401,28 @@ pub fn expires_in_label(now_ms: f64, expires_ms: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn typed_input_is_unsaved_but_errors_and_a_save_are_not() {
+        use super::*;
+        let pristine = CampaignForm::default();
+        let mut form = CampaignForm::default();
+        assert!(!form.holds_input(&pristine));
+        form.errors.push(FieldError {
+            field: "name".into(),
+            code: "required".into(),
+            message: "Name it.".into(),
+        });
+        form.focus_request += 1;
+        assert!(!form.holds_input(&pristine), "errors are not input");
+        form.name = "Spring".into();
+        assert!(form.holds_input(&pristine));
+        let form = Rc::new(form).reduce(FormAction::Saved);
+        assert!(!form.holds_input(&pristine), "saved: nothing to lose");
+        let mut form = CampaignForm::default();
+        form.platforms.insert(Platform::Sandbox);
+        assert!(form.holds_input(&pristine), "a ticked platform counts");
+    }
+
     use super::*;
 
     fn apply(form: CampaignForm, actions: Vec<FormAction>) -> CampaignForm {

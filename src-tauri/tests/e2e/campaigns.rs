@@ -574,3 +574,43 @@ async fn a_new_users_typing_is_kept_and_no_ai_points_to_settings() {
     .await;
     shots.shot(&client, "44-settings-ai").await;
 }
+
+/// Text typed into "New draft campaign" is not lost without a question
+/// when the user goes to another page: Stay keeps it; once created, the
+/// page can be left freely.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_written_campaign_asks_before_the_page_is_left() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let driver = start_driver(data.path(), &[]);
+    let client = launch(&driver).await;
+    find(&client, "#campaign-name")
+        .await
+        .send_keys("Half written")
+        .await
+        .expect("type");
+    click(&client, "#nav-calendar").await;
+    wait_for(&client, "#leave-question", "the app asks before leaving").await;
+    click(&client, "#leave-stay").await;
+    wait_for_gone(&client, "#leave-question", "the question closes").await;
+    let kept = find(&client, "#campaign-name")
+        .await
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(kept, "Half written", "Stay keeps the text");
+    click(&client, "#platform-sandbox").await;
+    click(&client, "#campaign-submit").await;
+    wait_for_listed(&client, "Half written").await;
+    click(&client, "#nav-calendar").await;
+    wait_for(
+        &client,
+        "#page-calendar",
+        "created: the page is left without a question",
+    )
+    .await;
+    client.close().await.expect("quit the app");
+}

@@ -113,6 +113,31 @@ pub struct EditorProps {
 pub fn campaign_editor(props: &EditorProps) -> Html {
     let initial = props.campaign.as_ref().map(CampaignForm::from_campaign);
     let form = use_reducer(move || initial.unwrap_or_default());
+    // What the user typed counts before leaving the page, as the variant
+    // cards' text does.
+    {
+        let pristine = props
+            .campaign
+            .as_ref()
+            .map(CampaignForm::from_campaign)
+            .unwrap_or_default();
+        let holds = form.holds_input(&pristine);
+        let key = format!(
+            "campaign-{}",
+            props.campaign.as_ref().map_or("new", |c| c.id.as_str())
+        );
+        let unsaved = use_context::<crate::components::problem::Unsaved>();
+        use_effect_with(holds, move |holds| {
+            if let Some(u) = &unsaved {
+                u.set(&key, *holds);
+            }
+            move || {
+                if let Some(u) = &unsaved {
+                    u.set(&key, false);
+                }
+            }
+        });
+    }
     let editing = props.campaign.as_ref().map(|c| c.id.clone());
     // What the campaign looked like when opened: saving over a change made
     // elsewhere (the CLI, another window) is refused instead.
