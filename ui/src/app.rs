@@ -68,9 +68,10 @@ pub fn app() -> Html {
                 unsaved.leave(Callback::from(move |_| {
                     page.set(p);
                     if let Some(id) = focus {
-                        // The page draws first; then the field takes focus.
+                        // The page draws first (after its data comes);
+                        // then the field takes focus.
                         gloo_timers::callback::Timeout::new(50, move || {
-                            crate::pages::campaigns::focus(id)
+                            crate::pages::campaigns::focus_when_shown(id)
                         })
                         .forget();
                     }

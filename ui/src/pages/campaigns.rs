@@ -400,13 +400,28 @@ fn media_of(v: &str) -> Option<MediaPreference> {
     .find(|m| m.as_str() == v)
 }
 
-pub(crate) fn focus(id: &str) {
+/// Focuses the element `id`; false when it is not on the page (yet).
+pub(crate) fn focus(id: &str) -> bool {
     use wasm_bindgen::JsCast;
     let element = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(element) = element {
-        let _ = element.focus();
+    match element {
+        Some(element) => element.focus().is_ok(),
+        None => false,
     }
+}
+
+/// Focuses the element `id` once the page shows it: a page that draws
+/// after its data arrives (Settings) may take a while on a busy machine.
+/// Gives up after about three seconds.
+pub(crate) fn focus_when_shown(id: &'static str) {
+    fn attempt(id: &'static str, left: u32) {
+        if focus(id) || left == 0 {
+            return;
+        }
+        gloo_timers::callback::Timeout::new(50, move || attempt(id, left - 1)).forget();
+    }
+    attempt(id, 60);
 }
