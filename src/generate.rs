@@ -370,7 +370,8 @@ fn repair_prompt(
     }
     if duplicates > 0 {
         s.push_str(&format!(
-            "{duplicates} variant(s) repeated another one almost word for word; write something different instead.\n"
+            "{} repeated another one almost word for word; write something different instead.\n",
+            crate::text::count(duplicates as u64, "variant")
         ));
     }
     s.push_str(&format!(

@@ -155,3 +155,21 @@ mod tests {
         assert_eq!(echo("a\u{202E}b", 10), "a\\u{202E}b");
     }
 }
+
+/// `n` and the noun, singular or plural: "1 variant", "2 variants".
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    match n.into() {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn one_is_singular_and_others_plural() {
+        assert_eq!(super::count(1u32, "variant"), "1 variant");
+        assert_eq!(super::count(0u32, "variant"), "0 variants");
+        assert_eq!(super::count(2u64, "post"), "2 posts");
+    }
+}

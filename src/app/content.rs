@@ -796,7 +796,7 @@ impl App {
             let label = platform.label();
             let report = move |p: Progress| {
                 let text = match p {
-                    Progress::Asking { .. } => format!("Writing {count} {label} variant(s)…"),
+                    Progress::Asking { .. } => format!("Writing {}…", crate::text::count(count as u64, &format!("{label} variant"))),
                     Progress::Repairing { round, broken, duplicates } => format!(
                         "Fixing {label} variants (round {round}: {broken} broke a rule, {duplicates} repeated another)…"
                     ),
@@ -867,9 +867,12 @@ impl App {
             }
         }
         Ok(if flagged > 0 {
-            format!("{made} variant(s) written; {flagged} still break a rule and need you.")
+            format!(
+                "{} written; {flagged} still break a rule and need you.",
+                crate::text::count(made as u64, "variant")
+            )
         } else {
-            format!("{made} variant(s) written.")
+            format!("{} written.", crate::text::count(made as u64, "variant"))
         })
     }
 

@@ -307,7 +307,7 @@ async fn generation_stores_variants_with_how_they_were_asked_for() {
         .await
         .expect("run");
     assert_eq!(done.status, "done", "{done:?}");
-    assert_eq!(done.message.as_deref(), Some("4 variant(s) written."));
+    assert_eq!(done.message.as_deref(), Some("4 variants written."));
     let variants = app.list_variants(&c.id).await.expect("variants");
     assert_eq!(variants.len(), 4);
     for v in &variants {

@@ -292,6 +292,14 @@ impl Reducible for CampaignForm {
     }
 }
 
+/// `n` and the noun, singular or plural: "1 variant", "2 variants".
+pub fn count(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// The metrics a KPI row offers (the core checks against the same list).
 pub use reachloop_ipc::KPI_METRICS;
 
@@ -401,6 +409,12 @@ pub fn expires_in_label(now_ms: f64, expires_ms: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(super::count(1, "hashtag"), "1 hashtag");
+        assert_eq!(super::count(3, "mention"), "3 mentions");
+    }
+
     #[test]
     fn typed_input_is_unsaved_but_errors_and_a_save_are_not() {
         use super::*;

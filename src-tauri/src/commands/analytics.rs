@@ -34,8 +34,14 @@ pub(crate) async fn dashboard_chart(
         .map_err(to_dto)
 }
 
+/// Where the last export was saved, for the next save dialog.
+static LAST_FOLDER: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+
 /// Asks where to save (the system dialog, opened from Rust) and saves
 /// `bytes` there whole; `None` when the dialog was closed.
+///
+/// The dialog opens in the folder last saved to (this run), else the
+/// user's Downloads or Documents.
 pub(crate) async fn save_as<R: Runtime>(
     app: &AppHandle<R>,
     title: &str,
@@ -43,16 +49,29 @@ pub(crate) async fn save_as<R: Runtime>(
     (filter_name, extension): (&str, &str),
     bytes: Vec<u8>,
 ) -> Result<Option<String>, ErrorDto> {
+    use tauri::Manager;
     use tauri_plugin_dialog::DialogExt;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
+    // The folder last saved to, else the user's Downloads or Documents
+    // (never the app's working folder).
+    let folder = LAST_FOLDER
+        .lock()
+        .ok()
+        .and_then(|f| f.clone())
+        .or_else(|| app.path().download_dir().ok())
+        .or_else(|| app.path().document_dir().ok());
+    let mut dialog = app
+        .dialog()
         .file()
         .set_title(title)
         .set_file_name(file_name)
-        .add_filter(filter_name, &[extension])
-        .save_file(move |picked| {
-            let _ = tx.send(picked);
-        });
+        .add_filter(filter_name, &[extension]);
+    if let Some(folder) = folder.filter(|f| f.is_dir()) {
+        dialog = dialog.set_directory(folder);
+    }
+    dialog.save_file(move |picked| {
+        let _ = tx.send(picked);
+    });
     let Some(picked) = rx.await.ok().flatten() else {
         return Ok(None);
     };
@@ -62,6 +81,9 @@ pub(crate) async fn save_as<R: Runtime>(
         fields: vec![],
     })?;
     reachloop::app::analytics::save_bytes(&path, &bytes).map_err(to_dto)?;
+    if let (Ok(mut last), Some(parent)) = (LAST_FOLDER.lock(), path.parent()) {
+        *last = Some(parent.to_path_buf());
+    }
     Ok(Some(path.display().to_string()))
 }
 

@@ -229,7 +229,7 @@ async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
         .text()
         .await
         .expect("text");
-    assert!(result.contains("4 variant(s) written"), "{result}");
+    assert!(result.contains("4 variants written"), "{result}");
     shots.shot(&client, "31-variants-generated").await;
 
     // Break the rules: over 280 weighted characters, with a banned word.
@@ -604,6 +604,12 @@ async fn a_half_written_campaign_asks_before_the_page_is_left() {
     assert_eq!(kept, "Half written", "Stay keeps the text");
     click(&client, "#platform-sandbox").await;
     click(&client, "#campaign-submit").await;
+    wait_for_text(
+        &client,
+        "#campaign-created",
+        "Created the draft \u{201c}Half written\u{201d}",
+    )
+    .await;
     wait_for_listed(&client, "Half written").await;
     click(&client, "#nav-calendar").await;
     wait_for(

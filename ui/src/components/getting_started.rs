@@ -38,7 +38,7 @@ pub fn getting_started() -> Html {
                 </li>
                 <li>
                     <button type="button" class="link" id="start-accounts" onclick={go(Page::Accounts)}>{ "Connect the accounts" }</button>
-                    { " you will post to." }
+                    { " you will post to, or the built-in Sandbox (no sign-in) to try the whole loop first." }
                 </li>
             </ol>
         </section>

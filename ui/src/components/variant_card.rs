@@ -259,7 +259,7 @@ pub fn variant_card(props: &CardProps) -> Html {
                 if let (Some(t), Some(l)) = (c.title_length, c.title_limit) {
                     <span class={classes!("counter", (t > l).then_some("over"))}>{ format!(" · title {t} / {l}") }</span>
                 }
-                <span class="muted">{ format!(" · {} hashtag(s) · {} mention(s)", c.hashtags, c.mentions) }</span>
+                <span class="muted">{ format!(" · {} · {}", crate::state::count(c.hashtags as u64, "hashtag"), crate::state::count(c.mentions as u64, "mention")) }</span>
                 if c.valid { <span class="ok">{ " · fits the rules" }</span> }
             </p>
         }

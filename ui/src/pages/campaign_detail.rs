@@ -289,8 +289,8 @@ pub fn campaign_detail(props: &DetailProps) -> Html {
                 <span class={classes!("badge", c.status.as_str())} id="campaign-status">{ c.status.as_str() }</span>
             </header>
             <p class="muted">
-                { format!("{} · {} · {} variant(s) per platform", c.goal.label(),
-                    c.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(" · "), c.variants_per_platform) }
+                { format!("{} · {} · {} per platform", c.goal.label(),
+                    c.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(" · "), crate::state::count(u64::from(c.variants_per_platform), "variant")) }
                 if !c.brand.banned_words.is_empty() {
                     { format!(" · banned: {}", c.brand.banned_words.join(", ")) }
                 }

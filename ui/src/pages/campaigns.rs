@@ -14,6 +14,8 @@ use crate::state::{CampaignForm, FormAction, KPI_METRICS};
 pub fn campaigns_page() -> Html {
     let campaigns = use_state(|| None::<Result<Vec<Campaign>, String>>);
     let open = use_state(crate::remember::open_campaign);
+    // The draft just created, said above the form with a way to open it.
+    let created = use_state(|| None::<Campaign>);
     let reload = use_state(|| 0u32);
     use_effect_with((*open).clone(), |open| {
         crate::remember::shown(match open {
@@ -42,8 +44,11 @@ pub fn campaigns_page() -> Html {
     }
 
     let on_created = {
-        let reload = reload.clone();
-        Callback::from(move |_: Campaign| reload.set(*reload + 1))
+        let (reload, created) = (reload.clone(), created.clone());
+        Callback::from(move |c: Campaign| {
+            created.set(Some(c));
+            reload.set(*reload + 1)
+        })
     };
     let on_open = {
         let open = open.clone();
@@ -54,6 +59,15 @@ pub fn campaigns_page() -> Html {
         <section class="page" id="page-campaigns">
             <h1>{ "Campaigns" }</h1>
             if first_time { <GettingStarted /> }
+            if let Some(c) = &*created {
+                <p class="notice" role="status" id="campaign-created">
+                    { format!("Created the draft \u{201c}{}\u{201d}. ", c.name) }
+                    <button type="button" class="link" id="campaign-created-open"
+                        onclick={let (open, id) = (open.clone(), c.id.clone()); Callback::from(move |_| open.set(Some(id.clone())))}>
+                        { "Open it to write variants and schedule posts" }
+                    </button>
+                </p>
+            }
             <CampaignEditor campaign={None::<Campaign>} on_saved={on_created} />
             <h2>{ "All campaigns" }</h2>
             { campaign_list(&campaigns, &on_open) }
