@@ -45,14 +45,8 @@ impl App {
             if variants.contains_key(&(campaign.clone(), *platform)) {
                 continue;
             }
-            let (live, banned) = store.variants_to_check(campaign, platform.as_str()).await?;
-            let count = live.len();
-            let live: Vec<_> = live
-                .into_iter()
-                .map(|v| (v.id, v.body, v.title, v.media))
-                .collect();
-            let ruled = crate::rules::ruled_out(*platform, &live, &banned).len();
-            variants.insert((campaign.clone(), *platform), (count, ruled));
+            let (count, ruled) = crate::publish::ruled_out_of(store, campaign, *platform).await?;
+            variants.insert((campaign.clone(), *platform), (count, ruled.len()));
         }
         Ok(Known {
             campaigns,

@@ -140,16 +140,7 @@ impl App {
         let campaign = self.campaign(id).await?;
         let mut out = Vec::new();
         for platform in &campaign.platforms {
-            let (live, banned) = self
-                .store()
-                .variants_to_check(id, platform.as_str())
-                .await?;
-            let count = live.len();
-            let live: Vec<_> = live
-                .into_iter()
-                .map(|v| (v.id, v.body, v.title, v.media))
-                .collect();
-            let ruled = rules::ruled_out(*platform, &live, &banned);
+            let (count, ruled) = crate::publish::ruled_out_of(self.store(), id, *platform).await?;
             for r in &ruled {
                 out.push(format!("{}: {}", platform.label(), r.why));
             }

@@ -220,14 +220,10 @@ pub async fn round_while(
         if ruled_out.contains_key(&key) {
             continue;
         }
-        let (live, banned) = store.variants_to_check(&key.0, &key.1).await?;
-        let live: Vec<_> = live
-            .into_iter()
-            .map(|v| (v.id, v.body, v.title, v.media))
-            .collect();
-        let out = reachloop_ipc::Platform::parse(&key.1)
-            .map(|p| crate::rules::ruled_out(p, &live, &banned))
-            .unwrap_or_default();
+        let out = match reachloop_ipc::Platform::parse(&key.1) {
+            Some(platform) => ruled_out_of(store, &key.0, platform).await?.1,
+            None => Vec::new(),
+        };
         ruled_out.insert(key, out);
     }
     let ruled_out = &ruled_out;
@@ -269,6 +265,27 @@ pub async fn round_while(
         }
     }
     Ok(report)
+}
+
+/// How many live variants `campaign_id` has on `platform`, and those of them
+/// the publisher may not pick by itself because they break the rules (the
+/// platform's, the brand's banned words, their media's).
+pub async fn ruled_out_of(
+    store: &Store,
+    campaign_id: &str,
+    platform: reachloop_ipc::Platform,
+) -> Result<(usize, Vec<crate::rules::RuledOut>), StoreError> {
+    let (live, banned) = store
+        .variants_to_check(campaign_id, platform.as_str())
+        .await?;
+    let live: Vec<_> = live
+        .into_iter()
+        .map(|v| (v.id, v.body, v.title, v.media))
+        .collect();
+    Ok((
+        live.len(),
+        crate::rules::ruled_out(platform, &live, &banned),
+    ))
 }
 
 /// How many accounts one round publishes to at once.

@@ -374,8 +374,21 @@ fn a_sandbox_post_due_soon(d: &std::path::Path, name: &str) -> String {
 /// From the shell, on `d`: an active campaign `name` with one Sandbox
 /// variant, and a Sandbox account. Their ids.
 fn a_sandbox_campaign(d: &std::path::Path, name: &str) -> (String, String) {
-    let campaign = cli(
-        d,
+    let (campaign, account) = a_draft_sandbox_campaign(d, name, &[], "Warm bread, \"fresh\", at 7");
+    cli(d, &["campaigns", "status", &campaign, "active"]);
+    (campaign, account)
+}
+
+/// From the shell, on `d`: a draft campaign `name` (created with `extra`
+/// arguments, e.g. `--banned`) with one Sandbox variant `body`, and a
+/// Sandbox account. Their ids.
+fn a_draft_sandbox_campaign(
+    d: &std::path::Path,
+    name: &str,
+    extra: &[&str],
+    body: &str,
+) -> (String, String) {
+    let create = [
         &[
             "campaigns",
             "create",
@@ -386,8 +399,11 @@ fn a_sandbox_campaign(d: &std::path::Path, name: &str) -> (String, String) {
             "--goal",
             "reach",
             "--json",
-        ],
-    )["id"]
+        ][..],
+        extra,
+    ]
+    .concat();
+    let campaign = cli(d, &create)["id"]
         .as_str()
         .expect("campaign id")
         .to_string();
@@ -401,10 +417,9 @@ fn a_sandbox_campaign(d: &std::path::Path, name: &str) -> (String, String) {
             "--platform",
             "sandbox",
             "--body",
-            "Warm bread, \"fresh\", at 7",
+            body,
         ],
     );
-    cli(d, &["campaigns", "status", &campaign, "active"]);
     let account = cli(
         d,
         &[

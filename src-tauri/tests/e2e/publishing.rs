@@ -479,47 +479,12 @@ async fn a_variant_with_a_banned_word_is_held_until_a_person_picks_it() {
         .tempdir()
         .expect("temp dir");
     let d = data.path();
-    let campaign = cli(
+    let (campaign, account) = a_draft_sandbox_campaign(
         d,
-        &[
-            "campaigns",
-            "create",
-            "--name",
-            "Banned words",
-            "--platform",
-            "sandbox",
-            "--goal",
-            "reach",
-            "--banned",
-            "cheap",
-            "--json",
-        ],
-    )["id"]
-        .as_str()
-        .expect("campaign id")
-        .to_string();
-    cli(
-        d,
-        &[
-            "variants",
-            "add",
-            "--campaign",
-            &campaign,
-            "--platform",
-            "sandbox",
-            "--body",
-            "Cheap bread today",
-        ],
+        "Banned words",
+        &["--banned", "cheap"],
+        "Cheap bread today",
     );
-    let account = cli(
-        d,
-        &[
-            "accounts", "connect", "sandbox", "--name", "Bakery", "--json",
-        ],
-    )[0]["id"]
-        .as_str()
-        .expect("account id")
-        .to_string();
     schedule_once(
         d,
         &campaign,
@@ -593,45 +558,7 @@ async fn a_draft_campaigns_posts_say_why_they_will_not_go_out_and_activate_fixes
         .tempdir()
         .expect("temp dir");
     let d = data.path();
-    let campaign = cli(
-        d,
-        &[
-            "campaigns",
-            "create",
-            "--name",
-            "Still a draft",
-            "--platform",
-            "sandbox",
-            "--goal",
-            "reach",
-            "--json",
-        ],
-    )["id"]
-        .as_str()
-        .expect("campaign id")
-        .to_string();
-    cli(
-        d,
-        &[
-            "variants",
-            "add",
-            "--campaign",
-            &campaign,
-            "--platform",
-            "sandbox",
-            "--body",
-            "Rye on Fridays",
-        ],
-    );
-    let account = cli(
-        d,
-        &[
-            "accounts", "connect", "sandbox", "--name", "Bakery", "--json",
-        ],
-    )[0]["id"]
-        .as_str()
-        .expect("account id")
-        .to_string();
+    let (campaign, account) = a_draft_sandbox_campaign(d, "Still a draft", &[], "Rye on Fridays");
     schedule_once(
         d,
         &campaign,
