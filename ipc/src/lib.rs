@@ -244,6 +244,10 @@ pub struct Account {
     pub external_id: String,
     pub handle: String,
     pub display_name: String,
+    /// What the user calls it: their own name for it, else the platform's
+    /// display name.
+    #[serde(default)]
+    pub name: String,
     pub status: AccountStatus,
     pub status_reason: Option<String>,
     /// RFC 3339, UTC; `None` when the token does not expire.
@@ -326,6 +330,25 @@ pub struct AuditEntry {
     pub entity_type: String,
     pub entity_id: Option<String>,
     pub details: String,
+    /// What the entry is about, in the user's words.
+    #[serde(default)]
+    pub about: AuditSubject,
+}
+
+/// What an audit entry is about, as the user knows it: the campaign by
+/// name, the post by its time and platform (with its id, to open it in
+/// the Calendar), the variant by its first words, the account by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditSubject {
+    pub campaign: Option<String>,
+    pub post_id: Option<String>,
+    /// RFC 3339, UTC: shown in the user's zone.
+    pub post_at: Option<String>,
+    pub platform: Option<Platform>,
+    /// The variant's first words.
+    pub variant: Option<String>,
+    /// "Name (@handle)".
+    pub account: Option<String>,
 }
 
 /// The Sandbox network's world, as Settings shows it: everything it does
@@ -723,6 +746,64 @@ pub struct SlotTaken {
     pub free_minute: Option<String>,
 }
 
+/// What the Calendar asks for: the days `from` to `to` (both included,
+/// `YYYY-MM-DD`, at most 62) in the user's `zone`, with at most `per_day`
+/// posts of each day (the rest are counted), and the post open in the side
+/// panel wherever it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarQuery {
+    pub from: String,
+    pub to: String,
+    /// An IANA zone, e.g. "Europe/Berlin": the one days are counted in.
+    pub zone: String,
+    pub per_day: u32,
+    #[serde(default)]
+    pub selected: Option<String>,
+}
+
+/// One day of the Calendar: how many posts it holds, how many of its
+/// upcoming ones will not go out on their own, and its first posts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    /// `YYYY-MM-DD` in the query's zone.
+    pub day: String,
+    pub total: u32,
+    /// Upcoming posts that will not go out on their own.
+    pub held: u32,
+    /// Posts that failed (or wait to be checked).
+    pub failed: u32,
+    /// The first `per_day` posts of the day, in time order.
+    pub posts: Vec<ScheduledPost>,
+}
+
+/// The days asked for, and the selected post (absent when it is gone).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarRange {
+    pub days: Vec<CalendarDay>,
+    pub selected: Option<ScheduledPost>,
+}
+
+/// One page of one day's posts, for the Calendar's day view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDayQuery {
+    /// `YYYY-MM-DD` in `zone`.
+    pub day: String,
+    pub zone: String,
+    /// How many posts of the day come before this page.
+    pub offset: u32,
+    /// At most this many (at most 200).
+    pub limit: u32,
+}
+
+/// A page of a day's posts, and how many the day holds in all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDayPage {
+    pub day: String,
+    pub offset: u32,
+    pub total: u32,
+    pub posts: Vec<ScheduledPost>,
+}
+
 /// A person's change to an upcoming post, from the calendar.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PostChange {
@@ -870,11 +951,14 @@ pub mod events {
     pub const ACCOUNTS_CHANGED: &str = "accounts-changed";
     /// A generation job started, progressed or ended.
     pub const GENERATION_PROGRESS: &str = "generation-progress";
-    pub const ALL: [&str; 4] = [
+    /// Something was recorded in the audit log (the Activity page).
+    pub const ACTIVITY_CHANGED: &str = "activity-changed";
+    pub const ALL: [&str; 5] = [
         POSTS_CHANGED,
         METRICS_UPDATED,
         ACCOUNTS_CHANGED,
         GENERATION_PROGRESS,
+        ACTIVITY_CHANGED,
     ];
 }
 

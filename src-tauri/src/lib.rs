@@ -162,10 +162,71 @@ pub fn builder_with<R: Runtime>(
             if let WindowEvent::Destroyed = event {
                 if window.label() == "main" {
                     tracing::info!("window closed; Reachloop keeps running in the tray");
+                    #[cfg(target_os = "linux")]
+                    end_network_process_when_idle(window.app_handle().clone());
                 }
             }
         })
 }
+/// WebKit keeps its network process (about 35 MB) after the window's web
+/// process ends: once that has ended and the window stayed closed for a
+/// grace period (`REACHLOOP_NETWORK_GRACE_SECS`, default 10 s, so closing
+/// and opening again at once does not thrash), end it too. A window opened
+/// later starts a new one. (A WebDriver session does not survive it: the
+/// end-to-end journeys that reopen the window set a long grace.)
+#[cfg(target_os = "linux")]
+fn end_network_process_when_idle<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        let children = |prefix: &str| -> Vec<i32> {
+            let me = std::process::id().to_string();
+            let Ok(entries) = std::fs::read_dir("/proc") else {
+                return Vec::new();
+            };
+            entries
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                        return false;
+                    };
+                    let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                        return false;
+                    };
+                    stat[open + 1..close].starts_with(prefix)
+                        && stat[close + 1..].split_whitespace().nth(1) == Some(me.as_str())
+                })
+                .collect()
+        };
+        // The web process ends within moments of the window.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !children("WebKitWebProces").is_empty() {
+            if std::time::Instant::now() > deadline {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let grace = std::env::var("REACHLOOP_NETWORK_GRACE_SECS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(10);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(grace);
+        while std::time::Instant::now() < until {
+            if app.get_webview_window("main").is_some() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        if app.get_webview_window("main").is_some() {
+            return;
+        }
+        for pid in children("WebKitNetworkPr") {
+            let ended = rustix::process::Pid::from_raw(pid)
+                .map(|p| rustix::process::kill_process(p, rustix::process::Signal::TERM).is_ok())
+                .unwrap_or(false);
+            tracing::info!(pid, ended, "ended WebKit's network process with the window");
+        }
+    });
+}
+
 /// Renews tokens before they expire, once a minute, for as long as the app
 /// runs (window open or in the tray). An account whose grant was revoked is
 /// announced once with a desktop notification.

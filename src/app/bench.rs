@@ -554,3 +554,148 @@ pub async fn analytics(opts: BenchAnalytics) -> Result<AnalyticsReport, Error> {
         peak_rss_kib: peak_rss_kib(),
     })
 }
+
+/// What `bench calendar-seed` made and how long the Calendar's reads of
+/// it took in the core.
+#[derive(Debug, Clone)]
+pub struct CalendarSeedReport {
+    pub posts: u32,
+    pub setup: StdDuration,
+    /// The month's days (counts and 4 posts a day), as the month view asks.
+    pub month: StdDuration,
+    /// One week (20 posts a day), as the week view asks.
+    pub week: StdDuration,
+    /// One page of 100 posts of one day.
+    pub day_page: StdDuration,
+    pub busiest_day: u32,
+}
+
+/// `posts` upcoming posts spread over the month of `today` (UTC), across
+/// two Sandbox accounts and two active campaigns, in `dir`, which must
+/// be a new, empty data directory (never the user's); publishing is
+/// paused there, so the app opened on it only shows them. Then times the
+/// Calendar's reads of that month, a week of it and a day.
+pub async fn calendar_seed(
+    dir: &std::path::Path,
+    posts: u32,
+    today: chrono::NaiveDate,
+) -> Result<CalendarSeedReport, Error> {
+    use chrono::{Datelike, Months, NaiveTime};
+    use reachloop_ipc::{CalendarDayQuery, CalendarQuery};
+    let fresh = match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    };
+    if !fresh {
+        return Err(Error::Media(format!(
+            "{} is not a new, empty folder: the bench only fills a throwaway data directory",
+            dir.display()
+        )));
+    }
+    let started = Instant::now();
+    let app = App::open(dir).await?;
+    let first = today.with_day(1).unwrap_or(today);
+    let t0 = first.and_time(NaiveTime::MIN).and_utc();
+    let end = (first + Months::new(1)).and_time(NaiveTime::MIN).and_utc();
+    app.set_publishing_paused(t0, Actor::System, true).await?;
+    let mut accounts = Vec::new();
+    for a in 0..2 {
+        accounts.push(app.connect_sandbox(t0, &format!("Bench {a}")).await?.id);
+    }
+    let mut pairs = Vec::new();
+    for c in 0..2 {
+        let campaign = app
+            .create_campaign(
+                t0,
+                uuid::Uuid::new_v4(),
+                Actor::System,
+                &NewCampaign {
+                    name: format!("Calendar bench {c}"),
+                    platforms: vec!["sandbox".into()],
+                    goal: "reach".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        for v in 0..2 {
+            let text = VariantText {
+                title: None,
+                body: format!("Calendar bench variant {v} of campaign {c}"),
+            };
+            app.add_variant(t0, &campaign.id, Platform::Sandbox, &text, Actor::System)
+                .await?;
+        }
+        app.set_campaign_status(t0, &campaign.id, Actor::System, CampaignStatus::Active)
+            .await?;
+        for account in &accounts {
+            pairs.push((campaign.id.clone(), account.clone()));
+        }
+    }
+    let span = (end - t0).num_seconds();
+    let per_pair = posts.div_ceil(pairs.len() as u32);
+    let mut made = 0u32;
+    for (k, (campaign, account)) in pairs.iter().enumerate() {
+        let n = per_pair.min(posts - made);
+        let schedule = app
+            .create_schedule(
+                t0,
+                Actor::System,
+                &NewSchedule {
+                    campaign_id: campaign.clone(),
+                    platform: "sandbox".into(),
+                    account_id: account.clone(),
+                    run_at: Some((end + Duration::days(400)).to_rfc3339()),
+                    time_zone: "UTC".into(),
+                    ..NewSchedule::default()
+                },
+                "UTC",
+            )
+            .await?;
+        let slots: Vec<DateTime<Utc>> = (0..n)
+            .map(|i| {
+                let i = i64::from(i) * pairs.len() as i64 + k as i64;
+                t0 + Duration::seconds(i * span / i64::from(posts.max(1)))
+            })
+            .collect();
+        app.store().plan_posts(t0, &schedule, &slots).await?;
+        made += n;
+    }
+    let setup = started.elapsed();
+    let ask = |from: chrono::NaiveDate, to: chrono::NaiveDate, per_day| CalendarQuery {
+        from: from.to_string(),
+        to: to.to_string(),
+        zone: "UTC".into(),
+        per_day,
+        selected: None,
+    };
+    let t = Instant::now();
+    let month = app
+        .calendar_days(&ask(
+            first,
+            first + Months::new(1) - chrono::Days::new(1),
+            4,
+        ))
+        .await?;
+    let month_time = t.elapsed();
+    let t = Instant::now();
+    app.calendar_days(&ask(today, today + chrono::Days::new(6), 20))
+        .await?;
+    let week_time = t.elapsed();
+    let t = Instant::now();
+    app.calendar_day(&CalendarDayQuery {
+        day: today.to_string(),
+        zone: "UTC".into(),
+        offset: 100,
+        limit: 100,
+    })
+    .await?;
+    let day_page = t.elapsed();
+    Ok(CalendarSeedReport {
+        posts: month.days.iter().map(|d| d.total).sum(),
+        setup,
+        month: month_time,
+        week: week_time,
+        day_page,
+        busiest_day: month.days.iter().map(|d| d.total).max().unwrap_or(0),
+    })
+}

@@ -11,7 +11,7 @@ use crate::publish::blockers::{why_not, Context, Fix};
 use crate::Error;
 
 /// What a post's or schedule's fate depends on, read once per call.
-struct Known {
+pub(super) struct Known {
     campaigns: HashMap<String, reachloop_ipc::Campaign>,
     paused: HashMap<String, bool>,
     accounts: HashMap<String, Account>,
@@ -19,8 +19,47 @@ struct Known {
     variants: HashMap<(String, Platform), (usize, usize)>,
 }
 
+impl Known {
+    /// Why a post of `campaign_id` on `platform` by `schedule_id` to
+    /// `account_id` will not go out on its own (`picked`: a person chose
+    /// its variant); `None` when the campaign is unknown (`Some(None)`:
+    /// nothing stops it).
+    pub(super) fn blocked(
+        &self,
+        campaign_id: &str,
+        platform: Platform,
+        schedule_id: Option<&str>,
+        account_id: &str,
+        picked: bool,
+    ) -> Option<Option<(String, Fix)>> {
+        let campaign = self.campaigns.get(campaign_id)?;
+        let (live_variants, ruled_out) = self
+            .variants
+            .get(&(campaign_id.to_string(), platform))
+            .copied()
+            .unwrap_or((0, 0));
+        let context = Context {
+            platform,
+            campaign_name: &campaign.name,
+            campaign_status: campaign.status,
+            schedule_paused: schedule_id
+                .and_then(|s| self.paused.get(s))
+                .copied()
+                .unwrap_or(false),
+            account: self
+                .accounts
+                .get(account_id)
+                .map(|a| (a.status, a.handle.as_str())),
+            live_variants,
+            ruled_out,
+            picked,
+        };
+        Some(why_not(&context))
+    }
+}
+
 impl App {
-    async fn known(&self, wanted: &[(String, Platform)]) -> Result<Known, Error> {
+    pub(super) async fn known(&self, wanted: &[(String, Platform)]) -> Result<Known, Error> {
         let store = self.store();
         let campaigns = store
             .list_campaigns()
@@ -69,33 +108,17 @@ impl App {
         }
         let known = self.known(&wanted).await?;
         for p in posts.iter_mut().filter(|p| p.status == "scheduled") {
-            let Some(campaign) = known.campaigns.get(&p.campaign_id) else {
+            let blocked = known.blocked(
+                &p.campaign_id,
+                p.platform,
+                p.schedule_id.as_deref(),
+                &p.account_id,
+                p.overridden && p.variant_id.is_some(),
+            );
+            let Some(blocked) = blocked else {
                 continue;
             };
-            let (live_variants, ruled_out) = known
-                .variants
-                .get(&(p.campaign_id.clone(), p.platform))
-                .copied()
-                .unwrap_or((0, 0));
-            let context = Context {
-                platform: p.platform,
-                campaign_name: &campaign.name,
-                campaign_status: campaign.status,
-                schedule_paused: p
-                    .schedule_id
-                    .as_ref()
-                    .and_then(|s| known.paused.get(s))
-                    .copied()
-                    .unwrap_or(false),
-                account: known
-                    .accounts
-                    .get(&p.account_id)
-                    .map(|a| (a.status, a.handle.as_str())),
-                live_variants,
-                ruled_out,
-                picked: p.overridden && p.variant_id.is_some(),
-            };
-            match why_not(&context) {
+            match blocked {
                 // The publisher's own words for a post it held stay.
                 Some((_, Fix::PickVariant)) if p.held.is_some() => {
                     p.fix = Some(Fix::PickVariant.as_str().into());

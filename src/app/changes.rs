@@ -20,6 +20,8 @@ pub enum Change {
     Accounts,
     /// A generation job started, progressed or ended.
     Generation,
+    /// Something was recorded in the audit log.
+    Activity,
 }
 
 impl Change {
@@ -30,6 +32,7 @@ impl Change {
             Change::Metrics => events::METRICS_UPDATED,
             Change::Accounts => events::ACCOUNTS_CHANGED,
             Change::Generation => events::GENERATION_PROGRESS,
+            Change::Activity => events::ACTIVITY_CHANGED,
         }
     }
 }
@@ -64,6 +67,9 @@ impl App {
             }
             if now.jobs != before.jobs || &progress != before_progress {
                 out.push(Change::Generation);
+            }
+            if now.audit != before.audit {
+                out.push(Change::Activity);
             }
         }
         marks.seen = Some((now, progress));

@@ -3,9 +3,12 @@
 //! here; the campaign builder (campaigns, variants, generation, Settings →
 //! AI) in `content.rs`.
 
+mod accounts;
+mod activity;
 pub mod analytics;
 pub mod bench;
 mod blockers;
+mod calendar;
 pub mod changes;
 mod content;
 pub mod publishing;
@@ -20,7 +23,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rand::{CryptoRng, RngCore};
 use reachloop_ipc::{
-    Account, AppStatus, AuditEntry, Campaign, ConnectOutcome, NewCampaign, PageSelection, Platform,
+    Account, AppStatus, Campaign, ConnectOutcome, NewCampaign, PageSelection, Platform,
 };
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -180,10 +183,6 @@ impl App {
         enabled: bool,
     ) -> Result<(), Error> {
         Ok(self.store.set_start_at_login(now, actor, enabled).await?)
-    }
-
-    pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, Error> {
-        Ok(self.store.recent_audit(limit).await?)
     }
 
     /// Unlocks the data key in `keys`, creating it on first use, and checks it

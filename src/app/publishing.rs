@@ -3,13 +3,11 @@
 //! that sends them comes with the rest of issue 9.
 
 use chrono::{DateTime, Utc};
-use reachloop_ipc::{
-    Account, FieldError, NewSchedule, Platform, SandboxWorld, Schedule, ScheduledPost,
-};
+use reachloop_ipc::{FieldError, NewSchedule, Platform, SandboxWorld, Schedule, ScheduledPost};
 
 use super::App;
 use crate::schedule::{self, Timing, When};
-use crate::store::{Actor, ConnectedAccount, NewScheduleRow, StoreError};
+use crate::store::{Actor, NewScheduleRow, StoreError};
 use crate::Error;
 
 /// How far ahead schedules are planned as posts.
@@ -21,7 +19,7 @@ pub const MISSED_GRACE: chrono::Duration = chrono::Duration::hours(2);
 /// At most this many posts are planned per schedule and round.
 const PLAN_LIMIT: usize = 2_000;
 
-fn problem(field: &str, code: &str, message: impl Into<String>) -> Error {
+pub(super) fn problem(field: &str, code: &str, message: impl Into<String>) -> Error {
     Error::Validation(vec![FieldError {
         field: field.into(),
         code: code.into(),
@@ -105,47 +103,6 @@ impl App {
         }
         self.store().set_sandbox_seed(now, actor, parsed).await?;
         self.sandbox_world(now).await
-    }
-
-    /// Connects a Sandbox account: Reachloop's simulated network, with no
-    /// internet and no sign-in.
-    pub async fn connect_sandbox(&self, now: DateTime<Utc>, name: &str) -> Result<Account, Error> {
-        let name = crate::text::clean_name(if name.trim().is_empty() {
-            "Sandbox"
-        } else {
-            name
-        })
-        .map_err(|_| {
-            problem(
-                "name",
-                "invalid",
-                "Give the Sandbox account a visible one-line name.",
-            )
-        })?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let handle = format!("@{}", name.to_lowercase().replace(char::is_whitespace, "_"));
-        Ok(self
-            .store()
-            .save_connected_account(
-                now,
-                &ConnectedAccount {
-                    id: &id,
-                    platform: Platform::Sandbox,
-                    external_id: &id,
-                    handle: &handle,
-                    display_name: &name,
-                    scopes: "",
-                    // The Sandbox needs no token.
-                    access_token_enc: &[],
-                    refresh_token_enc: None,
-                    token_expires_at: None,
-                    refresh_expires_at: None,
-                    next_refresh_at: None,
-                    auth_flavor: None,
-                    grant: None,
-                },
-            )
-            .await?)
     }
 
     /// Creates a schedule and plans its first posts. The zone defaults to
@@ -464,127 +421,12 @@ impl App {
         }
         let mut posts = self.store().list_posts(status).await?;
         let upcoming = if status == Some("scheduled") {
-            posts.clone()
+            super::calendar::planned_of(&posts)
         } else {
-            self.store().list_posts(Some("scheduled")).await?
+            super::calendar::planned_of(&self.store().list_posts(Some("scheduled")).await?)
         };
         self.add_warnings(&mut posts, &upcoming).await?;
         Ok(posts)
-    }
-
-    /// What the Calendar shows: the last 100 posts and the next 400, with
-    /// their warnings (a cadence every minute plans 20,000 posts in two
-    /// weeks; the window keeps every refresh small).
-    pub async fn calendar(&self, now: DateTime<Utc>) -> Result<Vec<ScheduledPost>, Error> {
-        let mut posts = self.store().posts_around(now, 100, 400).await?;
-        self.add_own_warnings(&mut posts).await?;
-        Ok(posts)
-    }
-
-    /// The posts scheduled in `[from, to)` (RFC 3339; at most 62 days), for
-    /// a month or week of the calendar, with their warnings.
-    pub async fn calendar_between(
-        &self,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<ScheduledPost>, Error> {
-        let parse = |field: &str, v: &str| {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    problem(
-                        field,
-                        "invalid",
-                        format!("{field} must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z."),
-                    )
-                })
-        };
-        let (from, to) = (parse("from", from)?, parse("to", to)?);
-        if to <= from || to - from > chrono::Duration::days(62) {
-            return Err(problem(
-                "to",
-                "range",
-                "Ask for at most 62 days, ending after they start.",
-            ));
-        }
-        // A dense cadence (every minute) would be thousands: the first 1,000.
-        let mut posts = self.store().posts_between(from, to, 1_000).await?;
-        self.add_own_warnings(&mut posts).await?;
-        Ok(posts)
-    }
-
-    /// Fills in each post's warnings, checked among the upcoming ones of
-    /// `posts` itself.
-    async fn add_own_warnings(&self, posts: &mut [ScheduledPost]) -> Result<(), Error> {
-        let upcoming: Vec<ScheduledPost> = posts
-            .iter()
-            .filter(|p| p.status == "scheduled")
-            .cloned()
-            .collect();
-        self.add_warnings(posts, &upcoming).await
-    }
-
-    /// Fills in each post's warnings, checked among `upcoming`.
-    async fn add_warnings(
-        &self,
-        posts: &mut [ScheduledPost],
-        upcoming: &[ScheduledPost],
-    ) -> Result<(), Error> {
-        let mut bodies = std::collections::HashMap::new();
-        for p in upcoming {
-            if let Some(v) = &p.variant_id {
-                if !bodies.contains_key(v) {
-                    let body = self.store().variant_body(v).await?;
-                    bodies.insert(v.clone(), body);
-                }
-            }
-        }
-        let times: Vec<Option<DateTime<Utc>>> = upcoming
-            .iter()
-            .map(|p| crate::time::from_db(&p.scheduled_at).ok())
-            .collect();
-        let planned: Vec<crate::publish::warnings::Planned<'_>> = upcoming
-            .iter()
-            .zip(&times)
-            .filter_map(|(p, t)| {
-                Some(crate::publish::warnings::Planned {
-                    id: &p.id,
-                    account_id: &p.account_id,
-                    platform: p.platform,
-                    at: (*t)?,
-                    body: p
-                        .variant_id
-                        .as_ref()
-                        .and_then(|v| bodies.get(v))
-                        .and_then(|b| b.as_deref()),
-                })
-            })
-            .collect();
-        let mut warnings = crate::publish::warnings::check(&planned, Default::default());
-        // The caps: documented per platform, and what each account's
-        // platform last reported (kept per account scope).
-        let live = self.store().live_limits(Utc::now()).await?;
-        let observed: Vec<(&str, crate::platforms::ObservedLimit)> = live
-            .iter()
-            .filter_map(|(scope, l)| Some((scope.strip_prefix("account:")?, l.clone())))
-            .collect();
-        let capped =
-            crate::publish::warnings::check_caps(&planned, &crate::platforms::caps_of, &observed);
-        for (w, c) in warnings.iter_mut().zip(capped) {
-            w.extend(c);
-        }
-        let by_id: std::collections::HashMap<&str, &Vec<String>> = planned
-            .iter()
-            .zip(&warnings)
-            .map(|(p, w)| (p.id, w))
-            .collect();
-        for p in posts.iter_mut() {
-            if let Some(w) = by_id.get(p.id.as_str()) {
-                p.warnings = (*w).clone();
-            }
-        }
-        self.explain_holds(posts).await?;
-        Ok(())
     }
 }
 

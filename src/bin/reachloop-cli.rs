@@ -180,6 +180,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         snapshots: u64,
     },
+    /// Fill a new, empty data directory with upcoming posts spread over
+    /// this month (publishing paused there), for `cargo xtask bench
+    /// calendar` to open the app on; prints the core's Calendar read times.
+    CalendarSeed {
+        /// The new data directory (must not exist, or be empty).
+        #[arg(long)]
+        into: std::path::PathBuf,
+        #[arg(long, default_value_t = 20_000)]
+        posts: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -435,6 +445,15 @@ enum AccountsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give an account your own name (an empty name: the platform's
+    /// display name again); refused when another account of its platform
+    /// has it.
+    Rename {
+        id: String,
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Connect an account: prints the platform's consent address (on
     /// stderr) and waits, up to 10 minutes, for the answer on the same
     /// loopback listener the app uses; open the address in any browser on
@@ -443,8 +462,9 @@ enum AccountsCommand {
     Connect {
         /// x, youtube, tiktok, facebook, instagram or sandbox.
         platform: String,
-        /// The Sandbox account's name.
-        #[arg(long, default_value = "Sandbox")]
+        /// The Sandbox account's name (default: "Sandbox", or "Sandbox 2"
+        /// and so on when taken).
+        #[arg(long, default_value = "")]
         name: String,
         /// Facebook: a Page to connect (its id); repeat for more. Without
         /// any, every Page you can publish to is connected.
@@ -499,6 +519,9 @@ fn main() -> ExitCode {
     }
     if let Command::Bench(BenchCommand::Analytics { posts, snapshots }) = &cli.command {
         return bench_analytics(*posts, *snapshots);
+    }
+    if let Command::Bench(BenchCommand::CalendarSeed { into, posts }) = &cli.command {
+        return bench_calendar_seed(into, *posts);
     }
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
@@ -779,14 +802,29 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
                     let expires = a.token_expires_at.as_deref().unwrap_or("never");
                     let _ = writeln!(
                         out,
-                        "{}  {:<10} {:<13} {:<24} token expires {}",
+                        "{}  {:<10} {:<13} {:<24} {:<24} token expires {}",
                         a.id,
                         a.platform.as_str(),
                         a.status.as_str(),
                         a.handle,
+                        a.name,
                         expires
                     );
                 }
+            }
+        }
+        Command::Accounts(AccountsCommand::Rename { id, name, json }) => {
+            let a = app.rename_account(now, Actor::Cli, &id, &name).await?;
+            if json {
+                print_json(&mut out, &a);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{} {} is now called \"{}\"",
+                    a.platform.as_str(),
+                    a.handle,
+                    a.name
+                );
             }
         }
         Command::Post(PostCommand::Check(_))
@@ -1046,6 +1084,38 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn bench_calendar_seed(into: &std::path::Path, posts: u32) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let today = chrono::Utc::now().date_naive();
+    match runtime.block_on(reachloop::app::bench::calendar_seed(into, posts, today)) {
+        Ok(r) => {
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "seeded {} posts this month (busiest day {}) in {:.1} s",
+                r.posts,
+                r.busiest_day,
+                r.setup.as_secs_f64()
+            );
+            println!(
+                "core read, month view (counts, 4 posts a day): {:.1} ms",
+                ms(r.month)
+            );
+            println!(
+                "core read, week view (20 posts a day): {:.1} ms",
+                ms(r.week)
+            );
+            println!("core read, a day's page of 100: {:.1} ms", ms(r.day_page));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn bench_analytics(posts: u32, snapshots: u64) -> ExitCode {

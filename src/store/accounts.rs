@@ -79,6 +79,7 @@ struct AccountRow {
     external_id: String,
     handle: String,
     display_name: String,
+    label: Option<String>,
     status: String,
     status_reason: Option<String>,
     token_expires_at: Option<String>,
@@ -87,7 +88,7 @@ struct AccountRow {
 }
 
 const ACCOUNT_SELECT: &str =
-    "SELECT id, provider_id, external_id, handle, display_name, status, status_reason,
+    "SELECT id, provider_id, external_id, handle, display_name, label, status, status_reason,
         token_expires_at,
         refresh_token_enc IS NOT NULL
             OR (auth_flavor = 'instagram_login' AND access_token_enc IS NOT NULL) AS has_refresh,
@@ -106,6 +107,12 @@ impl TryFrom<AccountRow> for Account {
             status: AccountStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
             id: r.id,
             external_id: r.external_id,
+            name: r.label.filter(|l| !l.is_empty()).unwrap_or_else(|| {
+                match r.display_name.is_empty() {
+                    true => r.handle.clone(),
+                    false => r.display_name.clone(),
+                }
+            }),
             handle: r.handle,
             display_name: r.display_name,
             status_reason: r.status_reason,
@@ -310,6 +317,38 @@ impl Store {
         };
         audit::record(&mut tx, now, &record).await?;
         let saved = account_by_id(&mut tx, account.id).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// Gives account `id` the user's `name` (`None`: the platform's
+    /// display name again); the account as it is now.
+    pub async fn rename_account(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        id: &str,
+        name: Option<&str>,
+    ) -> Result<Account, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query("UPDATE social_accounts SET label = ?, updated_at = ? WHERE id = ?")
+            .bind(name)
+            .bind(time::to_db(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let record = AuditRecord {
+            actor,
+            action: "account.renamed",
+            entity_type: "account",
+            entity_id: Some(id),
+            details: json!({ "name": name }),
+        };
+        audit::record(&mut tx, now, &record).await?;
+        let saved = account_by_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(saved)
     }

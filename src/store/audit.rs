@@ -94,6 +94,7 @@ impl Store {
                 entity_type: r.entity_type,
                 entity_id: r.entity_id,
                 details: r.details,
+                about: Default::default(),
             })
             .collect())
     }

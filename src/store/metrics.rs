@@ -108,6 +108,7 @@ pub struct ChangeMarks {
     pub accounts: Option<String>,
     pub account_count: i64,
     pub jobs: Option<String>,
+    pub audit: Option<i64>,
 }
 
 /// Which published posts: in `[from, to)`, on these platforms (empty: all),
@@ -130,7 +131,8 @@ impl Store {
                     (SELECT max(captured_at) FROM post_metrics) AS metrics,
                     (SELECT max(updated_at) FROM social_accounts) AS accounts,
                     (SELECT count(*) FROM social_accounts) AS account_count,
-                    (SELECT max(updated_at) FROM generation_jobs) AS jobs",
+                    (SELECT max(updated_at) FROM generation_jobs) AS jobs,
+                    (SELECT max(id) FROM audit_log) AS audit",
         )
         .fetch_one(&self.pool)
         .await?)

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod calendar;
 mod campaigns;
 mod metrics;
 mod publishing;
@@ -25,6 +26,7 @@ pub use accounts::{
     ConnectedAccount, Grant, OAuthSession, RefreshTarget, SealedTokens, TakenSession,
 };
 pub use audit::{Actor, AuditRecord};
+pub use calendar::{Bucket, PlannedRow};
 pub use metrics::{ChangeMarks, DuePoll, PostsFilter, Snapshot};
 pub use publishing::{AttemptStart, ClaimedPost, Finish, Finisher, LeaseHolder, LiveVariant};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};

@@ -95,7 +95,7 @@ impl ScheduleRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct PostRow {
+pub(super) struct PostRow {
     id: String,
     campaign_id: String,
     provider_id: String,
@@ -121,7 +121,7 @@ struct PostRow {
 
 /// A post with its newest metrics beside it (`post_metrics`, one row per
 /// post: never the snapshots' history).
-const POST_SELECT: &str =
+pub(super) const POST_SELECT: &str =
     "SELECT id, campaign_id, provider_id, account_id, schedule_id, variant_id,
     scheduled_at, time_zone, status, overridden, attempts, remote_url, last_error, held_reason,
     upload_sent, upload_total, upload_processing,
@@ -130,7 +130,7 @@ const POST_SELECT: &str =
     FROM posts LEFT JOIN post_metrics m ON m.post_id = posts.id";
 
 impl PostRow {
-    fn into_ipc(self) -> Result<ScheduledPost, StoreError> {
+    pub(super) fn into_ipc(self) -> Result<ScheduledPost, StoreError> {
         Ok(ScheduledPost {
             platform: Platform::parse(&self.provider_id).ok_or_else(|| {
                 StoreError::Corrupt(format!("post {}: platform {}", self.id, self.provider_id))

@@ -2,6 +2,7 @@
 //! keychain and the real CLI binary. One binary, so linking happens once.
 
 mod analytics;
+mod calendar;
 mod campaigns;
 mod cli;
 mod fakes;
@@ -12,6 +13,7 @@ mod lease;
 mod media;
 mod meta;
 mod metrics;
+mod names;
 mod oauth;
 mod publishing;
 mod relay;

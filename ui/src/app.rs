@@ -12,8 +12,9 @@ pub fn app() -> Html {
     // The page the window showed before it was closed to the tray.
     let page = use_state(|| crate::remember::page().unwrap_or(Page::Campaigns));
     use_effect_with(*page, |p| {
-        // The Campaigns page says which campaign is open itself.
-        if *p != Page::Campaigns {
+        // The Campaigns page says which campaign is open itself, and the
+        // Calendar which view it shows.
+        if *p != Page::Campaigns && *p != Page::Calendar {
             crate::remember::shown(p.id().to_string());
         }
     });

@@ -49,3 +49,21 @@ pub fn short(at: &str) -> String {
         .as_string()
         .unwrap_or_else(|| at.to_string())
 }
+
+/// The browser's time zone (IANA), "UTC" when it does not say.
+pub fn zone() -> String {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()
+        .and_then(|z| z.as_string())
+        .filter(|z| !z.is_empty())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// Milliseconds since the page started, for timing.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}

@@ -37,6 +37,32 @@ pub fn open_campaign() -> Option<String> {
     (page == Page::Campaigns.id() && !id.is_empty()).then(|| id.to_string())
 }
 
+/// The Calendar's view when it was left ("month", "week" or "day").
+pub fn calendar_view() -> Option<String> {
+    let view = view()?;
+    let (page, rest) = view.split_once('/')?;
+    (page == Page::Calendar.id()).then(|| rest.to_string())
+}
+
+/// The key of a post to open in the Calendar (from the Activity page).
+const OPEN_POST: &str = "reachloop.open-post";
+
+/// Asks the Calendar to open post `id` (at `at`, RFC 3339) when it shows.
+pub fn open_post(id: &str, at: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(OPEN_POST, &format!("{id} {at}"));
+    }
+}
+
+/// The post the Calendar was asked to open, once: (id, RFC 3339 time).
+pub fn take_open_post() -> Option<(String, String)> {
+    let s = storage()?;
+    let v = s.get_item(OPEN_POST).ok().flatten()?;
+    let _ = s.remove_item(OPEN_POST);
+    let (id, at) = v.split_once(' ')?;
+    Some((id.to_string(), at.to_string()))
+}
+
 /// Remembers `view` (a page's id, or `nav-campaigns/<id>`), here and in
 /// the shell.
 pub fn shown(view: String) {

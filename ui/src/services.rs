@@ -121,6 +121,29 @@ pub async fn page_shown(page: &str) -> Result<(), ErrorDto> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Timing<'a> {
+    what: &'a str,
+    posts: u32,
+    data_ms: f64,
+    render_ms: f64,
+}
+
+/// Tells the shell how long a view took to draw (logged, for the bench).
+pub async fn ui_timing(what: &str, posts: u32, data_ms: f64, render_ms: f64) {
+    let _ = call::<_, ()>(
+        "ui_timing",
+        &Timing {
+            what,
+            posts,
+            data_ms,
+            render_ms,
+        },
+    )
+    .await;
+}
+
+#[derive(Serialize)]
 struct PlatformArgs<'a> {
     platform: &'a str,
 }
@@ -472,6 +495,17 @@ pub async fn connect_sandbox(name: &str) -> Result<Account, ErrorDto> {
     call("connect_sandbox", &NameArgs { name }).await
 }
 
+#[derive(Serialize)]
+struct RenameArgs<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+/// Gives an account the user's own name (empty: the platform's again).
+pub async fn rename_account(id: &str, name: &str) -> Result<Account, ErrorDto> {
+    call("rename_account", &RenameArgs { id, name }).await
+}
+
 /// A cadence in words and its next runs, or a one-off's time and whether
 /// its minute is taken, while it is typed; problems tied to fields.
 pub async fn preview_schedule(
@@ -529,17 +563,22 @@ pub async fn set_schedule_paused(
 }
 
 #[derive(Serialize)]
-struct Range<'a> {
-    from: &'a str,
-    to: &'a str,
+struct Query<'a, T> {
+    query: &'a T,
 }
 
-/// The posts in `[from, to)` (RFC 3339), for a month or week.
-pub async fn calendar_posts(
-    from: &str,
-    to: &str,
-) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
-    call("calendar_posts", &Range { from, to }).await
+/// The days of a month or week: counts and each day's first posts.
+pub async fn calendar_days(
+    query: &reachloop_ipc::CalendarQuery,
+) -> Result<reachloop_ipc::CalendarRange, ErrorDto> {
+    call("calendar_days", &Query { query }).await
+}
+
+/// A page of one day's posts.
+pub async fn calendar_day(
+    query: &reachloop_ipc::CalendarDayQuery,
+) -> Result<reachloop_ipc::CalendarDayPage, ErrorDto> {
+    call("calendar_day", &Query { query }).await
 }
 
 #[derive(Serialize)]

@@ -334,7 +334,7 @@ pub fn action_label(action: &str) -> String {
 /// An audit entry's JSON details as "key: value" pairs a person can read,
 /// nulls and empty values left out; anything that is not a JSON object is
 /// shown as it is.
-pub fn describe_details(details: &str) -> String {
+pub fn describe_details(details: &str, local_time: impl Fn(&str) -> String) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(details)
     else {
         return details.to_string();
@@ -343,6 +343,10 @@ pub fn describe_details(details: &str) -> String {
         match v {
             serde_json::Value::Null => None,
             serde_json::Value::String(s) if s.is_empty() => None,
+            // Instants read in the user's zone.
+            serde_json::Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
+                Some(local_time(s))
+            }
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Bool(true) => Some("yes".into()),
             serde_json::Value::Bool(false) => Some("no".into()),
@@ -360,7 +364,9 @@ pub fn describe_details(details: &str) -> String {
             other => Some(other.to_string()),
         }
     };
+    // Ids say nothing to a person: what they name is shown beside.
     map.iter()
+        .filter(|(k, _)| !(k.as_str() == "id" || k.ends_with("_id") || k.ends_with("_ids")))
         .filter_map(|(k, v)| show(v).map(|v| format!("{}: {v}", k.replace('_', " "))))
         .collect::<Vec<_>>()
         .join(" · ")
@@ -498,14 +504,24 @@ mod tests {
             "Campaign status changed"
         );
         assert_eq!(action_label(""), "");
+        let local = |at: &str| format!("<{at} here>");
         assert_eq!(
             describe_details(
-                r#"{"from":"draft","to":"active","note":null,"platforms":["x","tiktok"],"kept":true}"#
+                r#"{"from":"draft","to":"active","note":null,"platforms":["x","tiktok"],"kept":true}"#,
+                local
             ),
             "from: draft · kept: yes · platforms: x, tiktok · to: active"
         );
-        assert_eq!(describe_details("{}"), "");
-        assert_eq!(describe_details("not json"), "not json");
+        // Ids are left out; instants are the user's.
+        assert_eq!(
+            describe_details(
+                r#"{"post_id":"p-1","variant_id":"v-2","to":"2026-12-05T10:00:00.000Z","why":"moved"}"#,
+                local
+            ),
+            "to: <2026-12-05T10:00:00.000Z here> · why: moved"
+        );
+        assert_eq!(describe_details("{}", local), "");
+        assert_eq!(describe_details("not json", local), "not json");
     }
 
     #[test]

@@ -211,6 +211,196 @@ fn wait_ready(child: &mut Child, started: Instant) -> Result<Duration> {
     }
 }
 
+/// `cargo xtask bench calendar`: the release app on a data directory with
+/// 20,000 upcoming posts this month (publishing paused), opened on
+/// Accounts, then on the Calendar's month and week: how long the Calendar
+/// took to draw once its data came, and each process's memory and CPU
+/// while the page sits idle.
+pub fn calendar(args: &[&str]) -> Result<()> {
+    if !args.is_empty() {
+        bail!("`bench calendar` takes no arguments");
+    }
+    if std::env::var_os("REACHLOOP_BENCH_INNER").is_none() {
+        setup::ensure(setup::Purpose::Run)?;
+        ui::build()?;
+        step("build the desktop app and the CLI (release)", || {
+            run(cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "reachloop-desktop",
+                "-p",
+                "reachloop",
+                "--bin",
+                "reachloop",
+                "--bin",
+                "reachloop-cli",
+            ]))
+        })?;
+        let me = std::env::current_exe().context("find xtask's own path")?;
+        let mut cmd = headless::wrap(
+            &me,
+            headless::Session {
+                display: !headless::has_display(),
+                keyring: true,
+            },
+        );
+        cmd.args(["bench", "calendar"])
+            .env("REACHLOOP_BENCH_INNER", "1");
+        return run(&mut cmd);
+    }
+    let release = target_dir().join("release");
+    let data = std::env::temp_dir().join(format!("reachloop-bench-cal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    run(Command::new(release.join(exe("reachloop-cli")))
+        .args(["bench", "calendar-seed", "--posts", "20000", "--into"])
+        .arg(&data))?;
+    let app = release.join(exe("reachloop"));
+    let result = (|| {
+        for (label, view) in [
+            ("Accounts (before the Calendar)", "nav-accounts"),
+            ("Calendar, month of 20,000 posts", "nav-calendar/month"),
+            ("Calendar, a week of it", "nav-calendar/week"),
+        ] {
+            println!("\n{label}:");
+            calendar_run(&app, &data, view)?;
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&data);
+    result
+}
+
+/// How long a page sits idle before its memory and CPU are read, and
+/// how long the CPU is watched.
+const CPU_WINDOW: Duration = Duration::from_secs(10);
+
+fn calendar_run(app: &Path, data: &Path, view: &str) -> Result<()> {
+    let mut child = Command::new(app)
+        .env("REACHLOOP_DATA_DIR", data)
+        .env("REACHLOOP_OPEN_VIEW", view)
+        .env("REACHLOOP_LOG", "info")
+        .env("TZ", "UTC")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("start {}", app.display()))?;
+    let result = (|| {
+        let stderr = child.stderr.take().context("app stderr")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let calendar = view.starts_with("nav-calendar");
+        let wanted = if calendar {
+            "calendar drawn"
+        } else {
+            "ui ready"
+        };
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let line = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(wanted) => break line,
+                Ok(_) => {}
+                Err(_) => bail!(
+                    "the app did not log `{wanted}` within {} s",
+                    READY_TIMEOUT.as_secs()
+                ),
+            }
+        };
+        if calendar {
+            let field = |name: &str| {
+                let plain = strip_ansi(&line);
+                plain
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(f64::NAN)
+            };
+            println!(
+                "  drawn: {:.0} posts counted; data {:.0} ms (asking to answer), render {:.0} ms (answer to drawn page)",
+                field("posts"),
+                field("data_ms"),
+                field("render_ms")
+            );
+        }
+        std::thread::sleep(IDLE);
+        let before = cpu_of_tree(child.id());
+        std::thread::sleep(CPU_WINDOW);
+        let after = cpu_of_tree(child.id());
+        let memory = memory_of_tree(child.id());
+        print_memory(&memory);
+        println!("  CPU while idle ({} s):", CPU_WINDOW.as_secs());
+        for (name, ticks) in &after {
+            let was = before
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| *t)
+                .unwrap_or(0);
+            let share =
+                (ticks.saturating_sub(was)) as f64 / ticks_per_second() / CPU_WINDOW.as_secs_f64()
+                    * 100.0;
+            println!("  {name:<28} {share:>5.1} % of a core");
+        }
+        // Drain what is left, so the app never blocks on a full pipe.
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        Ok(())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(500));
+    result
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The kernel's clock ticks per second (USER_HZ, 100 on Linux).
+fn ticks_per_second() -> f64 {
+    100.0
+}
+
+/// User and system CPU ticks of `root` and its descendants, by name.
+fn cpu_of_tree(root: u32) -> Vec<(String, u64)> {
+    let mut pids = vec![root];
+    let mut i = 0;
+    while i < pids.len() {
+        let parent = pids[i];
+        pids.extend(children_of(parent));
+        i += 1;
+    }
+    pids.into_iter()
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let name = stat[stat.find('(')? + 1..stat.rfind(')')?].to_string();
+            let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+            // After the name: state is field 3, utime 14 and stime 15.
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some((format!("{name} ({pid})"), utime + stime))
+        })
+        .collect()
+}
+
 /// RSS and PSS of `root` and all its descendants, from /proc.
 fn memory_of_tree(root: u32) -> Memory {
     let mut pids = vec![root];

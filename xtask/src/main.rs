@@ -5,6 +5,7 @@
 //! - `cargo xtask test`: set up, then every test (unit, integration, Tauri
 //!   command tests, end-to-end through the real window).
 //! - `cargo xtask bench startup`: start-up time and idle memory.
+//! - `cargo xtask bench calendar`: the Calendar with 20,000 posts.
 //! - `cargo xtask ui`: only build the UI into `ui/dist`.
 //! - `cargo xtask doctor`: where every external program comes from.
 
@@ -29,6 +30,7 @@ commands:
   run              install what is missing, build the UI and start Reachloop
   test             install what is missing, then run every test
   bench startup    measure start-up time and idle memory of the release app
+  bench calendar   measure the Calendar with 20,000 posts: draw time, memory, idle CPU
   ui               build the UI (wasm32) into ui/dist
   setup            only install what is missing (system packages, cargo tools)
   doctor           show where every external tool was found and what provides it;
@@ -52,6 +54,7 @@ fn run_cli() -> Result<()> {
         ["run", rest @ ..] => run_app(rest),
         ["test"] => test_all(),
         ["bench", "startup", rest @ ..] => bench::startup(rest),
+        ["bench", "calendar", rest @ ..] => bench::calendar(rest),
         ["ui"] => {
             setup::ensure(setup::Purpose::Run)?;
             ui::build()

@@ -145,6 +145,25 @@ pub(crate) async fn connect_sandbox(
         .map_err(to_dto)
 }
 
+/// Gives an account the user's own name.
+#[tauri::command]
+pub(crate) async fn rename_account(
+    shell: State<'_, Shell>,
+    id: String,
+    name: String,
+) -> Result<reachloop_ipc::Account, ErrorDto> {
+    shell
+        .core()?
+        .rename_account(
+            chrono::Utc::now(),
+            reachloop::store::Actor::User,
+            &id,
+            &name,
+        )
+        .await
+        .map_err(to_dto)
+}
+
 /// The Sandbox network's seed (Settings).
 #[tauri::command]
 pub(crate) async fn sandbox_world(

@@ -47,16 +47,30 @@ pub(crate) fn ui_ready(shell: State<'_, Shell>) {
     tracing::info!(elapsed_ms, "ui ready");
 }
 
+/// The UI says how long a view took to draw (`what`: "calendar"; `posts`
+/// the view counts, `data_ms` from asking to the answer, `render_ms` from
+/// the answer to the drawn page), for `cargo xtask bench calendar`.
+#[tauri::command]
+pub(crate) fn ui_timing(what: String, posts: u32, data_ms: f64, render_ms: f64) {
+    if what == "calendar" && data_ms.is_finite() && render_ms.is_finite() {
+        tracing::info!(posts, data_ms, render_ms, "calendar drawn");
+    }
+}
+
+/// A page's id, with an open campaign's id or the Calendar's view after a
+/// slash.
+pub(crate) fn is_view_id(page: &str) -> bool {
+    (1..=80).contains(&page.len())
+        && page
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/')
+}
+
 /// The UI says which page it shows (a navigation id such as `nav-calendar`,
 /// or `nav-campaigns/<id>` with a campaign open).
 #[tauri::command]
 pub(crate) fn page_shown(shell: State<'_, Shell>, page: String) -> Result<(), ErrorDto> {
-    // A page's id, with an open campaign's id after a slash.
-    let id_like = (1..=80).contains(&page.len())
-        && page
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/');
-    if !id_like {
+    if !is_view_id(&page) {
         return Err(ErrorDto {
             code: "invalid_page".into(),
             message: "That is not a page of Reachloop's window.".into(),

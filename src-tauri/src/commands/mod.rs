@@ -44,7 +44,13 @@ impl Shell {
             keys: OsKeychain::from_env(),
             pending_connect: Default::default(),
             generations: Default::default(),
-            page: Default::default(),
+            // Where the first window opens, for scripts and benches
+            // (`nav-calendar/month`); else where the user left it.
+            page: std::sync::Mutex::new(
+                std::env::var("REACHLOOP_OPEN_VIEW")
+                    .ok()
+                    .filter(|v| app::is_view_id(v)),
+            ),
         }
     }
 
@@ -72,6 +78,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         app::recent_audit,
         app::ui_ready,
         app::page_shown,
+        app::ui_timing,
         accounts::list_accounts,
         accounts::connect_account,
         accounts::connect_pages,
@@ -101,13 +108,15 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         media::detach_media,
         media::media_preview,
         accounts::connect_sandbox,
+        accounts::rename_account,
         schedules::preview_schedule,
         schedules::create_schedule,
         schedules::list_schedules,
         schedules::set_schedule_paused,
         schedules::skipped_on_resume,
         app::publisher_status,
-        schedules::calendar_posts,
+        schedules::calendar_days,
+        schedules::calendar_day,
         schedules::override_post,
         app::start_at_login,
         app::set_start_at_login,

@@ -76,16 +76,19 @@ pub(crate) async fn set_schedule_paused(
 }
 
 #[tauri::command]
-pub(crate) async fn calendar_posts(
+pub(crate) async fn calendar_days(
     shell: State<'_, Shell>,
-    from: String,
-    to: String,
-) -> Result<Vec<reachloop_ipc::ScheduledPost>, ErrorDto> {
-    shell
-        .core()?
-        .calendar_between(&from, &to)
-        .await
-        .map_err(to_dto)
+    query: reachloop_ipc::CalendarQuery,
+) -> Result<reachloop_ipc::CalendarRange, ErrorDto> {
+    shell.core()?.calendar_days(&query).await.map_err(to_dto)
+}
+
+#[tauri::command]
+pub(crate) async fn calendar_day(
+    shell: State<'_, Shell>,
+    query: reachloop_ipc::CalendarDayQuery,
+) -> Result<reachloop_ipc::CalendarDayPage, ErrorDto> {
+    shell.core()?.calendar_day(&query).await.map_err(to_dto)
 }
 
 #[tauri::command]

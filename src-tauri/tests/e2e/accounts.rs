@@ -89,6 +89,22 @@ async fn connect_and_disconnect_an_x_account() {
         .await
         .expect("displayed"));
     shots.shot(&client, "12-account-disconnected").await;
+
+    // Settings: a client id that is refused stays as typed, to be fixed
+    // (the form is drawn again with the error; what was typed is kept).
+    click(&client, "#nav-settings").await;
+    let field = wait_for(&client, "#app-youtube-client-id", "YouTube's app form").await;
+    field.send_keys("my youtube app").await.expect("type");
+    click(&client, "#app-youtube button[type=submit]").await;
+    wait_for_text(&client, "#app-youtube .field-error", "no spaces").await;
+    let kept = find(&client, "#app-youtube-client-id")
+        .await
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(kept, "my youtube app", "the refused client id was lost");
+    shots.shot(&client, "13-client-id-refused-kept").await;
     client.close().await.expect("quit the app");
 
     // Nothing secret went by in the shell's log: tokens, the code, the

@@ -234,7 +234,7 @@ async fn generate_variants_edit_one_until_it_breaks_a_rule_and_save_it() {
 
     // Break the rules: over 280 weighted characters, with a banned word.
     let area = find(&client, "#variants-x .variant-card[data-id] textarea").await;
-    area.clear().await.expect("clear");
+    clear_field(&area).await;
     let broken = format!("So cheap! {}", "a".repeat(280));
     area.send_keys(&broken).await.expect("type");
     let card = find(&client, "#variants-x .variant-card[data-id]").await;

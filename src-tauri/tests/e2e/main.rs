@@ -32,6 +32,7 @@
 
 mod accounts;
 mod analytics;
+mod calendar;
 mod campaigns;
 mod publishing;
 mod schedules;
@@ -349,6 +350,22 @@ fn cli(data_dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// Empties a field as a user does (select all, delete), so the page hears
+/// it: WebDriver's own clear fires no input event, and a page drawn again
+/// before the next keystroke would put the old text back.
+async fn clear_field(field: &Element) {
+    use fantoccini::key::Key;
+    let keys: String = [
+        Key::Control.into(),
+        'a',
+        Key::Null.into(),
+        Key::Backspace.into(),
+    ]
+    .into_iter()
+    .collect();
+    field.send_keys(&keys).await.expect("select all and delete");
 }
 
 async fn text_of(client: &Client, css: &str) -> String {

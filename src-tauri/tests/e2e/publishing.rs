@@ -50,23 +50,25 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
 
     // Every minute, in UTC: the words and the next runs show while typing.
     let cron = find(&client, "#schedule-cron").await;
-    cron.clear().await.expect("clear");
+    clear_field(&cron).await;
     cron.send_keys("* * * * *").await.expect("type");
     find(&client, "#schedule-zone")
         .await
         .send_keys("UTC")
         .await
         .expect("zone");
-    let preview = wait_for(&client, "#schedule-preview", "preview").await;
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = preview.text().await.unwrap_or_default();
+    // Found again on each look: the preview is drawn anew as the zone is
+    // typed ("U" and "UT" are no zone), so a handle kept from the first
+    // look can point at a preview that is gone.
+    eventually(WAIT, "the preview in words", async || {
+        let text = text_of(&client, "#schedule-preview").await;
         if text.to_lowercase().contains("every minute") && text.contains("UTC") {
-            break;
+            Ok(())
+        } else {
+            Err(text)
         }
-        assert!(Instant::now() < deadline, "no preview in words: {text}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    })
+    .await;
     shots.shot(&client, "51-schedule-preview").await;
     click(&client, "#schedule-submit").await;
     wait_for(
@@ -145,7 +147,7 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         "{own} is not the upcoming post's time"
     );
     let to = chrono::Utc::now() + chrono::Duration::minutes(30);
-    field.clear().await.expect("clear");
+    clear_field(&field).await;
     field
         .send_keys(&to.format("%Y-%m-%d %H:%M:30").to_string())
         .await
@@ -218,11 +220,11 @@ async fn the_sandbox_loop_schedules_and_publishes_by_itself() {
         shown.len() == 6 && shown.chars().all(|c| c.is_ascii_digit()),
         "{shown:?}"
     );
-    seed.clear().await.expect("clear");
+    clear_field(&seed).await;
     seed.send_keys("12ab").await.expect("type");
     click(&client, "#sandbox-seed-save").await;
     wait_for_text(&client, "#sandbox-seed-form .error", "is not a seed").await;
-    seed.clear().await.expect("clear");
+    clear_field(&seed).await;
     seed.send_keys("777").await.expect("type");
     click(&client, "#sandbox-seed-save").await;
     wait_for_text(&client, "#sandbox-seed-form .ok", "Saved").await;

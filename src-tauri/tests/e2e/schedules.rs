@@ -29,7 +29,7 @@ async fn count(client: &Client, css: &str) -> usize {
 
 async fn retype(client: &Client, css: &str, text: &str) {
     let field = find(client, css).await;
-    field.clear().await.expect("clear");
+    clear_field(&field).await;
     field.send_keys(text).await.expect("type");
 }
 

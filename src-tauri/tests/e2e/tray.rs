@@ -204,6 +204,10 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
     let env = [
         ("REACHLOOP_PUBLISH_INTERVAL_SECS", "2".to_string()),
         ("REACHLOOP_SANDBOX_FAILURE_RATE", "0".to_string()),
+        // The WebDriver session does not survive WebKit's network process
+        // ending: it is kept while this journey reopens the window (the
+        // next journey ends it).
+        ("REACHLOOP_NETWORK_GRACE_SECS", "3600".to_string()),
     ];
     let driver = start_driver(d, &env);
     let shots = Artifacts::new();
@@ -232,7 +236,7 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
         1,
         "one window of the app's shows"
     );
-    let after = eventually(WAIT, "the window's WebKit web process ends", async || {
+    let after = eventually(WAIT, "the window's WebKit processes end", async || {
         assert!(alive(app), "the app quit when its window closed");
         let running = webkit_processes(app);
         match running.iter().any(|p| p.starts_with("WebKitWebProces")) {
@@ -321,4 +325,72 @@ async fn closing_the_window_keeps_publishing_in_the_tray_and_open_brings_the_pag
     wait_for_text(&client, "#publisher-status", "this app").await;
     shots.shot(&client, "92-published-from-the-tray").await;
     client.close().await.expect("quit the app");
+}
+
+/// In the tray, WebKit's network process (about 35 MB) ends too, once the
+/// window has stayed closed for the grace period (none here); Open then
+/// builds a window whose page loads and runs (the UI reports ready again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_tray_webkits_network_process_ends_and_open_still_works() {
+    let data = tempfile::Builder::new()
+        .prefix("reachloop-e2e-")
+        .tempdir()
+        .expect("temp dir");
+    let d = data.path();
+    let log = d.join("app.log");
+    let driver = start_driver_logged(
+        d,
+        &[("REACHLOOP_NETWORK_GRACE_SECS", "0".to_string())],
+        &log,
+    );
+    let client = launch(&driver).await;
+    wait_for(&client, "#nav-campaigns", "the window").await;
+    let app = app_pid(&driver);
+    let before = eventually(WAIT, "the window runs WebKit's processes", async || {
+        let running = webkit_processes(app);
+        match running.iter().any(|p| p.starts_with("WebKitNetwork"))
+            && running.iter().any(|p| p.starts_with("WebKitWebProces"))
+        {
+            true => Ok(running),
+            false => Err(format!("{running:?}")),
+        }
+    })
+    .await;
+    assert_eq!(ask_windows_to_close(app), 1, "one window to close");
+    eventually(WAIT, "every WebKit process ends in the tray", async || {
+        assert!(alive(app), "the app quit when its window closed");
+        let running = webkit_processes(app);
+        match running.is_empty() {
+            true => Ok(()),
+            false => Err(format!(
+                "still running: {running:?} (with the window: {before:?})"
+            )),
+        }
+    })
+    .await;
+    let ready = |log: &std::path::Path| {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .matches("ui ready")
+            .count()
+    };
+    assert_eq!(ready(&log), 1);
+    // Open (a second launch hands over): a new window, whose page loads
+    // and runs, with new WebKit processes.
+    let status = Command::new(env!("CARGO_BIN_EXE_reachloop"))
+        .env("REACHLOOP_DATA_DIR", d)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("launch Reachloop again");
+    assert!(status.success(), "the second launch hands over: {status}");
+    eventually(WAIT, "the reopened window's page runs", async || {
+        match (ready(&log), webkit_processes(app)) {
+            (2, running) if running.iter().any(|p| p.starts_with("WebKitWebProces")) => Ok(()),
+            (n, running) => Err(format!("ui ready {n} times; {running:?}")),
+        }
+    })
+    .await;
+    assert!(alive(app));
+    drop(client);
 }

@@ -1,5 +1,6 @@
 //! Pieces used by several pages.
 
+pub mod account_name;
 pub mod analytics_filter;
 pub mod calendar;
 pub mod figures_table;

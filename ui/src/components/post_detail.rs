@@ -16,7 +16,7 @@ pub struct PostDetailProps {
     pub account: Option<Account>,
     pub on_close: Callback<()>,
     /// The post changed (a move makes a new post: its id): reload.
-    pub on_changed: Callback<String>,
+    pub on_changed: Callback<ScheduledPost>,
 }
 
 /// `at` in the browser's zone, and in `zone`.
@@ -69,7 +69,7 @@ pub fn wall_time_in(at: &str, zone: &str) -> String {
 /// The one-click fix for a held post, where there is one here: activate
 /// its campaign, or resume its schedule (the others are a variant to pick
 /// below, or Accounts and the campaign's page).
-fn fix_button(post: &ScheduledPost, on_changed: &Callback<String>) -> Html {
+fn fix_button(post: &ScheduledPost, on_changed: &Callback<ScheduledPost>) -> Html {
     let (label, id) = match post.fix.as_deref() {
         Some("activate_campaign") => ("Activate the campaign", "post-fix-activate"),
         Some("resume_schedule") if post.schedule_id.is_some() => {
@@ -94,7 +94,7 @@ fn fix_button(post: &ScheduledPost, on_changed: &Callback<String>) -> Html {
                     },
                 };
                 if done {
-                    on_changed.emit(post.id.clone());
+                    on_changed.emit(post.clone());
                 }
             });
         })
@@ -108,7 +108,18 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
     let variants = use_state(Vec::<Variant>::new);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
-    let move_to = use_node_ref();
+    // What the Move field holds: the post's own time until the user types.
+    // Kept in state, not only in the field: the detail is drawn again as
+    // the Calendar updates live, and a field whose `value` is the post's
+    // time would be put back to it mid-typing.
+    let move_to = use_state(|| wall_time_in(&post.scheduled_at, &post.time_zone));
+    {
+        let move_to = move_to.clone();
+        let (at, zone) = (post.scheduled_at.clone(), post.time_zone.clone());
+        use_effect_with((post.id.clone(), at.clone(), zone.clone()), move |_| {
+            move_to.set(wall_time_in(&at, &zone));
+        });
+    }
     let pick = use_node_ref();
     {
         let variants = variants.clone();
@@ -145,7 +156,7 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                 match services::override_post(&change).await {
                     Ok(post) => {
                         error.set(None);
-                        on_changed.emit(post.id);
+                        on_changed.emit(post);
                     }
                     Err(e) => error.set(Some(e.message)),
                 }
@@ -171,17 +182,19 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
         let (change, move_to, error) = (change.clone(), move_to.clone(), error.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let value = move_to
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            match value.trim() {
+            match move_to.trim() {
                 "" => error.set(Some(
                     "Type the date and time to move the post to, e.g. 2026-12-10 09:10.".into(),
                 )),
                 // A wall time in the post's zone: the core reads it there.
                 at => change("move", None, Some(at.to_string())),
             }
+        })
+    };
+    let on_move_input = {
+        let move_to = move_to.clone();
+        Callback::from(move |e: InputEvent| {
+            move_to.set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
     let on_skip = {
@@ -218,7 +231,7 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                 <dt>{ "When" }</dt>
                 <dd id="post-detail-when">{ &local }<span class="muted">{ format!(" · {zoned} ({})", post.time_zone) }</span></dd>
                 <dt>{ "Account" }</dt>
-                <dd>{ p.account.as_ref().map(|a| format!("{} ({})", a.handle, a.display_name)).unwrap_or_else(|| post.account_id.clone()) }</dd>
+                <dd>{ p.account.as_ref().map(|a| format!("{} ({})", a.name, a.handle)).unwrap_or_else(|| post.account_id.clone()) }</dd>
                 <dt>{ "Variant" }</dt>
                 <dd id="post-detail-variant">{
                     match (variant, &post.variant_id) {
@@ -271,8 +284,8 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                     </div>
                     <form class="row" novalidate=true onsubmit={on_move}>
                         <label for="post-move-to">{ format!("Move to ({})", post.time_zone) }</label>
-                        <input type="text" id="post-move-to" class="when" ref={move_to}
-                            value={wall_time_in(&post.scheduled_at, &post.time_zone)}
+                        <input type="text" id="post-move-to" class="when"
+                            value={(*move_to).clone()} oninput={on_move_input}
                             placeholder="2026-12-10 09:10" autocomplete="off" spellcheck="false" inputmode="numeric" />
                         <button type="submit" id="post-move" disabled={*busy}>{ "Move" }</button>
                     </form>

@@ -98,6 +98,9 @@ pub fn schedules(props: &Props) -> Html {
     // How many saves were answered (for the window's tests to wait on).
     let answers = use_state(|| 0u32);
     let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+    // Which preview was asked last: an answer to an earlier one (typing
+    // "U", "UT", "UTC" on a slow machine) can come after it and is dropped.
+    let asked: Rc<RefCell<u64>> = use_mut_ref(|| 0);
 
     {
         let (list, accounts, account, id, platforms) = (
@@ -133,11 +136,12 @@ pub fn schedules(props: &Props) -> Html {
     // saving would use (they replace what an earlier preview or save said
     // about the same fields).
     {
-        let (preview, errors, pending, replace) = (
+        let (preview, errors, pending, replace, asked) = (
             preview.clone(),
             errors.clone(),
             pending.clone(),
             replace.clone(),
+            asked.clone(),
         );
         let platform_of = accounts
             .iter()
@@ -157,9 +161,17 @@ pub fn schedules(props: &Props) -> Html {
             // Another minute or account: the choice to replace is asked anew.
             replace.set(false);
             let input = input.clone();
+            let ask = {
+                let mut last = asked.borrow_mut();
+                *last += 1;
+                *last
+            };
             let t = Timeout::new(250, move || {
                 wasm_bindgen_futures::spawn_local(async move {
                     let answer = services::preview_schedule(&input).await;
+                    if *asked.borrow() != ask {
+                        return;
+                    }
                     let mut kept: Vec<FieldError> = (*errors)
                         .iter()
                         .filter(|e| !PREVIEWED.contains(&e.field.as_str()))
@@ -361,7 +373,7 @@ pub fn schedules(props: &Props) -> Html {
                         <label for="schedule-account">{ "Account" }</label>
                         <select id="schedule-account" onchange={pick_account}>
                             { for accounts.iter().map(|a| html! {
-                                <option value={a.id.clone()} selected={*account == a.id}>{ format!("{} · {}", a.platform.label(), a.handle) }</option>
+                                <option value={a.id.clone()} selected={*account == a.id}>{ format!("{} · {} ({})", a.platform.label(), a.name, a.handle) }</option>
                             }) }
                         </select>
                         { error_for("account_id") }{ error_for("platform") }

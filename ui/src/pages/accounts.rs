@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use reachloop_ipc::{Account, AccountStatus, ConnectOutcome, PageChoice, PageSelection, Platform};
 use yew::prelude::*;
 
+use crate::components::account_name::AccountName;
 use crate::services;
 use crate::state::expires_in_label;
 
@@ -131,7 +132,8 @@ pub fn accounts_page() -> Html {
         Callback::from(move |_| {
             let (error, reload) = (error.clone(), reload.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match services::connect_sandbox("Sandbox").await {
+                // The core names it: "Sandbox", then "Sandbox 2"...
+                match services::connect_sandbox("").await {
                     Ok(_) => {
                         error.set(None);
                         reload.set(*reload + 1)
@@ -140,6 +142,11 @@ pub fn accounts_page() -> Html {
                 }
             });
         })
+    };
+
+    let renamed = {
+        let reload = reload.clone();
+        Callback::from(move |_: Account| reload.set(*reload + 1))
     };
 
     html! {
@@ -169,7 +176,7 @@ pub fn accounts_page() -> Html {
                     })
                 }} />
             }
-            { account_table(&accounts, &connect, &disconnect, connecting.is_some()) }
+            { account_table(&accounts, &connect, &disconnect, &renamed, connecting.is_some()) }
         </section>
     }
 }
@@ -178,6 +185,7 @@ fn account_table(
     accounts: &Option<Result<Vec<Account>, String>>,
     connect: &Callback<Platform>,
     disconnect: &Callback<String>,
+    renamed: &Callback<Account>,
     busy: bool,
 ) -> Html {
     let list = match accounts {
@@ -219,7 +227,7 @@ fn account_table(
                     html! {
                         <tr key={a.id.clone()} class="account-item" data-id={a.id.clone()}>
                             <td>{ a.platform.label() }</td>
-                            <td><span class="account-handle">{ &a.handle }</span><br/><span class="muted">{ &a.display_name }</span></td>
+                            <td><AccountName account={a.clone()} on_renamed={renamed.clone()} /></td>
                             <td>
                                 <span class={classes!("badge", "account-status", a.status.as_str())}>{ status_label(a.status) }</span>
                                 if let Some(reason) = &a.status_reason { <br/><span class="muted">{ reason }</span> }

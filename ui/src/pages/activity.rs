@@ -1,10 +1,22 @@
-//! The audit log: every user action and automated decision, newest first.
+//! The audit log: every user action and automated decision, newest first,
+//! in the user's words (the campaign, the post's time in their zone, the
+//! variant's first words), a post's entry opening it in the Calendar, and
+//! new entries coming in as they are recorded.
 
-use reachloop_ipc::AuditEntry;
+use reachloop_ipc::{AuditEntry, AuditSubject};
 use yew::prelude::*;
 
+use crate::components::problem::Navigate;
+use crate::local_time::short;
 use crate::services;
-use crate::state::{action_label, describe_details};
+use crate::state::{action_label, describe_details, Page};
+
+/// What makes the page read the log again.
+const LIVE: &[&str] = &[
+    reachloop_ipc::events::ACTIVITY_CHANGED,
+    reachloop_ipc::events::POSTS_CHANGED,
+    reachloop_ipc::events::ACCOUNTS_CHANGED,
+];
 
 /// An ISO-8601 instant in the user's own time zone and locale.
 fn local_time(at: &str) -> String {
@@ -17,12 +29,35 @@ fn local_time(at: &str) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
+/// "“Spring sale” · X post of Thu 5 Dec, 09:30 · “Fresh bread at…” · Bakery (@bakery)".
+fn subject(a: &AuditSubject) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &a.campaign {
+        parts.push(format!("“{c}”"));
+    }
+    match (&a.post_at, a.platform) {
+        (Some(at), Some(p)) => parts.push(format!("{} post of {}", p.label(), short(at))),
+        (Some(at), None) => parts.push(format!("post of {}", short(at))),
+        (None, Some(p)) => parts.push(p.label().to_string()),
+        (None, None) => {}
+    }
+    if let Some(v) = &a.variant {
+        parts.push(format!("“{v}”"));
+    }
+    if let Some(acc) = &a.account {
+        parts.push(acc.clone());
+    }
+    parts.join(" · ")
+}
+
 #[function_component(ActivityPage)]
 pub fn activity_page() -> Html {
-    let entries = use_state(|| None::<Result<Vec<AuditEntry>, String>>);
+    let entries = use_state_eq(|| None::<Result<Vec<AuditEntry>, String>>);
+    let nav = use_context::<Navigate>();
     {
         let entries = entries.clone();
-        use_effect_with((), move |_| {
+        let ticks = crate::events::use_event_ticks(LIVE);
+        use_effect_with(ticks, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 entries.set(Some(
                     services::recent_audit(200).await.map_err(|e| e.message),
@@ -30,6 +65,15 @@ pub fn activity_page() -> Html {
             });
         });
     }
+    let open_post = |id: &str, at: &str| {
+        let (id, at, nav) = (id.to_string(), at.to_string(), nav.clone());
+        Callback::from(move |_: MouseEvent| {
+            crate::remember::open_post(&id, &at);
+            if let Some(Navigate(go)) = &nav {
+                go.emit((Page::Calendar, None));
+            }
+        })
+    };
     let body = match &*entries {
         None => html! { <p class="muted">{ "Loading…" }</p> },
         Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
@@ -40,13 +84,27 @@ pub fn activity_page() -> Html {
             <table class="table" id="audit-list">
                 <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "Details" }</th></tr></thead>
                 <tbody>
-                    { for list.iter().map(|e| html! {
-                        <tr key={e.id}>
-                            <td title={e.at.clone()}>{ local_time(&e.at) }</td>
-                            <td>{ &e.actor }</td>
-                            <td data-action={e.action.clone()}>{ action_label(&e.action) }</td>
-                            <td class="audit-details">{ describe_details(&e.details) }</td>
-                        </tr>
+                    { for list.iter().map(|e| {
+                        let about = subject(&e.about);
+                        let link = match (&e.about.post_id, &e.about.post_at) {
+                            (Some(id), Some(at)) => html! {
+                                <button type="button" class="link audit-open-post" data-post={id.clone()}
+                                    onclick={open_post(id, at)}>{ "Open in the Calendar" }</button>
+                            },
+                            _ => html! {},
+                        };
+                        html! {
+                            <tr key={e.id} class="audit-entry">
+                                <td title={e.at.clone()}>{ local_time(&e.at) }</td>
+                                <td>{ &e.actor }</td>
+                                <td data-action={e.action.clone()}>
+                                    { action_label(&e.action) }
+                                    if !about.is_empty() { <br/><span class="audit-about">{ about }</span> }
+                                    if e.about.post_id.is_some() { <br/>{ link } }
+                                </td>
+                                <td class="audit-details">{ describe_details(&e.details, local_time) }</td>
+                            </tr>
+                        }
                     }) }
                 </tbody>
             </table>

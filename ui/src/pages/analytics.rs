@@ -162,7 +162,7 @@ pub fn analytics_page() -> Html {
                     <select id="filter-account" aria-label="Account" onchange={on_account}>
                         <option value="" selected={filter.account_id.is_none()}>{ "All accounts" }</option>
                         { for accounts.iter().map(|a| html! {
-                            <option value={a.id.clone()} selected={filter.account_id.as_deref() == Some(a.id.as_str())}>{ format!("{} ({})", a.handle, a.platform.label()) }</option>
+                            <option value={a.id.clone()} selected={filter.account_id.as_deref() == Some(a.id.as_str())}>{ format!("{} ({}, {})", a.name, a.handle, a.platform.label()) }</option>
                         }) }
                     </select>
                 </div>

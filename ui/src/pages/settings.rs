@@ -215,34 +215,43 @@ struct AppFormProps {
 #[function_component(AppForm)]
 fn app_form(props: &AppFormProps) -> Html {
     let app = &props.app;
-    let id_ref = use_node_ref();
+    // What the user typed, kept in state: the form is drawn again when a
+    // save is refused, and a field whose `value` is the saved setting
+    // would be put back to it, losing the typing.
+    let client_id = use_state(|| app.client_id.clone());
+    let relay_url = use_state(|| app.relay_url.clone().unwrap_or_default());
+    {
+        let (client_id, relay_url) = (client_id.clone(), relay_url.clone());
+        let (id, relay) = (app.client_id.clone(), app.relay_url.clone());
+        use_effect_with((id, relay), move |(id, relay)| {
+            client_id.set(id.clone());
+            relay_url.set(relay.clone().unwrap_or_default());
+        });
+    }
     let secret_ref = use_node_ref();
-    let relay_ref = use_node_ref();
     let error = use_state(|| None::<String>);
     let saved = use_state(|| false);
     let platform = app.platform;
     let onsubmit = {
-        let (id_ref, secret_ref, relay_ref, error, saved, apps) = (
-            id_ref.clone(),
+        let (client_id, relay_url, secret_ref, error, saved, apps) = (
+            client_id.clone(),
+            relay_url.clone(),
             secret_ref.clone(),
-            relay_ref.clone(),
             error.clone(),
             saved.clone(),
             props.apps.clone(),
         );
+        let supports_relay = app.supports_relay;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let client_id = id_ref
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
+            let client_id = (*client_id).clone();
             let secret_input = secret_ref.cast::<HtmlInputElement>();
             let secret = secret_input
                 .as_ref()
                 .map(|i| i.value())
                 .filter(|s| !s.is_empty());
             // Absent for platforms without a relay field; empty removes it.
-            let relay = relay_ref.cast::<HtmlInputElement>().map(|i| i.value());
+            let relay = supports_relay.then(|| (*relay_url).clone());
             let (error, saved, apps) = (error.clone(), saved.clone(), apps.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match services::save_platform_app(
@@ -274,6 +283,12 @@ fn app_form(props: &AppFormProps) -> Html {
             });
         })
     };
+    let typed = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
     let p = platform.as_str();
     let secret_hint = match (app.needs_secret, app.has_secret) {
         (_, true) => "saved in the keychain; type to replace",
@@ -286,7 +301,7 @@ fn app_form(props: &AppFormProps) -> Html {
             <p class="hint">{ "Redirect URI: " }<code class="mono">{ &app.redirect_uri }</code></p>
             <div class="field">
                 <label for={format!("app-{p}-client-id")}>{ "Client id" }</label>
-                <input type="text" id={format!("app-{p}-client-id")} ref={id_ref} value={app.client_id.clone()}
+                <input type="text" id={format!("app-{p}-client-id")} value={(*client_id).clone()} oninput={typed(&client_id)}
                     disabled={app.from_env} autocomplete="off" aria-invalid={if error.is_some() { "true" } else { "false" }} />
                 if app.from_env { <p class="hint">{ format!("Set by OAUTH_{}_CLIENT_ID.", p.to_uppercase()) }</p> }
             </div>
@@ -298,7 +313,7 @@ fn app_form(props: &AppFormProps) -> Html {
             if app.supports_relay {
                 <div class="field">
                     <label for={format!("app-{p}-relay")}>{ "Relay page (https, optional)" }</label>
-                    <input type="text" inputmode="url" id={format!("app-{p}-relay")} ref={relay_ref} value={app.relay_url.clone().unwrap_or_default()}
+                    <input type="text" inputmode="url" id={format!("app-{p}-relay")} value={(*relay_url).clone()} oninput={typed(&relay_url)}
                         placeholder="https://you.github.io/reachloop-relay" autocomplete="off" />
                     <p class="hint">{ "Meta accepts only https redirect URIs outside development mode. Host the relay page from Reachloop's relay/ folder and paste its address; sign-ins then come back through the reachloop:// link." }</p>
                 </div>
