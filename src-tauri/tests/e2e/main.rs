@@ -31,6 +31,7 @@
 //! `$REACHLOOP_E2E_ARTIFACTS` (`target/e2e/`).
 
 mod accounts;
+mod activity;
 mod analytics;
 mod calendar;
 mod campaigns;
