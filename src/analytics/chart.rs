@@ -91,6 +91,11 @@ fn draw(root: &Area<'_>, series: &[SeriesPoint], title: &str) -> Drawn {
         ))?
         .label("Engagements")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.stroke_width(2)));
+    // A dot per day with engagements: a line of one day is no line at all.
+    chart.draw_secondary_series(series.iter().enumerate().filter_map(|(i, p)| {
+        p.engagements
+            .map(|e| Circle::new((i, e), 3, ENGAGED.filled()))
+    }))?;
     chart
         .configure_series_labels()
         // The newest days are on the right: keep them clear.
@@ -115,8 +120,15 @@ pub fn age_svg(points: &[AgePoint], title: &str) -> String {
     })
 }
 
+/// The height of the strip under the age chart that holds its legend.
+const LEGEND_STRIP: u32 = 30;
+
 fn draw_ages(root: &Area<'_>, points: &[AgePoint], title: &str) -> Drawn {
     root.fill(&WHITE)?;
+    // The legend has a strip of its own under the plot: inside it, it
+    // covered the lines wherever they ran.
+    let (root, strip) = root.split_vertically(AGE_HEIGHT - LEGEND_STRIP);
+    let root = &root;
     let n = points.len().max(1);
     let top = |pick: fn(&AgePoint) -> [Option<u64>; 2]| {
         points
@@ -162,49 +174,67 @@ fn draw_ages(root: &Area<'_>, points: &[AgePoint], title: &str) -> Drawn {
     };
     let own_reach = line(|p| p.own.reach);
     chart
-        .draw_series(LineSeries::new(own_reach.clone(), REACH.stroke_width(2)))?
-        .label("Reach")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], REACH.stroke_width(2)));
+        .draw_series(LineSeries::new(own_reach.clone(), REACH.stroke_width(2)))?;
     chart.draw_series(own_reach.iter().map(|p| Circle::new(*p, 3, REACH.filled())))?;
-    chart
-        .draw_series(DashedLineSeries::new(
-            line(|p| p.peer_median.reach),
-            6,
-            4,
-            REACH.mix(0.6).stroke_width(2),
-        ))?
-        .label("Reach, others")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], REACH.mix(0.6)));
+    chart.draw_series(DashedLineSeries::new(
+        line(|p| p.peer_median.reach),
+        6,
+        4,
+        REACH.mix(0.6).stroke_width(2),
+    ))?;
     let own_engaged = line(|p| p.own.engagements);
-    chart
-        .draw_secondary_series(LineSeries::new(
-            own_engaged.clone(),
-            ENGAGED.stroke_width(2),
-        ))?
-        .label("Engagements")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.stroke_width(2)));
+    chart.draw_secondary_series(LineSeries::new(
+        own_engaged.clone(),
+        ENGAGED.stroke_width(2),
+    ))?;
     chart.draw_secondary_series(
         own_engaged
             .iter()
             .map(|p| Circle::new(*p, 3, ENGAGED.filled())),
     )?;
-    chart
-        .draw_secondary_series(DashedLineSeries::new(
-            line(|p| p.peer_median.engagements),
-            6,
-            4,
-            ENGAGED.mix(0.6).stroke_width(2),
-        ))?
-        .label("Engagements, others")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ENGAGED.mix(0.6)));
-    chart
-        .configure_series_labels()
-        // Cumulative curves rise to the right: below them is free.
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK.mix(0.2))
-        .draw()?;
+    chart.draw_secondary_series(DashedLineSeries::new(
+        line(|p| p.peer_median.engagements),
+        6,
+        4,
+        ENGAGED.mix(0.6).stroke_width(2),
+    ))?;
+    draw_legend(
+        &strip,
+        &[
+            ("Reach", REACH.to_rgba(), false),
+            ("Reach, others", REACH.mix(0.6), true),
+            ("Engagements", ENGAGED.to_rgba(), false),
+            ("Engagements, others", ENGAGED.mix(0.6), true),
+        ],
+    )
+}
+
+/// One row of legend entries, a line sample (dashed for "others") and its
+/// name each, centred in `strip`.
+fn draw_legend(strip: &Area<'_>, entries: &[(&str, RGBAColor, bool)]) -> Drawn {
+    // About 7.5 px per character at 14 px, a 20 px sample and gaps.
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(name, _, _)| 20 + 6 + (name.chars().count() as f64 * 7.5) as i32 + 18)
+        .collect();
+    let (w, h) = strip.dim_in_pixel();
+    let mut x = ((w as i32) - widths.iter().sum::<i32>()).max(0) / 2;
+    let y = (h / 2) as i32;
+    for ((name, color, dashed), width) in entries.iter().zip(widths) {
+        let style = color.stroke_width(2);
+        if *dashed {
+            strip.draw(&PathElement::new(vec![(x, y), (x + 8, y)], style))?;
+            strip.draw(&PathElement::new(vec![(x + 12, y), (x + 20, y)], style))?;
+        } else {
+            strip.draw(&PathElement::new(vec![(x, y), (x + 20, y)], style))?;
+        }
+        strip.draw(&Text::new(
+            name.to_string(),
+            (x + 26, y - 7),
+            ("sans-serif", 14).into_font(),
+        ))?;
+        x += width;
+    }
     Ok(())
 }
 
@@ -307,12 +337,20 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
         assert!(svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("12-01") && svg.contains("12-03"));
+        // Engagements are dotted per day: one day alone still shows.
+        assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
+        let one = svg_one_day();
+        assert_eq!(one.matches("<circle").count(), 1, "{one}");
         // The title is escaped, not markup.
         assert!(svg.contains("Reach &amp; engagements"));
         let bars = svg.matches("fill=\"#3D5AFE\"").count();
         assert_eq!(bars, 2 + 1, "two days with reach, plus the legend's swatch");
         // An empty period still draws.
         assert!(svg_is_whole(&super::svg(&[], "Nothing yet")));
+    }
+
+    fn svg_one_day() -> String {
+        svg(&[point("2026-12-01", Some(1200), Some(80))], "One day")
     }
 
     #[test]
@@ -341,6 +379,22 @@ mod tests {
         assert!(svg.contains("Reach, others") && svg.contains("Engagements, others"));
         // A dot per reading: two for reach, two for engagements.
         assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
+        // The legend is under the plot, never over its lines: each name's
+        // text sits in the strip below it.
+        for name in ["Reach", "Reach, others", "Engagements", "Engagements, others"] {
+            let at = svg
+                // The last: the axes are named "Reach" and "Engagements" too.
+                .rfind(&format!(">\n{name}\n</text>"))
+                .unwrap_or_else(|| panic!("{name} in the legend"));
+            let tag = &svg[svg[..at].rfind("<text").expect("its tag")..at];
+            let y: f64 = tag
+                .split("y=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("y of {tag}"));
+            assert!(y >= f64::from(AGE_HEIGHT - LEGEND_STRIP), "{name} at y {y}: {tag}");
+        }
         assert!(svg_is_whole(&age_svg(&[], "Nothing yet")));
     }
 

@@ -90,9 +90,26 @@ async fn connect_and_disconnect_an_x_account() {
         .expect("displayed"));
     shots.shot(&client, "12-account-disconnected").await;
 
+    // YouTube has no developer app yet: the error leads to its form in
+    // Settings, with the keyboard in the client id field.
+    click(&client, "#connect-youtube").await;
+    wait_for_text(&client, "#accounts-error", "client ID").await;
+    click(&client, "#accounts-open-app-settings").await;
+    eventually(WAIT, "the client id field has the keyboard", async || {
+        let id = client
+            .execute("return document.activeElement && document.activeElement.id;", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        match id.as_str() {
+            Some("app-youtube-client-id") => Ok(()),
+            _ => Err(format!("{id}")),
+        }
+    })
+    .await;
+    shots.shot(&client, "12a-youtube-app-missing-leads-to-settings").await;
+
     // Settings: a client id that is refused stays as typed, to be fixed
     // (the form is drawn again with the error; what was typed is kept).
-    click(&client, "#nav-settings").await;
     let field = wait_for(&client, "#app-youtube-client-id", "YouTube's app form").await;
     field.send_keys("my youtube app").await.expect("type");
     click(&client, "#app-youtube button[type=submit]").await;

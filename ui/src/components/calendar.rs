@@ -428,11 +428,11 @@ pub fn day_list(p: &DayListProps) -> Html {
     html! {
         <div class="day-list" id="calendar-day" data-day={p.day.to_string()}>
             <div class="row day-pager">
-                <button type="button" id="day-back" onclick={back}>{ back_words }</button>
+                <button type="button" class="secondary" id="day-back" onclick={back}>{ back_words }</button>
                 <span class="spacer"></span>
                 <span id="day-range" class="muted" aria-live="polite">{ page_words(p.offset, shown, p.total) }</span>
-                <button type="button" id="day-prev-page" disabled={p.offset == 0} onclick={prev}>{ "Earlier" }</button>
-                <button type="button" id="day-next-page" disabled={p.offset + shown >= p.total} onclick={next}>{ "Later" }</button>
+                <button type="button" class="secondary" id="day-prev-page" disabled={p.offset == 0} onclick={prev}>{ "Earlier" }</button>
+                <button type="button" class="secondary" id="day-next-page" disabled={p.offset + shown >= p.total} onclick={next}>{ "Later" }</button>
             </div>
             <ol class="day-posts" start={(p.offset + 1).to_string()}>
                 { for p.chips.iter().map(|c| {

@@ -280,18 +280,18 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
                                 </option>
                             }) }
                         </select>
-                        <button type="button" id="post-pick-variant" disabled={*busy || variants.is_empty()} onclick={on_pick}>{ "Use it" }</button>
+                        <button type="button" class="secondary" id="post-pick-variant" disabled={*busy || variants.is_empty()} onclick={on_pick}>{ "Use it" }</button>
                     </div>
                     <form class="row" novalidate=true onsubmit={on_move}>
                         <label for="post-move-to">{ format!("Move to ({})", post.time_zone) }</label>
                         <input type="text" id="post-move-to" class="when"
                             value={(*move_to).clone()} oninput={on_move_input}
                             placeholder="2026-12-10 09:10" autocomplete="off" spellcheck="false" inputmode="numeric" />
-                        <button type="submit" id="post-move" disabled={*busy}>{ "Move" }</button>
+                        <button type="submit" class="secondary" id="post-move" disabled={*busy}>{ "Move" }</button>
                     </form>
                     <div class="row">
-                        <button type="button" id="post-publish-now" disabled={*busy} onclick={on_now}>{ "Publish now" }</button>
-                        <button type="button" class="danger" id="post-skip" disabled={*busy} onclick={on_skip}>{ "Skip" }</button>
+                        <button type="button" class="secondary" id="post-publish-now" disabled={*busy} onclick={on_now}>{ "Publish now" }</button>
+                        <button type="button" class="secondary danger" id="post-skip" disabled={*busy} onclick={on_skip}>{ "Skip" }</button>
                     </div>
                 </div>
             }

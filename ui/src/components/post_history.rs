@@ -118,7 +118,15 @@ pub fn post_history_view(p: &PostHistoryProps) -> Html {
                 <button type="button" id="post-chart-svg" onclick={export("svg")}>{ "Export chart (SVG)…" }</button>
                 <button type="button" id="post-chart-png" onclick={export("png")}>{ "Export chart (PNG)…" }</button>
             </div>
-            if let Some(s) = &*saved { <p class="hint" role="status">{ s }</p> }
+            if let Some(s) = &*saved {
+                <p class="toast" role="status" id="post-export-result">
+                    { s }
+                    <button type="button" class="link" aria-label="Dismiss" onclick={{
+                        let saved = saved.clone();
+                        Callback::from(move |_| saved.set(None))
+                    }}>{ "×" }</button>
+                </p>
+            }
         </section>
     }
 }

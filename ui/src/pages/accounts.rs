@@ -29,6 +29,10 @@ pub fn accounts_page() -> Html {
     // The platform being connected while the user is in the browser.
     let connecting = use_state(|| None::<Platform>);
     let error = use_state(|| None::<String>);
+    // The platform whose developer app is not set up yet: the error links
+    // to its form in Settings.
+    let needs_app = use_state(|| None::<Platform>);
+    let nav = use_context::<crate::components::problem::Navigate>();
     let reload = use_state(|| 0u32);
     // A Facebook sign-in waiting for the user to pick Pages.
     let choosing = use_state(|| None::<PendingChoice>);
@@ -61,21 +65,24 @@ pub fn accounts_page() -> Html {
     }
 
     let connect = {
-        let (connecting, error, reload, choosing) = (
+        let (connecting, error, reload, choosing, needs_app) = (
             connecting.clone(),
             error.clone(),
             reload.clone(),
             choosing.clone(),
+            needs_app.clone(),
         );
         Callback::from(move |platform: Platform| {
-            let (connecting, error, reload, choosing) = (
+            let (connecting, error, reload, choosing, needs_app) = (
                 connecting.clone(),
                 error.clone(),
                 reload.clone(),
                 choosing.clone(),
+                needs_app.clone(),
             );
             connecting.set(Some(platform));
             error.set(None);
+            needs_app.set(None);
             choosing.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = services::connect_account(platform.as_str()).await;
@@ -92,7 +99,12 @@ pub fn accounts_page() -> Html {
                         pages,
                     })),
                     Err(e) if e.code == "cancelled" => {}
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => {
+                        if e.code == "not_configured" {
+                            needs_app.set(Some(platform));
+                        }
+                        error.set(Some(e.message))
+                    }
                 }
             });
         })
@@ -164,7 +176,22 @@ pub fn accounts_page() -> Html {
                     <button id="connect-cancel" class="link" onclick={cancel}>{ "Cancel" }</button>
                 </div>
             }
-            if let Some(e) = &*error { <p class="error" id="accounts-error" role="alert">{ e }</p> }
+            if let Some(e) = &*error {
+                <p class="error" id="accounts-error" role="alert">
+                    { e }
+                    if let Some(p) = *needs_app {
+                        { " " }
+                        <button type="button" class="link" id="accounts-open-app-settings" onclick={{
+                            let nav = nav.clone();
+                            Callback::from(move |_| {
+                                if let Some(crate::components::problem::Navigate(go)) = &nav {
+                                    go.emit((crate::state::Page::Settings, Some(app_field(p))));
+                                }
+                            })
+                        }}>{ format!("Open Settings → {} app", p.label()) }</button>
+                    }
+                </p>
+            }
             if let Some(pending) = &*choosing {
                 <PagePicker pending={pending.clone()} on_done={{
                     let (choosing, accounts) = (choosing.clone(), accounts.clone());
@@ -239,6 +266,18 @@ fn account_table(
                 }) }
             </tbody>
         </table>
+    }
+}
+
+/// The client id field of `p`'s developer app in Settings.
+fn app_field(p: Platform) -> &'static str {
+    match p {
+        Platform::X => "app-x-client-id",
+        Platform::Youtube => "app-youtube-client-id",
+        Platform::Facebook => "app-facebook-client-id",
+        Platform::Instagram => "app-instagram-client-id",
+        Platform::Tiktok => "app-tiktok-client-id",
+        Platform::Sandbox => "app-sandbox-client-id",
     }
 }
 

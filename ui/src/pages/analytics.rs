@@ -181,7 +181,16 @@ pub fn analytics_page() -> Html {
                 <button type="button" id="export-svg" onclick={export_chart("svg")}>{ "Export chart (SVG)…" }</button>
                 <button type="button" id="export-png" onclick={export_chart("png")}>{ "Export chart (PNG)…" }</button>
             </div>
-            if let Some(s) = &*saved { <p class="hint" role="status" id="export-result">{ s }</p> }
+            // In a corner of the window, wherever the page is scrolled.
+            if let Some(s) = &*saved {
+                <p class="toast" role="status" id="export-result">
+                    { s }
+                    <button type="button" class="link" aria-label="Dismiss" onclick={{
+                        let saved = saved.clone();
+                        Callback::from(move |_| saved.set(None))
+                    }}>{ "×" }</button>
+                </p>
+            }
         </section>
     }
 }

@@ -326,14 +326,14 @@ pub fn calendar_page() -> Html {
             <h1>{ "Calendar" }</h1>
             <p class="hint" id="publisher-status">{ who }</p>
             <div class="calendar-bar" role="toolbar" aria-label="Calendar">
-                <button type="button" id="calendar-prev" aria-label="Previous" onclick={act(|| CalendarAction::Previous)}>{ "‹" }</button>
-                <button type="button" id="calendar-today" onclick={on_today}>{ "Today" }</button>
-                <button type="button" id="calendar-next" aria-label="Next" onclick={act(|| CalendarAction::Next)}>{ "›" }</button>
+                <button type="button" class="secondary" id="calendar-prev" aria-label="Previous" onclick={act(|| CalendarAction::Previous)}>{ "‹" }</button>
+                <button type="button" class="secondary" id="calendar-today" onclick={on_today}>{ "Today" }</button>
+                <button type="button" class="secondary" id="calendar-next" aria-label="Next" onclick={act(|| CalendarAction::Next)}>{ "›" }</button>
                 <h2 id="calendar-title">{ title(state.view, state.anchor) }</h2>
                 <span class="spacer"></span>
-                <button type="button" id="calendar-day-view" aria-pressed={pressed(View::Day)} onclick={act(|| CalendarAction::SetView(View::Day))}>{ "Day" }</button>
-                <button type="button" id="calendar-week" aria-pressed={pressed(View::Week)} onclick={act(|| CalendarAction::SetView(View::Week))}>{ "Week" }</button>
-                <button type="button" id="calendar-month" aria-pressed={pressed(View::Month)} onclick={act(|| CalendarAction::SetView(View::Month))}>{ "Month" }</button>
+                <button type="button" class="secondary" id="calendar-day-view" aria-pressed={pressed(View::Day)} onclick={act(|| CalendarAction::SetView(View::Day))}>{ "Day" }</button>
+                <button type="button" class="secondary" id="calendar-week" aria-pressed={pressed(View::Week)} onclick={act(|| CalendarAction::SetView(View::Week))}>{ "Week" }</button>
+                <button type="button" class="secondary" id="calendar-month" aria-pressed={pressed(View::Month)} onclick={act(|| CalendarAction::SetView(View::Month))}>{ "Month" }</button>
             </div>
             {
                 match &*loaded {
