@@ -207,7 +207,8 @@ fn end_network_process_when_idle<R: Runtime>(app: tauri::AppHandle<R>) {
         let grace = std::env::var("REACHLOOP_NETWORK_GRACE_SECS")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(10);
+            .unwrap_or(10)
+            .min(86_400);
         let until = std::time::Instant::now() + std::time::Duration::from_secs(grace);
         while std::time::Instant::now() < until {
             if app.get_webview_window("main").is_some() {
@@ -219,9 +220,21 @@ fn end_network_process_when_idle<R: Runtime>(app: tauri::AppHandle<R>) {
             return;
         }
         for pid in children("WebKitNetworkPr") {
-            let ended = rustix::process::Pid::from_raw(pid)
-                .map(|p| rustix::process::kill_process(p, rustix::process::Signal::TERM).is_ok())
-                .unwrap_or(false);
+            // Held by a pidfd from here on: the signal goes to this process
+            // even if it ended meanwhile and its pid was taken again; and it
+            // is still our network process once the pidfd is held.
+            let Some(fd) = rustix::process::Pid::from_raw(pid).and_then(|p| {
+                rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
+            }) else {
+                continue;
+            };
+            if !children("WebKitNetworkPr").contains(&pid)
+                || app.get_webview_window("main").is_some()
+            {
+                return;
+            }
+            let ended =
+                rustix::process::pidfd_send_signal(&fd, rustix::process::Signal::TERM).is_ok();
             tracing::info!(pid, ended, "ended WebKit's network process with the window");
         }
     });

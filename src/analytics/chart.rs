@@ -173,8 +173,7 @@ fn draw_ages(root: &Area<'_>, points: &[AgePoint], title: &str) -> Drawn {
             .collect()
     };
     let own_reach = line(|p| p.own.reach);
-    chart
-        .draw_series(LineSeries::new(own_reach.clone(), REACH.stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(own_reach.clone(), REACH.stroke_width(2)))?;
     chart.draw_series(own_reach.iter().map(|p| Circle::new(*p, 3, REACH.filled())))?;
     chart.draw_series(DashedLineSeries::new(
         line(|p| p.peer_median.reach),
@@ -381,7 +380,12 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
         // The legend is under the plot, never over its lines: each name's
         // text sits in the strip below it.
-        for name in ["Reach", "Reach, others", "Engagements", "Engagements, others"] {
+        for name in [
+            "Reach",
+            "Reach, others",
+            "Engagements",
+            "Engagements, others",
+        ] {
             let at = svg
                 // The last: the axes are named "Reach" and "Engagements" too.
                 .rfind(&format!(">\n{name}\n</text>"))
@@ -393,7 +397,10 @@ mod tests {
                 .and_then(|v| v.split('"').next())
                 .and_then(|v| v.parse().ok())
                 .unwrap_or_else(|| panic!("y of {tag}"));
-            assert!(y >= f64::from(AGE_HEIGHT - LEGEND_STRIP), "{name} at y {y}: {tag}");
+            assert!(
+                y >= f64::from(AGE_HEIGHT - LEGEND_STRIP),
+                "{name} at y {y}: {tag}"
+            );
         }
         assert!(svg_is_whole(&age_svg(&[], "Nothing yet")));
     }

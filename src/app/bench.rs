@@ -582,16 +582,33 @@ pub async fn calendar_seed(
 ) -> Result<CalendarSeedReport, Error> {
     use chrono::{Datelike, Months, NaiveTime};
     use reachloop_ipc::{CalendarDayQuery, CalendarQuery};
-    let fresh = match std::fs::read_dir(dir) {
-        Ok(mut entries) => entries.next().is_none(),
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-    };
-    if !fresh {
-        return Err(Error::Media(format!(
-            "{} is not a new, empty folder: the bench only fills a throwaway data directory",
-            dir.display()
-        )));
+    const MOST_POSTS: u32 = 200_000;
+    if posts == 0 || posts > MOST_POSTS {
+        return Err(Error::Media(format!("give 1 to {MOST_POSTS} posts")));
     }
+    // Never the user's data: a folder that does not exist yet, made here
+    // (`create_dir` fails on anything already there, a link included),
+    // and not where Reachloop keeps its data.
+    let refuse = |why: &str| {
+        Error::Media(format!(
+            "{}: {why}; the bench only fills a new, throwaway data directory",
+            dir.display()
+        ))
+    };
+    if let Ok(real) = crate::paths::data_dir() {
+        let inside = |p: &std::path::Path| {
+            let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            let real = std::path::absolute(&real).unwrap_or_else(|_| real.clone());
+            p.starts_with(&real)
+        };
+        if inside(dir) {
+            return Err(refuse("that is Reachloop's own data directory"));
+        }
+    }
+    std::fs::create_dir(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => refuse("it already exists"),
+        _ => refuse(&format!("cannot create it ({e})")),
+    })?;
     let started = Instant::now();
     let app = App::open(dir).await?;
     let first = today.with_day(1).unwrap_or(today);

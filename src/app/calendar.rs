@@ -23,8 +23,13 @@ const MOST_PER_DAY: u32 = 50;
 /// At most this many posts on one page of the day view.
 const MOST_PER_PAGE: u32 = 200;
 
+/// The years the Calendar reads (chrono's `%Y` takes any signed year,
+/// and its last day has no day after it).
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 fn day_of(field: &str, v: &str) -> Result<NaiveDate, Error> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+    let v = v.trim();
+    let not_a_day = || {
         problem(
             field,
             "invalid",
@@ -33,7 +38,20 @@ fn day_of(field: &str, v: &str) -> Result<NaiveDate, Error> {
                 crate::text::echo(v, 30)
             ),
         )
-    })
+    };
+    // Four-digit years only: "+262143-12-31" is no day a calendar shows.
+    if v.len() != 10 || !v.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+        return Err(not_a_day());
+    }
+    let day = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| not_a_day())?;
+    if !YEARS.contains(&chrono::Datelike::year(&day)) {
+        return Err(problem(
+            field,
+            "range",
+            "The Calendar shows the years 1970 to 9999.",
+        ));
+    }
+    Ok(day)
 }
 
 fn zone_of(v: &str) -> Result<Tz, Error> {
@@ -42,11 +60,13 @@ fn zone_of(v: &str) -> Result<Tz, Error> {
 
 /// Where each of `days` (and the day after the last) starts, in UTC: its
 /// first minute in `zone` (after a gap, when midnight is skipped).
-fn starts_of(zone: Tz, first: NaiveDate, days: u64) -> Vec<DateTime<Utc>> {
+fn starts_of(zone: Tz, first: NaiveDate, days: u64) -> Result<Vec<DateTime<Utc>>, Error> {
     (0..=days)
         .map(|i| {
-            let day = first + Days::new(i);
-            crate::schedule::wall_time_in(zone, day.and_time(chrono::NaiveTime::MIN)).at
+            let day = first.checked_add_days(Days::new(i)).ok_or_else(|| {
+                problem("to", "range", "The Calendar shows the years 1970 to 9999.")
+            })?;
+            Ok(crate::schedule::wall_time_in(zone, day.and_time(chrono::NaiveTime::MIN)).at)
         })
         .collect()
 }
@@ -67,11 +87,11 @@ impl App {
             ));
         }
         let per_day = q.per_day.min(MOST_PER_DAY);
-        let starts = starts_of(zone, from, days);
+        let starts = starts_of(zone, from, days)?;
         let (first, end) = (starts[0], starts[starts.len() - 1]);
         let store = self.store();
 
-        // Counts, from quarter hours: every zone's day is whole quarters.
+        // Counts, from five-minute buckets: every zone's day is whole ones.
         let buckets = store.post_buckets(first, end).await?;
         let wanted: Vec<_> = buckets
             .iter()
@@ -126,14 +146,15 @@ impl App {
             per.push(posts.len());
             shown.extend(posts);
         }
-        let selected = match &q.selected {
-            Some(id) => store.post(id).await?,
-            None => None,
-        };
-        let had_selected = selected.is_some();
-        shown.extend(selected);
         self.warn_and_explain(&mut shown).await?;
-        let selected = if had_selected { shown.pop() } else { None };
+        // The selected post on its own: checked among its own day before,
+        // wherever it is, never widening what the days read.
+        let mut selected: Vec<ScheduledPost> = match &q.selected {
+            Some(id) => store.post(id).await?.into_iter().collect(),
+            None => Vec::new(),
+        };
+        self.warn_and_explain(&mut selected).await?;
+        let selected = selected.pop();
         let mut rest = shown.into_iter();
         for (day, n) in out.iter_mut().zip(per) {
             day.posts = rest.by_ref().take(n).collect();
@@ -149,7 +170,7 @@ impl App {
     pub async fn calendar_day(&self, q: &CalendarDayQuery) -> Result<CalendarDayPage, Error> {
         let day = day_of("day", &q.day)?;
         let zone = zone_of(&q.zone)?;
-        let starts = starts_of(zone, day, 1);
+        let starts = starts_of(zone, day, 1)?;
         let store = self.store();
         let total = store.count_posts_between(starts[0], starts[1]).await?;
         let mut posts = store

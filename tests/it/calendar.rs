@@ -220,22 +220,39 @@ async fn what_the_calendar_cannot_read_is_said_plainly() {
         (query("2027-03-10", "2027-03-01", "UTC", 4), "to"),
         (query("March", "2027-03-01", "UTC", 4), "from"),
         (query("2027-03-01", "2027-03-07", "Mars/Olympus", 4), "zone"),
+        // chrono reads any signed year; the day after its last one would
+        // have panicked.
+        (query("+262143-12-31", "+262143-12-31", "UTC", 4), "from"),
+        (query("0999-01-01", "0999-01-02", "UTC", 4), "from"),
     ] {
         match app.calendar_days(&q).await {
             Err(reachloop::Error::Validation(f)) => assert_eq!(f[0].field, field, "{q:?}: {f:?}"),
             other => panic!("{q:?}: {other:?}"),
         }
     }
-    let bad_day = app
+    for day in ["2027-02-30", "+262143-12-31", "27-02-01"] {
+        let bad_day = app
+            .calendar_day(&CalendarDayQuery {
+                day: day.into(),
+                zone: "UTC".into(),
+                offset: 0,
+                limit: 100,
+            })
+            .await;
+        assert!(
+            matches!(&bad_day, Err(reachloop::Error::Validation(f)) if f[0].message.contains("not a day")),
+            "{day}: {bad_day:?}"
+        );
+    }
+    // The last day shown has a day after it.
+    let last = app
         .calendar_day(&CalendarDayQuery {
-            day: "2027-02-30".into(),
-            zone: "UTC".into(),
+            day: "9999-12-31".into(),
+            zone: "Pacific/Kiritimati".into(),
             offset: 0,
             limit: 100,
         })
-        .await;
-    assert!(
-        matches!(&bad_day, Err(reachloop::Error::Validation(f)) if f[0].message.contains("not a day")),
-        "{bad_day:?}"
-    );
+        .await
+        .expect("the last day");
+    assert_eq!(last.total, 0);
 }

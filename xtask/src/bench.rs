@@ -250,8 +250,18 @@ pub fn calendar(args: &[&str]) -> Result<()> {
         return run(&mut cmd);
     }
     let release = target_dir().join("release");
-    let data = std::env::temp_dir().join(format!("reachloop-bench-cal-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    // A private parent made here (fails if anything is there already);
+    // the CLI makes the data directory inside it.
+    let parent = std::env::temp_dir().join(format!(
+        "reachloop-bench-cal-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    std::fs::create_dir(&parent).with_context(|| format!("create {}", parent.display()))?;
+    let data = parent.join("data");
     run(Command::new(release.join(exe("reachloop-cli")))
         .args(["bench", "calendar-seed", "--posts", "20000", "--into"])
         .arg(&data))?;
@@ -267,7 +277,7 @@ pub fn calendar(args: &[&str]) -> Result<()> {
         }
         Ok(())
     })();
-    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&parent);
     result
 }
 

@@ -46,11 +46,15 @@ impl Shell {
             generations: Default::default(),
             // Where the first window opens, for scripts and benches
             // (`nav-calendar/month`); else where the user left it.
-            page: std::sync::Mutex::new(
-                std::env::var("REACHLOOP_OPEN_VIEW")
-                    .ok()
-                    .filter(|v| app::is_view_id(v)),
-            ),
+            page: std::sync::Mutex::new(std::env::var("REACHLOOP_OPEN_VIEW").ok().filter(|v| {
+                let ok = app::is_view_id(v);
+                if !ok {
+                    tracing::warn!(
+                        "REACHLOOP_OPEN_VIEW is not a page of the window (such as nav-calendar/month); the window opens where it was left"
+                    );
+                }
+                ok
+            })),
         }
     }
 

@@ -97,7 +97,10 @@ async fn connect_and_disconnect_an_x_account() {
     click(&client, "#accounts-open-app-settings").await;
     eventually(WAIT, "the client id field has the keyboard", async || {
         let id = client
-            .execute("return document.activeElement && document.activeElement.id;", vec![])
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
             .await
             .map_err(|e| e.to_string())?;
         match id.as_str() {
@@ -106,7 +109,9 @@ async fn connect_and_disconnect_an_x_account() {
         }
     })
     .await;
-    shots.shot(&client, "12a-youtube-app-missing-leads-to-settings").await;
+    shots
+        .shot(&client, "12a-youtube-app-missing-leads-to-settings")
+        .await;
 
     // Settings: a client id that is refused stays as typed, to be fixed
     // (the form is drawn again with the error; what was typed is kept).
