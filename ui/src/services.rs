@@ -131,7 +131,7 @@ struct Timing<'a> {
 
 /// Tells the shell how long a view took to draw (logged, for the bench).
 pub async fn ui_timing(what: &str, posts: u32, data_ms: f64, render_ms: f64) {
-    let _ = call::<_, ()>(
+    let _: Result<(), ErrorDto> = call(
         "ui_timing",
         &Timing {
             what,
