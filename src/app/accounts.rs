@@ -59,7 +59,11 @@ fn taken(a: &Account, name: &str) -> Error {
             "Your {} account {} is already called \"{}\"; give this one another name so the two can be told apart.",
             a.platform.label(),
             a.handle,
-            crate::text::echo(name, 60)
+            if a.name.to_lowercase() == name.to_lowercase() {
+                crate::text::echo(&a.name, 60)
+            } else {
+                crate::text::echo(name, 60)
+            }
         ),
     )
 }

@@ -89,6 +89,22 @@ async fn a_busy_day_opens_from_more_and_a_moved_post_shows_where_it_went() {
     assert!(last.text().await.expect("text").contains("23:59"));
     last.click().await.expect("open");
     let field = wait_for(&client, "#post-move-to", "the post detail").await;
+    // The keyboard goes into the panel with the post (it was left on the
+    // list, 94 tabs away from the panel).
+    eventually(WAIT, "the panel has the keyboard", async || {
+        let id = client
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        match id.as_str() {
+            Some("post-detail-close") => Ok(()),
+            _ => Err(format!("{id}")),
+        }
+    })
+    .await;
     clear_field(&field).await;
     field
         .send_keys(&format!("{after} 09:30"))
@@ -106,6 +122,13 @@ async fn a_busy_day_opens_from_more_and_a_moved_post_shows_where_it_went() {
     wait_for_text(&client, "#calendar-day .post", "09:30").await;
     wait_for_text(&client, "#post-detail-when", "9:30").await;
     shots.shot(&client, "67-moved-post-followed").await;
+    // Escape closes the panel.
+    find(&client, "#post-detail-close")
+        .await
+        .send_keys(&char::from(fantoccini::key::Key::Escape).to_string())
+        .await
+        .expect("escape");
+    wait_for_gone(&client, "#post-detail", "Escape closes the post").await;
 
     // Back in the week, it is on its day.
     click(&client, "#day-back").await;

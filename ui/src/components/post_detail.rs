@@ -235,6 +235,13 @@ pub fn post_detail(p: &PostDetailProps) -> Html {
         let on_close = p.on_close.clone();
         Callback::from(move |_| on_close.emit(()))
     };
+    {
+        // The keyboard follows the post: into the panel when one opens (a
+        // post chosen far down a day would leave it out of reach).
+        use_effect_with(post.id.clone(), |_| {
+            crate::pages::campaigns::focus("post-detail-close");
+        });
+    }
     let on_key = {
         let on_close = p.on_close.clone();
         Callback::from(move |e: KeyboardEvent| {

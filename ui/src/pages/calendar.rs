@@ -339,7 +339,7 @@ pub fn calendar_page() -> Html {
                 match &*loaded {
                     None => html! { <p class="muted" id="calendar-loading" role="status">{ "Loading the posts…" }</p> },
                     Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
-                    Some(Ok(_)) if total == 0 => html! {
+                    Some(Ok(_)) if total == 0 && state.view != View::Day => html! {
                         <p class="empty" id="calendar-empty">{ "No posts in these days. Open a campaign and add a schedule." }</p>
                     },
                     _ => html! {},

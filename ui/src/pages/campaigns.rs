@@ -422,7 +422,14 @@ pub(crate) fn focus(id: &str) -> bool {
         .and_then(|d| d.get_element_by_id(id))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     match element {
-        Some(element) => element.focus().is_ok(),
+        Some(element) => {
+            // In view, not at the window's edge: a field near the bottom of
+            // Settings was focused half hidden.
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            element.scroll_into_view_with_scroll_into_view_options(&options);
+            element.focus().is_ok()
+        }
         None => false,
     }
 }
