@@ -33,6 +33,22 @@ async fn retype(client: &Client, css: &str, text: &str) {
     field.send_keys(text).await.expect("type");
 }
 
+/// Chooses Once, until its time field shows: the campaign page draws its
+/// variants and schedules as they load, and a click aimed while the form
+/// was still moving once landed beside the radio button.
+async fn choose_once(client: &Client) {
+    eventually(WAIT, "Once is chosen", async || {
+        if client.find(Locator::Css("#schedule-run-at")).await.is_ok() {
+            return Ok(());
+        }
+        if let Ok(radio) = client.find(Locator::Css("#schedule-kind-once")).await {
+            let _ = radio.click().await;
+        }
+        Err("no time field yet".to_string())
+    })
+    .await;
+}
+
 /// Waits until saving was answered `n` times.
 async fn answered(client: &Client, n: usize) {
     wait_for(
@@ -122,7 +138,7 @@ async fn a_one_off_is_planned_in_the_zone_the_form_shows_and_problems_are_said_o
     assert_eq!(count(&client, "#schedule-form .field-error").await, 1);
 
     // Once, typed with the keyboard, in Berlin.
-    click(&client, "#schedule-kind-once").await;
+    choose_once(&client).await;
     let prefilled = find(&client, "#schedule-run-at")
         .await
         .prop("value")
@@ -200,7 +216,7 @@ async fn a_one_off_on_a_minute_a_cadence_covers_is_said_before_saving() {
     click(&client, "#campaign-list .campaign-open").await;
     wait_for(&client, "#schedule-form", "the schedule form").await;
 
-    click(&client, "#schedule-kind-once").await;
+    choose_once(&client).await;
     let day = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
     retype(&client, "#schedule-zone", "Europe/Berlin").await;
     retype(&client, "#schedule-run-at", &format!("{day} 09:10")).await;
