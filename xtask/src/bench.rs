@@ -16,6 +16,25 @@ const RUNS: usize = 5;
 const IDLE: Duration = Duration::from_secs(5);
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Sets up, builds the UI and then `build` (cargo's arguments), and runs
+/// `cargo xtask bench <bench>` again inside one private session and
+/// display, so their own start-up is not what is measured.
+fn build_then_measure_inside(bench: &str, what: &str, build: &[&str]) -> Result<()> {
+    setup::ensure(setup::Purpose::Run)?;
+    ui::build()?;
+    step(what, || run(cargo().args(build)))?;
+    let me = std::env::current_exe().context("find xtask's own path")?;
+    let mut cmd = headless::wrap(
+        &me,
+        headless::Session {
+            display: !headless::has_display(),
+            keyring: true,
+        },
+    );
+    cmd.args(["bench", bench]).env("REACHLOOP_BENCH_INNER", "1");
+    run(&mut cmd)
+}
+
 pub fn startup(args: &[&str]) -> Result<()> {
     if !args.is_empty() {
         bail!("`bench startup` takes no arguments");
@@ -23,22 +42,11 @@ pub fn startup(args: &[&str]) -> Result<()> {
     // Measure inside one private session and display, so their own start-up
     // is not counted.
     if std::env::var_os("REACHLOOP_BENCH_INNER").is_none() {
-        setup::ensure(setup::Purpose::Run)?;
-        ui::build()?;
-        step("build the desktop app (release)", || {
-            run(cargo().args(["build", "--release", "-p", "reachloop-desktop"]))
-        })?;
-        let me = std::env::current_exe().context("find xtask's own path")?;
-        let mut cmd = headless::wrap(
-            &me,
-            headless::Session {
-                display: !headless::has_display(),
-                keyring: true,
-            },
+        return build_then_measure_inside(
+            "startup",
+            "build the desktop app (release)",
+            &["build", "--release", "-p", "reachloop-desktop"],
         );
-        cmd.args(["bench", "startup"])
-            .env("REACHLOOP_BENCH_INNER", "1");
-        return run(&mut cmd);
     }
     let app = target_dir().join("release").join(exe("reachloop"));
     let data = std::env::temp_dir().join(format!("reachloop-bench-{}", std::process::id()));
@@ -221,10 +229,10 @@ pub fn calendar(args: &[&str]) -> Result<()> {
         bail!("`bench calendar` takes no arguments");
     }
     if std::env::var_os("REACHLOOP_BENCH_INNER").is_none() {
-        setup::ensure(setup::Purpose::Run)?;
-        ui::build()?;
-        step("build the desktop app and the CLI (release)", || {
-            run(cargo().args([
+        return build_then_measure_inside(
+            "calendar",
+            "build the desktop app and the CLI (release)",
+            &[
                 "build",
                 "--release",
                 "-p",
@@ -235,19 +243,8 @@ pub fn calendar(args: &[&str]) -> Result<()> {
                 "reachloop",
                 "--bin",
                 "reachloop-cli",
-            ]))
-        })?;
-        let me = std::env::current_exe().context("find xtask's own path")?;
-        let mut cmd = headless::wrap(
-            &me,
-            headless::Session {
-                display: !headless::has_display(),
-                keyring: true,
-            },
+            ],
         );
-        cmd.args(["bench", "calendar"])
-            .env("REACHLOOP_BENCH_INNER", "1");
-        return run(&mut cmd);
     }
     let release = target_dir().join("release");
     // A private parent made here (fails if anything is there already);
@@ -391,14 +388,8 @@ fn ticks_per_second() -> f64 {
 
 /// User and system CPU ticks of `root` and its descendants, by name.
 fn cpu_of_tree(root: u32) -> Vec<(String, u64)> {
-    let mut pids = vec![root];
-    let mut i = 0;
-    while i < pids.len() {
-        let parent = pids[i];
-        pids.extend(children_of(parent));
-        i += 1;
-    }
-    pids.into_iter()
+    tree(root)
+        .into_iter()
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             let name = stat[stat.find('(')? + 1..stat.rfind(')')?].to_string();
@@ -413,14 +404,7 @@ fn cpu_of_tree(root: u32) -> Vec<(String, u64)> {
 
 /// RSS and PSS of `root` and all its descendants, from /proc.
 fn memory_of_tree(root: u32) -> Memory {
-    let mut pids = vec![root];
-    let mut i = 0;
-    while i < pids.len() {
-        let parent = pids[i];
-        pids.extend(children_of(parent));
-        i += 1;
-    }
-    let processes = pids
+    let processes = tree(root)
         .into_iter()
         .filter_map(|pid| {
             let dir = PathBuf::from(format!("/proc/{pid}"));
@@ -437,6 +421,18 @@ fn memory_of_tree(root: u32) -> Memory {
         })
         .collect();
     Memory { processes }
+}
+
+/// `root` and all its descendants.
+fn tree(root: u32) -> Vec<u32> {
+    let mut pids = vec![root];
+    let mut i = 0;
+    while i < pids.len() {
+        let parent = pids[i];
+        pids.extend(children_of(parent));
+        i += 1;
+    }
+    pids
 }
 
 fn children_of(parent: u32) -> Vec<u32> {

@@ -95,19 +95,11 @@ async fn connect_and_disconnect_an_x_account() {
     click(&client, "#connect-youtube").await;
     wait_for_text(&client, "#accounts-error", "client ID").await;
     click(&client, "#accounts-open-app-settings").await;
-    eventually(WAIT, "the client id field has the keyboard", async || {
-        let id = client
-            .execute(
-                "return document.activeElement && document.activeElement.id;",
-                vec![],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        match id.as_str() {
-            Some("app-youtube-client-id") => Ok(()),
-            _ => Err(format!("{id}")),
-        }
-    })
+    wait_focused(
+        &client,
+        "app-youtube-client-id",
+        "the client id field has the keyboard",
+    )
     .await;
     shots
         .shot(&client, "12a-youtube-app-missing-leads-to-settings")

@@ -91,20 +91,7 @@ async fn a_busy_day_opens_from_more_and_a_moved_post_shows_where_it_went() {
     let field = wait_for(&client, "#post-move-to", "the post detail").await;
     // The keyboard goes into the panel with the post (it was left on the
     // list, 94 tabs away from the panel).
-    eventually(WAIT, "the panel has the keyboard", async || {
-        let id = client
-            .execute(
-                "return document.activeElement && document.activeElement.id;",
-                vec![],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        match id.as_str() {
-            Some("post-detail-close") => Ok(()),
-            _ => Err(format!("{id}")),
-        }
-    })
-    .await;
+    wait_focused(&client, "post-detail-close", "the panel has the keyboard").await;
     clear_field(&field).await;
     field
         .send_keys(&format!("{after} 09:30"))

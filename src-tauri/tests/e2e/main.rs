@@ -369,6 +369,24 @@ async fn clear_field(field: &Element) {
     field.send_keys(&keys).await.expect("select all and delete");
 }
 
+/// Waits until the element with id `id` has the keyboard.
+async fn wait_focused(client: &Client, id: &str, what: &str) {
+    eventually(WAIT, what, async || {
+        let focused = client
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        match focused.as_str() {
+            Some(f) if f == id => Ok(()),
+            _ => Err(format!("{focused}")),
+        }
+    })
+    .await;
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     match client.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap_or_default(),
