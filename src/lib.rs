@@ -14,6 +14,7 @@ pub mod error;
 pub mod generate;
 pub mod media;
 pub mod oauth;
+pub mod optimizer;
 pub mod paths;
 pub mod platforms;
 pub mod publish;

@@ -17,13 +17,15 @@ use commands::agent::AgentArgs;
 use commands::backup::BackupArgs;
 use commands::bench::BenchCommand;
 use commands::campaigns::CampaignsCommand;
+use commands::optimizer::OptimizerCommand;
 use commands::posts::{PostCommand, PostsCommand};
 use commands::report::ReportCommand;
 use commands::sandbox::SandboxCommand;
 use commands::schedules::ScheduleCommand;
 use commands::variants::VariantsCommand;
 use commands::{
-    accounts, agent, backup, bench, campaigns, posts, report, sandbox, schedules, variants,
+    accounts, agent, backup, bench, campaigns, optimizer, posts, report, sandbox, schedules,
+    variants,
 };
 use common::runtime;
 
@@ -70,6 +72,9 @@ enum Command {
     /// Reports of published posts' metrics.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The optimizer: serve its policies over JSON lines, simulate them.
+    #[command(subcommand)]
+    Optimizer(OptimizerCommand),
     /// Measure the publisher (in a throwaway data directory).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -108,6 +113,9 @@ fn main() -> ExitCode {
     }
     if let Command::Bench(command) = &cli.command {
         return bench::run(command);
+    }
+    if let Command::Optimizer(command) = &cli.command {
+        return optimizer::run_pure(command);
     }
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
@@ -155,7 +163,7 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         Command::Report(command) => report::run(app, now, &mut out, command).await,
         Command::Agent(args) => agent::run(app, args).await,
         Command::Backup(args) => backup::run(app, &mut out, args).await,
-        Command::Post(PostCommand::Check(_)) | Command::Bench(_) => {
+        Command::Post(PostCommand::Check(_)) | Command::Bench(_) | Command::Optimizer(_) => {
             unreachable!("handled before opening the data")
         }
     }

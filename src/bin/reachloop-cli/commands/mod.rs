@@ -6,6 +6,7 @@ pub(crate) mod agent;
 pub(crate) mod backup;
 pub(crate) mod bench;
 pub(crate) mod campaigns;
+pub(crate) mod optimizer;
 pub(crate) mod posts;
 pub(crate) mod report;
 pub(crate) mod sandbox;
