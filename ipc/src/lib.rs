@@ -1089,3 +1089,93 @@ pub struct PublisherStatus {
     pub kind: Option<String>,
     pub this_app: bool,
 }
+
+/// The Optimizer page of one campaign: per platform, what the optimizer
+/// believes, what it would do next, and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerView {
+    pub campaign_id: String,
+    pub campaign_name: String,
+    /// reach, engagement or ctr.
+    pub goal: String,
+    pub platforms: Vec<OptimizerPlatform>,
+}
+
+/// The optimizer on one platform of a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerPlatform {
+    pub platform: Platform,
+    /// A schedule of this campaign on this platform leaves the variant to
+    /// the optimizer.
+    pub optimized: bool,
+    /// thompson (the default), ucb1 or uniform.
+    pub policy: String,
+    /// The live variants first (oldest first), then the retired ones.
+    pub variants: Vec<OptimizerVariant>,
+    /// The share of the last `recent_decisions` decisions that explored
+    /// (`None`: no decision yet).
+    pub exploration_share: Option<f64>,
+    pub recent_decisions: u32,
+    pub verdict: OptimizerVerdict,
+    /// What the next decision would weigh, in words (guardrails included).
+    pub next: String,
+    /// Newest first.
+    pub decisions: Vec<OptimizerDecision>,
+    /// Each variant's estimate with its 95 % band, as SVG (drawn by the
+    /// core, as the other charts).
+    pub chart_svg: String,
+}
+
+/// One variant's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerVariant {
+    pub variant_id: String,
+    /// "v1", "v2"... by age.
+    pub label: String,
+    /// Its first words.
+    pub excerpt: String,
+    pub retired: bool,
+    /// Mature posts counted, those set aside after the audience changed,
+    /// and those not mature yet.
+    pub posts: u32,
+    pub set_aside: u32,
+    pub pending: u32,
+    /// The estimated figure per post (a rate 0-1, or impressions) with its
+    /// 95 % band; `None` before its first mature post.
+    pub estimate: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// The probability that it is the best, and that it is chosen next.
+    pub p_best: f64,
+    pub p_next: f64,
+}
+
+/// Whether a winner can be named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerVerdict {
+    /// The winner's variant id, once there is one.
+    pub winner: Option<String>,
+    /// The variants that could be retired then.
+    pub losers: Vec<String>,
+    /// What it says, or what it waits for.
+    pub words: String,
+}
+
+/// One decision: the optimizer's, or a person's instead of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerDecision {
+    pub id: i64,
+    /// RFC 3339.
+    pub decided_at: String,
+    pub platform: Platform,
+    pub post_id: Option<String>,
+    /// The post's time (RFC 3339), while the post exists.
+    pub post_at: Option<String>,
+    /// optimizer, user or cli.
+    pub actor: String,
+    /// The optimizer's choice (its label), and the person's when they chose.
+    pub chosen: Option<String>,
+    pub user_choice: Option<String>,
+    pub explored: bool,
+    pub rationale: String,
+}

@@ -85,6 +85,54 @@ pub fn at_age(h: &History, age: Duration) -> Option<(DateTime<Utc>, &Metrics)> {
         .map(|(at, m)| (*at, m))
 }
 
+/// The age at which a post counts for the optimizer: its figures then.
+pub const MATURE_MINUTES: i64 = 24 * 60;
+/// A post with no reading near [`MATURE_MINUTES`] may count by a later one
+/// up to this age; past it, unread, it is lost to the optimizer.
+pub const LOST_MINUTES: i64 = 7 * 24 * 60;
+
+/// Where a published post stands for the optimizer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Maturity<'h> {
+    /// Too young to count yet.
+    Pending,
+    /// It counts by this snapshot.
+    Mature(DateTime<Utc>, &'h Metrics),
+    /// Never read near its mature age nor after it, and too old now.
+    Lost,
+}
+
+/// The rule: a post counts by its reading at 24 h (the snapshot nearest
+/// to it within a quarter of it, as the by-age view reads), decided once
+/// that window has closed, so the answer never changes afterwards; with no
+/// reading there (the collector was off), by its first reading after the
+/// window, up to 7 days; past 7 days without one it is lost. A younger
+/// post is pending: it counts toward each variant's minimum but not toward
+/// any estimate (a rate at 1 h is no guess of the rate at a day).
+pub fn maturity(h: &History, now: DateTime<Utc>, speedup: f64) -> Maturity<'_> {
+    let age = scaled(Duration::minutes(MATURE_MINUTES), speedup);
+    if now < h.published_at + age + slack(age) {
+        return Maturity::Pending;
+    }
+    if let Some((at, m)) = at_age(h, age) {
+        return Maturity::Mature(at, m);
+    }
+    let after = h.published_at + age + slack(age);
+    let lost = h.published_at + scaled(Duration::minutes(LOST_MINUTES), speedup);
+    if let Some((at, m)) = h
+        .snapshots
+        .iter()
+        .find(|(at, _)| *at > after && *at <= lost)
+    {
+        return Maturity::Mature(*at, m);
+    }
+    if now > lost {
+        Maturity::Lost
+    } else {
+        Maturity::Pending
+    }
+}
+
 /// The median of `values` (the mean of the middle two, rounded down, for
 /// an even count); `None` for none.
 pub fn median(mut values: Vec<u64>) -> Option<u64> {
@@ -272,5 +320,59 @@ mod tests {
         assert_eq!(median(vec![1, 2]), Some(1));
         assert_eq!(median(vec![3, 5]), Some(4));
         assert_eq!(median(vec![u64::MAX, u64::MAX]), Some(u64::MAX));
+    }
+
+    #[test]
+    fn a_post_matures_at_a_day_by_the_reading_nearest_it_or_the_first_after() {
+        let at = |h: i64| {
+            Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+                .single()
+                .expect("t")
+                + Duration::hours(h)
+        };
+        let m = |n: u64| Metrics {
+            impressions: Some(n),
+            ..Metrics::default()
+        };
+        let h = History {
+            post_id: "p".into(),
+            published_at: at(0),
+            snapshots: vec![
+                (at(1), m(10)),
+                (at(22), m(200)),
+                (at(27), m(260)),
+                (at(72), m(300)),
+            ],
+        };
+        // Not before the window (24 h ± 6 h) has closed.
+        assert_eq!(maturity(&h, at(29), 1.0), Maturity::Pending);
+        // Then by the nearest (22 h and 27 h: 22 h is 2 h off, 27 h 3 h).
+        assert_eq!(maturity(&h, at(31), 1.0), Maturity::Mature(at(22), &m(200)));
+        // No reading in the window: the first after it, within 7 days.
+        let late = History {
+            snapshots: vec![(at(1), m(10)), (at(72), m(300))],
+            ..h.clone()
+        };
+        assert_eq!(
+            maturity(&late, at(100), 1.0),
+            Maturity::Mature(at(72), &m(300))
+        );
+        // None at all: pending up to 7 days, then lost.
+        let none = History {
+            snapshots: vec![(at(1), m(10))],
+            ..h.clone()
+        };
+        assert_eq!(maturity(&none, at(100), 1.0), Maturity::Pending);
+        assert_eq!(maturity(&none, at(24 * 7 + 1), 1.0), Maturity::Lost);
+        // The Sandbox at 900×: a day in 96 s.
+        let fast = History {
+            snapshots: vec![(at(0) + Duration::seconds(95), m(50))],
+            ..h
+        };
+        let when = at(0) + Duration::seconds(96 + 25);
+        assert_eq!(
+            maturity(&fast, when, 900.0),
+            Maturity::Mature(at(0) + Duration::seconds(95), &m(50))
+        );
     }
 }

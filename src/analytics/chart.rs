@@ -106,6 +106,94 @@ fn draw(root: &Area<'_>, series: &[SeriesPoint], title: &str) -> Drawn {
     Ok(())
 }
 
+/// One variant in the optimizer's chart: its estimate with a 95 % band,
+/// none before its first mature post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub label: String,
+    pub estimate: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub p_best: f64,
+}
+
+/// The optimizer's chart's size.
+pub const ESTIMATES_WIDTH: u32 = 640;
+
+/// An SVG of each variant's estimated figure per post (a dot) with its
+/// 95 % band (a bar), one row per variant, the best by probability in
+/// the accent colour; `percent`: the figures are rates, shown in %.
+pub fn estimates_svg(rows: &[Estimate], percent: bool, title: &str) -> String {
+    let height = 90 + 34 * rows.len().max(1) as u32;
+    render((ESTIMATES_WIDTH, height), |root| {
+        draw_estimates(root, rows, percent, title)
+    })
+}
+
+fn draw_estimates(root: &Area<'_>, rows: &[Estimate], percent: bool, title: &str) -> Drawn {
+    root.fill(&WHITE)?;
+    let scale = if percent { 100.0 } else { 1.0 };
+    let top = rows
+        .iter()
+        .filter_map(|r| r.high.or(r.estimate))
+        .fold(0.0f64, f64::max)
+        * scale;
+    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let n = rows.len().max(1);
+    let best = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.estimate.is_some())
+        .max_by(|a, b| a.1.p_best.total_cmp(&b.1.p_best))
+        .map(|(i, _)| i);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(34)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0.0..top, 0.0..n as f64)?;
+    let label = |y: &f64| {
+        let i = (n as f64 - y - 0.5).round();
+        if i >= 0.0 && (y.fract() - 0.5).abs() < 1e-6 {
+            rows.get(i as usize)
+                .map(|r| r.label.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let x_desc = if percent {
+        "per post (%), 95 % band"
+    } else {
+        "impressions per post, 95 % band"
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&label)
+        .x_desc(x_desc)
+        .draw()?;
+    for (i, r) in rows.iter().enumerate() {
+        let y = n as f64 - i as f64 - 0.5;
+        let colour = if Some(i) == best { REACH } else { ENGAGED };
+        if let (Some(lo), Some(hi)) = (r.low, r.high) {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(lo * scale, y - 0.12), (hi * scale, y + 0.12)],
+                colour.mix(0.35).filled(),
+            )))?;
+        }
+        if let Some(e) = r.estimate {
+            chart.draw_series(std::iter::once(Circle::new(
+                (e * scale, y),
+                5,
+                colour.filled(),
+            )))?;
+        }
+    }
+    Ok(())
+}
+
 /// The size of a post's chart by age: narrower, with larger text, as it
 /// sits in the post's detail.
 pub const AGE_WIDTH: u32 = 520;

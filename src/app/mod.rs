@@ -11,6 +11,7 @@ mod blockers;
 mod calendar;
 pub mod changes;
 mod content;
+mod optimizer;
 pub mod publishing;
 
 pub use content::{default_policy, AI_KEY_ENTRY, DEFAULT_TEMPERATURE, MAX_TIMED_OUT_RUNS};

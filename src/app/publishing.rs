@@ -800,7 +800,25 @@ impl App {
             .override_post(now, actor, post_id, change)
             .await?
         {
-            Ok(post) => Ok(post),
+            Ok(post) => {
+                // A person's choice on an optimized schedule is the
+                // decision log's too, beside the optimizer's.
+                let noted = match change {
+                    crate::store::PostOverride::Variant(v) => {
+                        self.record_override(now, actor, &post, Some(v), "for this post")
+                            .await
+                    }
+                    crate::store::PostOverride::Move(_) => {
+                        self.record_override(now, actor, &post, None, "to another time")
+                            .await
+                    }
+                    crate::store::PostOverride::Skip => Ok(()),
+                };
+                if let Err(e) = noted {
+                    tracing::warn!(post = %post.id, "the override is not in the decision log: {e}");
+                }
+                Ok(post)
+            }
             Err(refused) => Err(problem(
                 "post",
                 match refused {

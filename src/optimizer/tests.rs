@@ -334,7 +334,10 @@ fn the_protocol_answers_each_line_and_survives_bad_ones() {
         .as_str()
         .is_some_and(|r| r.contains("explored")));
     assert!(v["scores"]["v2"].is_object());
-    assert!(v["scores"]["v2"]["estimate"].is_null(), "no estimate without a post: {v}");
+    assert!(
+        v["scores"]["v2"]["estimate"].is_null(),
+        "no estimate without a post: {v}"
+    );
     // The second select goes to v2 (v1 is pending), an observation for v1
     // arrives later, and the arms change (v3 added).
     assert_eq!(ask(&mut s, &select.to_string())["arm"], "v2");

@@ -162,6 +162,11 @@ pub trait Adapter: Send + Sync {
     fn settle(&self) -> chrono::Duration {
         chrono::Duration::zero()
     }
+    /// How much faster than real time its audience lives (the Sandbox in
+    /// demos and tests): the optimizer's mature age is divided by it.
+    fn audience_speedup(&self) -> f64 {
+        1.0
+    }
     fn publish<'a>(
         &'a self,
         req: &'a PublishRequest,

@@ -277,6 +277,10 @@ impl Adapter for Sandbox {
         Platform::Sandbox
     }
 
+    fn audience_speedup(&self) -> f64 {
+        self.config.speedup
+    }
+
     fn publish<'a>(
         &'a self,
         req: &'a PublishRequest,

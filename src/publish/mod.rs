@@ -7,6 +7,7 @@
 
 pub mod alive;
 pub mod blockers;
+pub mod choose;
 pub mod warnings;
 
 use std::collections::HashMap;
@@ -398,8 +399,44 @@ async fn send(
         None => ruled_out,
     };
     let ids: Vec<String> = ruled_out.iter().map(|r| r.variant_id.clone()).collect();
+    // An optimized schedule's post without a variant gets the optimizer's
+    // choice, decided now and written with the attempt. Should it fail to
+    // decide, the next variant in turn goes (the post is not held up).
+    let mut chosen = None;
+    if post.variant_id.is_none() && post.use_optimizer {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed_of(&post.id, post.attempts));
+        match choose::choose(
+            store,
+            &post.campaign_id,
+            &post.provider_id,
+            started,
+            adapter.audience_speedup(),
+            ruled_out,
+            &mut rng,
+        )
+        .await
+        {
+            Ok(c) => chosen = c,
+            Err(e) => tracing::warn!(
+                post = %post.id,
+                "the optimizer could not decide, the next variant in turn goes: {e}"
+            ),
+        }
+    }
+    let variant = post
+        .variant_id
+        .as_deref()
+        .or(chosen.as_ref().map(|c| c.0.as_str()));
     let content = match store
-        .start_attempt(started, &post.id, owner, post.variant_id.as_deref(), &ids)
+        .start_attempt_deciding(
+            started,
+            &post.id,
+            owner,
+            variant,
+            &ids,
+            chosen.as_ref().map(|c| &c.1),
+        )
         .await?
     {
         AttemptStart::Started { body, media, .. } => (body, media),

@@ -8,6 +8,7 @@ mod audit;
 mod calendar;
 mod campaigns;
 mod metrics;
+mod optimizer;
 mod publishing;
 mod schedules;
 mod settings;
@@ -28,6 +29,7 @@ pub use accounts::{
 pub use audit::{Actor, AuditRecord};
 pub use calendar::{Bucket, PlannedRow};
 pub use metrics::{ChangeMarks, DuePoll, PostsFilter, Snapshot};
+pub use optimizer::{DecisionRow, Evidence, KeyVariant, Maturing, NewDecision, ObservationRow};
 pub use publishing::{AttemptStart, ClaimedPost, Finish, Finisher, LeaseHolder, LiveVariant};
 pub use schedules::{NewScheduleRow, OverrideRefused, PostOverride};
 pub use settings::PUBLISHING_PAUSED;

@@ -25,6 +25,8 @@ pub struct ClaimedPost {
     pub scheduled_at: String,
     pub attempts: i64,
     pub attempt_started_at: Option<String>,
+    /// Its schedule leaves the variant to the optimizer.
+    pub use_optimizer: bool,
 }
 
 /// The order in which a campaign's variants take turns: the least used
@@ -90,7 +92,9 @@ impl Store {
                  ORDER BY p.scheduled_at, p.id LIMIT ?5)
                AND status = 'scheduled'
              RETURNING id, campaign_id, provider_id, account_id, variant_id, scheduled_at, attempts,
-                 attempt_started_at",
+                 attempt_started_at,
+                 coalesce((SELECT s.use_optimizer FROM schedules s WHERE s.id = posts.schedule_id), 0)
+                     != 0 AS use_optimizer",
         )
         .bind(owner)
         .bind(time::to_db(now + lease))
@@ -129,6 +133,22 @@ impl Store {
         variant_id: Option<&str>,
         ruled_out: &[String],
     ) -> Result<AttemptStart, StoreError> {
+        self.start_attempt_deciding(now, post_id, owner, variant_id, ruled_out, None)
+            .await
+    }
+
+    /// [`Store::start_attempt`] with the optimizer's `decision` for it
+    /// (`variant_id` is its choice), written in the same transaction as the
+    /// attempt: both or neither.
+    pub async fn start_attempt_deciding(
+        &self,
+        now: DateTime<Utc>,
+        post_id: &str,
+        owner: &str,
+        variant_id: Option<&str>,
+        ruled_out: &[String],
+        decision: Option<&super::optimizer::NewDecision>,
+    ) -> Result<AttemptStart, StoreError> {
         let ruled_out = serde_json::to_string(ruled_out).unwrap_or_else(|_| "[]".into());
         let mut tx = self.write_tx().await?;
         let started: Option<(Option<String>, Option<String>, Option<String>)> =
@@ -161,6 +181,14 @@ impl Store {
         let outcome = match started {
             Some((Some(variant_id), Some(body), media)) => {
                 record_attempt(&mut tx, now, post_id, owner, &variant_id).await?;
+                if let Some(d) = decision {
+                    let d = super::optimizer::NewDecision {
+                        post_id: Some(post_id.to_owned()),
+                        chosen_variant_id: Some(variant_id.clone()),
+                        ..d.clone()
+                    };
+                    super::optimizer::insert_decision(&mut tx, now, &d).await?;
+                }
                 AttemptStart::Started {
                     media: media
                         .as_deref()
@@ -594,7 +622,8 @@ impl Store {
     pub async fn posts_to_verify(&self) -> Result<Vec<ClaimedPost>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, campaign_id, provider_id, account_id, variant_id, scheduled_at, attempts,
-                 attempt_started_at FROM posts WHERE status = 'needs_verification'
+                 attempt_started_at, 0 AS use_optimizer FROM posts
+             WHERE status = 'needs_verification'
              ORDER BY scheduled_at, id",
         )
         .fetch_all(&self.pool)

@@ -15,6 +15,7 @@ mod meta;
 mod metrics;
 mod names;
 mod oauth;
+mod optimizer;
 mod publishing;
 mod relay;
 mod schedules;
@@ -162,6 +163,18 @@ pub async fn active_campaign(
     platform: reachloop_ipc::Platform,
     bodies: &[&str],
 ) -> (String, Vec<String>) {
+    active_campaign_for(app, now, name, platform, "reach", bodies).await
+}
+
+/// [`active_campaign`] with a goal (reach, engagement or ctr).
+pub async fn active_campaign_for(
+    app: &reachloop::App,
+    now: DateTime<Utc>,
+    name: &str,
+    platform: reachloop_ipc::Platform,
+    goal: &str,
+    bodies: &[&str],
+) -> (String, Vec<String>) {
     use reachloop::store::Actor;
     use reachloop_ipc::{CampaignStatus, NewCampaign, VariantText};
     let c = app
@@ -172,7 +185,7 @@ pub async fn active_campaign(
             &NewCampaign {
                 name: name.into(),
                 platforms: vec![platform.as_str().into()],
-                goal: "reach".into(),
+                goal: goal.into(),
                 ..Default::default()
             },
         )

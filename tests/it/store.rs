@@ -146,9 +146,12 @@ async fn seeded() -> (tempfile::TempDir, Store) {
         "INSERT INTO posts (id, campaign_id, provider_id, account_id, variant_id, schedule_id, scheduled_at, created_at, updated_at)
          VALUES ('p1', 'c1', 'x', 'a1', 'v1', 's1', '2026-11-27T08:00:00.000Z', 't', 't')",
         "INSERT INTO metric_snapshots (post_id, captured_at, impressions) VALUES ('p1', '2026-11-27T09:00:00.000Z', 10)",
-        "INSERT INTO optimizer_arms (campaign_id, provider_id, variant_id, updated_at) VALUES ('c1', 'x', 'v1', 't')",
-        "INSERT INTO optimizer_decisions (id, campaign_id, provider_id, chosen_variant_id, explored, rationale, decided_at)
-         VALUES ('d1', 'c1', 'x', 'v1', 1, 'only arm', 't')",
+        "INSERT INTO optimizer_observations (post_id, campaign_id, provider_id, variant_id, published_at,
+             captured_at, impressions, likes, comments, shares, clicks)
+         VALUES ('p1', 'c1', 'x', 'v1', 't', 't', 10, 1, 0, 0, 0)",
+        "INSERT INTO optimizer_decisions (post_id, campaign_id, provider_id, actor, policy, chosen_variant_id,
+             explored, reason, rationale, decided_at)
+         VALUES ('p1', 'c1', 'x', 'optimizer', 'thompson', 'v1', 1, 'cold_start', 'only arm', 't')",
     ] {
         store.execute_raw(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
@@ -257,7 +260,7 @@ async fn deleting_a_campaign_cascades_but_accounts_and_audit_remain() {
         "posts",
         "metric_snapshots",
         "post_metrics",
-        "optimizer_arms",
+        "optimizer_observations",
         "optimizer_decisions",
     ] {
         let left = store

@@ -115,7 +115,9 @@ fn main() -> ExitCode {
         return bench::run(command);
     }
     if let Command::Optimizer(command) = &cli.command {
-        return optimizer::run_pure(command);
+        if command.is_pure() {
+            return optimizer::run_pure(command);
+        }
     }
     let Some(runtime) = runtime() else {
         return ExitCode::FAILURE;
@@ -163,7 +165,8 @@ async fn run_on(app: &App, command: Command) -> Result<(), Error> {
         Command::Report(command) => report::run(app, now, &mut out, command).await,
         Command::Agent(args) => agent::run(app, args).await,
         Command::Backup(args) => backup::run(app, &mut out, args).await,
-        Command::Post(PostCommand::Check(_)) | Command::Bench(_) | Command::Optimizer(_) => {
+        Command::Optimizer(command) => optimizer::run(app, now, &mut out, command).await,
+        Command::Post(PostCommand::Check(_)) | Command::Bench(_) => {
             unreachable!("handled before opening the data")
         }
     }

@@ -1,6 +1,7 @@
 //! `optimizer`: the variant chooser headless. `serve` speaks the JSON-lines
 //! protocol of `reachloop::optimizer::serve`; `simulate` plays scenarios
-//! against an oracle. Both are pure (no data directory).
+//! against an oracle (both pure: no data directory); `show`, `decisions`
+//! and `rebuild` are the Optimizer page's content and actions.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -11,6 +12,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reachloop::optimizer::simulate::{self, Scenario};
 use reachloop::optimizer::{serve::Server, Config, Policy};
+use reachloop::{App, Error};
+
+use crate::common::print_json;
 
 #[derive(Subcommand)]
 pub(crate) enum OptimizerCommand {
@@ -41,6 +45,36 @@ pub(crate) enum OptimizerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// What the Optimizer page shows for a campaign: per platform each
+    /// variant's estimate, chance of being best and of being chosen next,
+    /// the exploration share, the verdict and the latest decisions.
+    Show {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A campaign's decisions, newest first, with their rationale.
+    Decisions {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count a campaign's mature posts again from the stored snapshots.
+    Rebuild {
+        #[arg(long)]
+        campaign: String,
+    },
+}
+
+impl OptimizerCommand {
+    /// Needs no data directory.
+    pub(crate) fn is_pure(&self) -> bool {
+        matches!(self, Self::Serve { .. } | Self::Simulate { .. })
+    }
 }
 
 fn parse_policy(s: &str) -> Result<Policy, String> {
@@ -59,7 +93,135 @@ pub(crate) fn run_pure(command: &OptimizerCommand) -> ExitCode {
             seed,
             json,
         } => simulate(scenario, *runs, *seed, *json),
+        _ => unreachable!("needs the data directory: run"),
     }
+}
+
+pub(crate) async fn run(
+    app: &App,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut impl Write,
+    command: OptimizerCommand,
+) -> Result<(), Error> {
+    match command {
+        OptimizerCommand::Show { campaign, json } => {
+            let view = app.optimizer_view(&campaign, now).await?;
+            if json {
+                print_json(out, &view);
+            } else {
+                print_view(out, &view);
+            }
+        }
+        OptimizerCommand::Decisions {
+            campaign,
+            limit,
+            json,
+        } => {
+            let decisions = app.optimizer_decisions(&campaign, limit, now).await?;
+            if json {
+                print_json(out, &decisions);
+            } else if decisions.is_empty() {
+                let _ = writeln!(out, "No decisions yet.");
+            } else {
+                for d in &decisions {
+                    print_decision(out, d);
+                }
+            }
+        }
+        OptimizerCommand::Rebuild { campaign } => {
+            let n = app.rebuild_optimizer(&campaign, now).await?;
+            let _ = writeln!(out, "{n} mature posts counted from the stored snapshots.");
+        }
+        OptimizerCommand::Serve { .. } | OptimizerCommand::Simulate { .. } => {
+            unreachable!("handled before opening the data")
+        }
+    }
+    Ok(())
+}
+
+fn figure(goal: &str, v: Option<f64>) -> String {
+    match (v, reachloop::optimizer::Goal::parse(goal)) {
+        (Some(v), Some(g)) => g.show(v),
+        _ => "-".into(),
+    }
+}
+
+fn print_view(out: &mut impl Write, view: &reachloop_ipc::OptimizerView) {
+    let _ = writeln!(out, "{} (goal: {})", view.campaign_name, view.goal);
+    if view.platforms.is_empty() {
+        let _ = writeln!(out, "No variants yet.");
+    }
+    for p in &view.platforms {
+        let on = if p.optimized {
+            "the optimizer chooses"
+        } else {
+            "no schedule uses the optimizer"
+        };
+        let _ = writeln!(out, "\n{} ({on}; policy {})", p.platform.label(), p.policy);
+        let _ = writeln!(
+            out,
+            "  variant  posts  pending  estimate   95 % band            best   next"
+        );
+        for v in &p.variants {
+            let band = match (v.low, v.high) {
+                (Some(l), Some(h)) => format!(
+                    "{} – {}",
+                    figure(&view.goal, Some(l)),
+                    figure(&view.goal, Some(h))
+                ),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<7}  {:>5}  {:>7}  {:>8}   {:<19} {:>4.0} %  {:>3.0} %{}",
+                v.label,
+                v.posts,
+                v.pending,
+                figure(&view.goal, v.estimate),
+                band,
+                v.p_best * 100.0,
+                v.p_next * 100.0,
+                if v.retired { "  (retired)" } else { "" }
+            );
+        }
+        match p.exploration_share {
+            Some(e) => {
+                let _ = writeln!(
+                    out,
+                    "  exploring: {:.0} % of the last {} decisions",
+                    e * 100.0,
+                    p.recent_decisions
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  no decision yet");
+            }
+        }
+        let _ = writeln!(out, "  verdict: {}", p.verdict.words);
+        if !p.next.is_empty() {
+            let _ = writeln!(out, "  {}", p.next);
+        }
+        for d in p.decisions.iter().take(5) {
+            print_decision(out, d);
+        }
+    }
+}
+
+fn print_decision(out: &mut impl Write, d: &reachloop_ipc::OptimizerDecision) {
+    let who = match d.actor.as_str() {
+        "optimizer" if d.explored => "optimizer (explored)",
+        "optimizer" => "optimizer",
+        "cli" => "you (cli)",
+        _ => "you",
+    };
+    let _ = writeln!(
+        out,
+        "  {}  {}  {}: {}",
+        d.decided_at,
+        d.platform.label(),
+        who,
+        d.rationale
+    );
 }
 
 fn serve(policy: Policy, seed: Option<u64>) -> ExitCode {
