@@ -170,6 +170,8 @@ fn draw_estimates(root: &Area<'_>, rows: &[Estimate], percent: bool, title: &str
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .light_line_style(WHITE)
+        .x_labels(6)
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label)
         .x_desc(x_desc)
@@ -521,5 +523,36 @@ mod tests {
 
     fn svg_is_whole(s: &str) -> bool {
         s.starts_with("<svg") && s.trim_end().ends_with("</svg>")
+    }
+
+    #[test]
+    fn the_optimizer_chart_has_a_dot_per_estimate_and_a_band_per_interval() {
+        let row = |label: &str, e: Option<(f64, f64, f64)>, p: f64| Estimate {
+            label: label.into(),
+            estimate: e.map(|e| e.0),
+            low: e.map(|e| e.1),
+            high: e.map(|e| e.2),
+            p_best: p,
+        };
+        let rows = [
+            row("v1", Some((0.026, 0.023, 0.029)), 0.0),
+            row("v2", Some((0.060, 0.056, 0.064)), 1.0),
+            row("v3", None, 0.0),
+        ];
+        let svg = estimates_svg(&rows, true, "Estimated engagement per post");
+        assert_eq!(
+            svg.matches("<circle").count(),
+            2,
+            "no dot without an estimate"
+        );
+        for label in ["v1", "v2", "v3", "per post (%)"] {
+            assert!(svg.contains(label), "{label} in {svg}");
+        }
+        // The leader in the accent colour, the others not.
+        assert_eq!(
+            svg.matches("#3D5AFE").count() + svg.matches("#3d5afe").count(),
+            2,
+            "{svg}"
+        );
     }
 }

@@ -149,6 +149,37 @@ impl App {
         Ok(n)
     }
 
+    /// Retires the variants a declared winner beat on `platform` (the user's
+    /// decision, each audited); refused while there is no winner. Returns
+    /// the retired variants' labels.
+    pub async fn retire_losers(
+        &self,
+        now: DateTime<Utc>,
+        actor: Actor,
+        campaign_id: &str,
+        platform: Platform,
+    ) -> Result<Vec<String>, Error> {
+        let view = self.optimizer_view(campaign_id, now).await?;
+        let Some(p) = view.platforms.iter().find(|p| p.platform == platform) else {
+            return Err(StoreError::NotFound.into());
+        };
+        if p.verdict.winner.is_none() {
+            return Err(super::publishing::problem(
+                "winner",
+                "no_winner",
+                format!("No winner yet: {}.", p.verdict.words),
+            ));
+        }
+        let mut retired = Vec::new();
+        for id in &p.verdict.losers {
+            self.store().archive_variant(now, id, actor).await?;
+            if let Some(v) = p.variants.iter().find(|v| &v.variant_id == id) {
+                retired.push(v.label.clone());
+            }
+        }
+        Ok(retired)
+    }
+
     /// Writes down that a person chose for a post of an optimized schedule
     /// (picked `user_variant`, or moved it: out of automatic selection),
     /// beside what the optimizer would have chosen then.

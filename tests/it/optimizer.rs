@@ -186,6 +186,33 @@ async fn the_share_of_posts_going_to_the_best_variant_rises_and_the_state_rebuil
         .exploration_share
         .is_some_and(|e| (0.0..=1.0).contains(&e)));
     assert!(p.chart_svg.starts_with("<svg"));
+    // A clear leader after three days is named a winner, the others losers.
+    assert_eq!(
+        p.verdict.winner.as_deref(),
+        Some(w.best()),
+        "{:?}",
+        p.verdict
+    );
+    assert_eq!(p.verdict.losers.len(), 2);
+    assert!(
+        p.verdict.words.contains("could be retired"),
+        "{}",
+        p.verdict.words
+    );
+    let retired = w
+        .app
+        .retire_losers(end, Actor::User, &w.campaign, Platform::Sandbox)
+        .await
+        .expect("retire");
+    assert_eq!(retired.len(), 2);
+    let after = w.app.optimizer_view(&w.campaign, end).await.expect("view");
+    let live: Vec<_> = after.platforms[0]
+        .variants
+        .iter()
+        .filter(|v| !v.retired)
+        .map(|v| v.variant_id.as_str())
+        .collect();
+    assert_eq!(live, [w.best()]);
 
     // The state kept incrementally equals the state rebuilt from the
     // snapshots.

@@ -97,8 +97,8 @@ pub fn app() -> Html {
                         Page::Activity => html! { <pages::activity::ActivityPage /> },
                         Page::Calendar => html! { <pages::calendar::CalendarPage /> },
                         Page::Analytics => html! { <pages::analytics::AnalyticsPage /> },
+                        Page::Optimizer => html! { <pages::optimizer::OptimizerPage /> },
                         Page::Settings => html! { <pages::settings::SettingsPage /> },
-                        other => html! { <pages::upcoming::Upcoming page={other} /> },
                     }
                 }
             </main>

@@ -37,6 +37,13 @@ pub fn open_campaign() -> Option<String> {
     (page == Page::Campaigns.id() && !id.is_empty()).then(|| id.to_string())
 }
 
+/// The campaign the Optimizer page showed, if it showed one.
+pub fn optimizer_campaign() -> Option<String> {
+    let view = view()?;
+    let (page, id) = view.split_once('/')?;
+    (page == Page::Optimizer.id() && !id.is_empty()).then(|| id.to_string())
+}
+
 /// The Calendar's view when it was left ("month", "week" or "day").
 pub fn calendar_view() -> Option<String> {
     let view = view()?;

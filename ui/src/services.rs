@@ -680,3 +680,58 @@ pub async fn set_sandbox_seed(seed: &str) -> Result<reachloop_ipc::SandboxWorld,
 pub async fn publisher_status() -> Result<reachloop_ipc::PublisherStatus, ErrorDto> {
     call("publisher_status", &NoArgs {}).await
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CampaignKey<'a> {
+    campaign_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CampaignPlatform<'a> {
+    campaign_id: &'a str,
+    platform: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OptimizerChart<'a> {
+    campaign_id: &'a str,
+    platform: &'a str,
+    format: &'a str,
+}
+
+/// The Optimizer page of a campaign.
+pub async fn optimizer_view(campaign_id: &str) -> Result<reachloop_ipc::OptimizerView, ErrorDto> {
+    call("optimizer_view", &CampaignKey { campaign_id }).await
+}
+
+/// Retires the variants the winner on `platform` beat: their labels.
+pub async fn retire_losers(campaign_id: &str, platform: &str) -> Result<Vec<String>, ErrorDto> {
+    call(
+        "retire_losers",
+        &CampaignPlatform {
+            campaign_id,
+            platform,
+        },
+    )
+    .await
+}
+
+/// Saves a platform's estimates chart as `format` through the save dialog.
+pub async fn export_optimizer_chart(
+    campaign_id: &str,
+    platform: &str,
+    format: &str,
+) -> Result<Option<String>, ErrorDto> {
+    call(
+        "export_optimizer_chart",
+        &OptimizerChart {
+            campaign_id,
+            platform,
+            format,
+        },
+    )
+    .await
+}

@@ -6,6 +6,7 @@ mod analytics;
 mod app;
 mod campaigns;
 mod media;
+mod optimizer;
 mod schedules;
 
 use std::time::Instant;
@@ -132,6 +133,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         analytics::export_chart,
         analytics::post_history,
         analytics::export_post_chart,
+        optimizer::optimizer_view,
+        optimizer::retire_losers,
+        optimizer::export_optimizer_chart,
     ]
 }
 

@@ -35,6 +35,7 @@ mod activity;
 mod analytics;
 mod calendar;
 mod campaigns;
+mod optimizer;
 mod publishing;
 mod schedules;
 mod tray;

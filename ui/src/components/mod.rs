@@ -8,6 +8,7 @@ pub mod getting_started;
 pub mod heatmap;
 pub mod kpi;
 pub mod metrics;
+pub mod optimizer_panel;
 pub mod platform_notes;
 pub mod post_detail;
 pub mod post_history;

@@ -87,6 +87,8 @@ pub fn schedules(props: &Props) -> Html {
     let cron = use_state(|| "0 14 * * 1,3,5".to_string());
     let run_at = use_state(tomorrow_morning);
     let zone = use_state(String::new);
+    // The optimizer picks each post's variant (from how earlier ones did).
+    let optimize = use_state(|| false);
     let preview = use_state(|| None::<SchedulePreview>);
     let errors = use_state(Vec::<FieldError>::new);
     // The user chose to let the one-off take over the post at its minute.
@@ -219,7 +221,7 @@ pub fn schedules(props: &Props) -> Html {
             note.clone(),
             reload.clone(),
         );
-        let (answers, replace) = (answers.clone(), replace.clone());
+        let (answers, replace, optimize) = (answers.clone(), replace.clone(), optimize.clone());
         let campaign_id = props.campaign_id.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -237,6 +239,7 @@ pub fn schedules(props: &Props) -> Html {
                 cron: if *once { None } else { Some((*cron).clone()) },
                 time_zone: (*zone).clone(),
                 replace_slot: *once && *replace,
+                use_optimizer: *optimize,
                 ..NewSchedule::default()
             };
             let (errors, note, reload, answers) = (
@@ -345,6 +348,7 @@ pub fn schedules(props: &Props) -> Html {
             <li class="schedule-item" key={s.id.clone()} data-id={s.id.clone()}>
                 <span>{ format!("{} · {} · {}", s.platform.label(), s.description, s.time_zone) }</span>
                 <span class={classes!("badge", if s.paused { "paused" } else { "active" })}>{ if s.paused { "paused" } else { "active" } }</span>
+                if s.use_optimizer { <span class="badge optimized" title="The optimizer chooses each post's variant">{ "optimizer" }</span> }
                 <button type="button" class="link schedule-toggle" onclick={toggle}>{ if s.paused { "Resume" } else { "Pause" } }</button>
                 if let Some(why) = &s.blocked {
                     <span class="schedule-blocked warning" role="status">{ why }</span>
@@ -420,6 +424,13 @@ pub fn schedules(props: &Props) -> Html {
                         <input type="text" id="schedule-zone" value={(*zone).clone()} oninput={text(&zone)} placeholder="this computer's (e.g. Europe/Berlin)" autocomplete="off" />
                         { error_for("time_zone") }
                     </div>
+                    <label class="check" id="schedule-optimize-field">
+                        <input type="checkbox" id="schedule-optimize" checked={*optimize} onchange={{
+                            let optimize = optimize.clone();
+                            Callback::from(move |e: Event| optimize.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
+                        }} />
+                        { " Let the optimizer choose each post's variant (from how the earlier posts did; the Optimizer page says why)" }
+                    </label>
                     if let Some(n) = &*note { <p class="hint" id="schedule-note" role="status">{ n }</p> }
                     <div class="actions">
                         <button type="submit" class="primary" id="schedule-submit">{ "Schedule" }</button>

@@ -6,5 +6,5 @@ pub mod analytics;
 pub mod calendar;
 pub mod campaign_detail;
 pub mod campaigns;
+pub mod optimizer;
 pub mod settings;
-pub mod upcoming;
