@@ -44,7 +44,32 @@ impl App {
     /// The newest `limit` audit entries, newest first, each with what it
     /// is about.
     pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, Error> {
-        let mut entries = self.store().recent_audit(limit).await?;
+        self.audit_entries(limit, None, None).await
+    }
+
+    /// [`App::recent_audit`] about one campaign and by `who` (`automated`,
+    /// `optimizer` or `people`); an unknown `who` is refused.
+    pub async fn audit_entries(
+        &self,
+        limit: u32,
+        campaign: Option<&str>,
+        who: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, Error> {
+        let who = who.filter(|w| !w.is_empty());
+        if let Some(w) = who {
+            if !["automated", "optimizer", "people"].contains(&w) {
+                return Err(super::publishing::problem(
+                    "who",
+                    "unknown",
+                    format!(
+                        "Unknown filter {}: automated, optimizer or people.",
+                        crate::text::echo(w, 20)
+                    ),
+                ));
+            }
+        }
+        let campaign = campaign.filter(|c| !c.is_empty());
+        let mut entries = self.store().audit_entries(limit, campaign, who).await?;
         let accounts: HashMap<String, Account> = self
             .store()
             .list_accounts()

@@ -80,10 +80,41 @@ impl Store {
 
     /// The newest `limit` entries, newest first.
     pub async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<Row> = sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        self.audit_entries(limit, None, None).await
+    }
+
+    /// The newest `limit` entries about `campaign` (itself, its variants,
+    /// schedules and posts, the optimizer's decisions for it) by `who`:
+    /// `automated` (the publisher, the optimizer, the app itself),
+    /// `optimizer`, or `people` (the user in the window or the CLI).
+    pub async fn audit_entries(
+        &self,
+        limit: u32,
+        campaign: Option<&str>,
+        who: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT a.* FROM audit_log a
+             WHERE (?1 IS NULL
+                    OR (a.entity_type = 'campaign' AND a.entity_id = ?1)
+                    OR json_extract(a.details, '$.campaign_id') = ?1
+                    OR (a.entity_type = 'post'
+                        AND a.entity_id IN (SELECT id FROM posts WHERE campaign_id = ?1))
+                    OR (a.entity_type = 'variant'
+                        AND a.entity_id IN (SELECT id FROM variants WHERE campaign_id = ?1))
+                    OR (a.entity_type = 'schedule'
+                        AND a.entity_id IN (SELECT id FROM schedules WHERE campaign_id = ?1)))
+               AND (?2 IS NULL
+                    OR (?2 = 'automated' AND a.actor IN ('optimizer', 'scheduler', 'system'))
+                    OR (?2 = 'optimizer' AND a.actor = 'optimizer')
+                    OR (?2 = 'people' AND a.actor IN ('user', 'cli')))
+             ORDER BY a.id DESC LIMIT ?3",
+        )
+        .bind(campaign)
+        .bind(who)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {

@@ -303,6 +303,42 @@ async fn a_persons_choice_is_kept_and_logged_beside_the_optimizers() {
     assert!(audit
         .iter()
         .any(|e| e.action == "optimizer.decided" && e.actor == "optimizer"));
+
+    // The Activity page's filters: people's choices vs the optimizer's, per
+    // campaign.
+    let people = w
+        .app
+        .audit_entries(50, Some(&w.campaign), Some("people"))
+        .await
+        .expect("people");
+    assert!(people.iter().all(|e| e.actor == "user" || e.actor == "cli"));
+    assert!(people.iter().any(|e| e.action == "optimizer.overridden"));
+    assert!(
+        people.iter().any(|e| e.action == "campaign.created"),
+        "{people:#?}"
+    );
+    let decided = w
+        .app
+        .audit_entries(50, Some(&w.campaign), Some("optimizer"))
+        .await
+        .expect("optimizer");
+    assert!(!decided.is_empty());
+    assert!(decided.iter().all(|e| e.action == "optimizer.decided"));
+    let automated = w
+        .app
+        .audit_entries(200, Some(&w.campaign), Some("automated"))
+        .await
+        .expect("automated");
+    assert!(automated.iter().any(|e| e.action == "post.attempt"));
+    assert!(automated.iter().all(|e| e.actor != "user"));
+    let elsewhere = w
+        .app
+        .audit_entries(50, Some("no-such-campaign"), None)
+        .await
+        .expect("none");
+    assert!(elsewhere.is_empty(), "{elsewhere:#?}");
+    let bad = w.app.audit_entries(50, None, Some("robots")).await;
+    assert!(bad.is_err());
 }
 
 #[tokio::test]

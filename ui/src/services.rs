@@ -79,11 +79,6 @@ struct PauseArgs {
     paused: bool,
 }
 
-#[derive(Serialize)]
-struct LimitArgs {
-    limit: u32,
-}
-
 pub async fn list_campaigns() -> Result<Vec<Campaign>, ErrorDto> {
     call("list_campaigns", &NoArgs {}).await
 }
@@ -100,8 +95,30 @@ pub async fn set_publishing_paused(paused: bool) -> Result<AppStatus, ErrorDto> 
     call("set_publishing_paused", &PauseArgs { paused }).await
 }
 
-pub async fn recent_audit(limit: u32) -> Result<Vec<AuditEntry>, ErrorDto> {
-    call("recent_audit", &LimitArgs { limit }).await
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditArgs<'a> {
+    limit: u32,
+    campaign_id: Option<&'a str>,
+    who: Option<&'a str>,
+}
+
+/// The newest `limit` audit entries, about `campaign_id` and by `who`
+/// (`automated`, `optimizer` or `people`) when given.
+pub async fn recent_audit(
+    limit: u32,
+    campaign_id: Option<&str>,
+    who: Option<&str>,
+) -> Result<Vec<AuditEntry>, ErrorDto> {
+    call(
+        "recent_audit",
+        &AuditArgs {
+            limit,
+            campaign_id,
+            who,
+        },
+    )
+    .await
 }
 
 /// Tells the shell the first screen is on display (used by the start-up benchmark).

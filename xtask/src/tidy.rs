@@ -112,6 +112,33 @@ fn architecture_has_a_heading_for_every_folder() {
     );
 }
 
+#[test]
+fn architecture_has_a_heading_for_every_capability_folder_of_the_core() {
+    let root = workspace_root();
+    let doc = read(&root.join("ARCHITECTURE.md"));
+    let headings: Vec<&str> = doc.lines().filter(|l| l.starts_with("#### ")).collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("src"))
+        .expect("read src")
+        .flatten()
+    {
+        if !entry.path().is_dir() {
+            continue;
+        }
+        let name = format!("`src/{}/`", entry.file_name().to_string_lossy());
+        if name == "`src/bin/`" {
+            continue;
+        }
+        if !headings.iter().any(|h| h.contains(&name)) {
+            missing.push(name);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md needs a `#### ` heading naming {missing:?}"
+    );
+}
+
 /// The names in the first `[...]` list after `marker`, e.g. a `&["a", "b"]`
 /// const or a `generate_handler![a, b]`.
 fn names_after(text: &str, marker: &str) -> BTreeSet<String> {

@@ -32,10 +32,12 @@ pub(crate) async fn set_publishing_paused<R: Runtime>(
 pub(crate) async fn recent_audit(
     shell: State<'_, Shell>,
     limit: u32,
+    campaign_id: Option<String>,
+    who: Option<String>,
 ) -> Result<Vec<AuditEntry>, ErrorDto> {
     shell
         .core()?
-        .recent_audit(limit.min(1000))
+        .audit_entries(limit.min(1000), campaign_id.as_deref(), who.as_deref())
         .await
         .map_err(to_dto)
 }

@@ -221,6 +221,25 @@ async fn the_optimizer_page_explains_its_choices_and_a_person_overrides_one() {
     wait_for_text(&client, "#audit-list", "Optimizer overridden").await;
     wait_for_text(&client, "#audit-list", "chosen by you").await;
     wait_for_text(&client, "#audit-list", "the optimizer would have chosen").await;
+    // Filtered to people's choices in this campaign: the override, not the
+    // optimizer's own decisions.
+    client
+        .execute(
+            "const s = document.querySelector('#activity-who');
+             s.value = 'people'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("filter");
+    eventually(WAIT, "only people's entries are listed", async || {
+        let t = text_of(&client, "#audit-list").await;
+        if t.contains("chosen by you") && !t.contains("Optimizer decided") {
+            Ok(())
+        } else {
+            Err(t)
+        }
+    })
+    .await;
     shots.shot(&client, "94-override-on-activity").await;
     // And on the Optimizer page's decisions.
     click(&client, "#nav-optimizer").await;

@@ -54,17 +54,67 @@ fn subject(a: &AuditSubject) -> String {
 pub fn activity_page() -> Html {
     let entries = use_state_eq(|| None::<Result<Vec<AuditEntry>, String>>);
     let nav = use_context::<Navigate>();
+    // The filters: one campaign (or all), and who (everyone, the
+    // optimizer, anything automated, or people).
+    let campaign = use_state(String::new);
+    let who = use_state(String::new);
+    let campaigns = use_state(Vec::<reachloop_ipc::Campaign>::new);
     {
-        let entries = entries.clone();
-        let ticks = crate::events::use_event_ticks(LIVE);
-        use_effect_with(ticks, move |_| {
+        let campaigns = campaigns.clone();
+        use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                entries.set(Some(
-                    services::recent_audit(200).await.map_err(|e| e.message),
-                ));
+                if let Ok(list) = services::list_campaigns().await {
+                    campaigns.set(list);
+                }
             });
         });
     }
+    {
+        let entries = entries.clone();
+        let ticks = crate::events::use_event_ticks(LIVE);
+        use_effect_with(
+            (ticks, (*campaign).clone(), (*who).clone()),
+            move |(_, campaign, who)| {
+                let (campaign, who) = (campaign.clone(), who.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                    let (c, w) = (some(&campaign), some(&who));
+                    entries.set(Some(
+                        services::recent_audit(200, c.as_deref(), w.as_deref())
+                            .await
+                            .map_err(|e| e.message),
+                    ));
+                });
+            },
+        );
+    }
+    let pick = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.set(
+                e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            )
+        })
+    };
+    let filters = html! {
+        <div class="filters" id="activity-filters">
+            <label>{ "Campaign " }
+                <select id="activity-campaign" onchange={pick(&campaign)}>
+                    <option value="" selected={campaign.is_empty()}>{ "All campaigns" }</option>
+                    { for campaigns.iter().map(|c| html! {
+                        <option value={c.id.clone()} selected={*campaign == c.id}>{ &c.name }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{ " Who " }
+                <select id="activity-who" onchange={pick(&who)}>
+                    { for [("", "Everyone"), ("optimizer", "The optimizer's decisions"), ("automated", "Everything automated"), ("people", "People (you, the command line)")]
+                        .into_iter().map(|(v, l)| html! { <option value={v} selected={*who == v}>{ l }</option> }) }
+                </select>
+            </label>
+        </div>
+    };
     let open_post = |id: &str, at: &str| {
         let (id, at, nav) = (id.to_string(), at.to_string(), nav.clone());
         Callback::from(move |_: MouseEvent| {
@@ -77,8 +127,11 @@ pub fn activity_page() -> Html {
     let body = match &*entries {
         None => html! { <p class="muted">{ "Loading…" }</p> },
         Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
-        Some(Ok(list)) if list.is_empty() => {
+        Some(Ok(list)) if list.is_empty() && (campaign.is_empty() && who.is_empty()) => {
             html! { <p class="empty">{ "Nothing has happened yet." }</p> }
+        }
+        Some(Ok(list)) if list.is_empty() => {
+            html! { <p class="empty" id="activity-none">{ "Nothing matches these filters." }</p> }
         }
         Some(Ok(list)) => html! {
             <table class="table" id="audit-list">
@@ -113,6 +166,7 @@ pub fn activity_page() -> Html {
     html! {
         <section class="page" id="page-activity">
             <h1>{ "Activity" }</h1>
+            { filters }
             { body }
         </section>
     }

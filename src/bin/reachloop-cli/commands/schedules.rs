@@ -65,7 +65,7 @@ pub(crate) struct AddScheduleArgs {
     /// Last local day (YYYY-MM-DD).
     #[arg(long)]
     end: Option<String>,
-    /// Let the optimizer pick each post's variant (round-robin until it exists).
+    /// Let the optimizer choose each post's variant when it is published.
     #[arg(long)]
     optimizer: bool,
     #[arg(long)]
