@@ -125,6 +125,9 @@ impl Scenario {
         if s.arms.is_empty() {
             return Err("a scenario needs at least one arm".into());
         }
+        if s.arms.len() > 100 {
+            return Err(format!("at most 100 arms, not {}", s.arms.len()));
+        }
         if !(1..=100_000).contains(&s.posts) {
             return Err(format!("posts must be 1 to 100000, not {}", s.posts));
         }

@@ -192,21 +192,50 @@ pub async fn inputs(
     }))
 }
 
-/// The optimizer's choice for a post of `campaign_id` on `platform` now,
-/// with the decision to write beside the attempt; `None` when no variant
-/// may be chosen (the attempt then says why, as without the optimizer).
+/// Platforms that refuse a post whose text repeats the account's previous
+/// one: X (403 "duplicate content") and Facebook (#506 "Duplicate posts
+/// cannot be published consecutively").
+const NO_REPEAT: [&str; 2] = ["x", "facebook"];
+
+/// Leaves out of `inputs` the variant of the account's last post where the
+/// platform refuses the same text twice in a row (when another variant is
+/// left), and says so.
+fn no_repeat(inputs: &mut Inputs, platform: &str, last: Option<&str>) {
+    let Some(last) = last else { return };
+    if !NO_REPEAT.contains(&platform) || inputs.candidates.len() < 2 {
+        return;
+    }
+    if let Some(i) = inputs.candidates.iter().position(|c| c.arm == last) {
+        inputs.candidates.remove(i);
+        let name = reachloop_ipc::Platform::parse(platform).map_or(platform, |p| p.label());
+        inputs.notes.push(format!(
+            "{} skipped: it was this account's last post, and {name} refuses the same text twice in a row",
+            inputs.label(last)
+        ));
+    }
+}
+
+/// The optimizer's choice for a post of `campaign_id` on `platform` to
+/// `account_id` now, with the decision to write beside the attempt; `None`
+/// when no variant may be chosen (the attempt then says why, as without
+/// the optimizer).
+#[allow(clippy::too_many_arguments)]
 pub async fn choose(
     store: &Store,
     campaign_id: &str,
     platform: &str,
+    account_id: &str,
     now: DateTime<Utc>,
     speedup: f64,
     ruled_out: &[RuledOut],
     rng: &mut impl Rng,
 ) -> Result<Option<(String, NewDecision)>, StoreError> {
-    let Some(inputs) = inputs(store, campaign_id, platform, now, speedup, ruled_out).await? else {
+    let Some(mut inputs) = inputs(store, campaign_id, platform, now, speedup, ruled_out).await?
+    else {
         return Ok(None);
     };
+    let last = store.last_sent_variant(account_id, platform).await?;
+    no_repeat(&mut inputs, platform, last.as_deref());
     let labels = |id: &str| inputs.label(id);
     let config = Config {
         draws: 2000,
@@ -244,4 +273,58 @@ pub async fn choose(
         scores: serde_json::to_value(&d.scores).unwrap_or_default(),
     };
     Ok(Some((d.arm, decision)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(arms: &[&str]) -> Inputs {
+        Inputs {
+            goal: Goal::Engagement,
+            candidates: arms
+                .iter()
+                .map(|a| Candidate {
+                    arm: (*a).into(),
+                    pending: 0,
+                })
+                .collect(),
+            observations: Vec::new(),
+            labels: arms
+                .iter()
+                .enumerate()
+                .map(|(i, a)| ((*a).into(), format!("v{}", i + 1)))
+                .collect(),
+            bodies: HashMap::new(),
+            retired: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn x_and_facebook_never_get_the_accounts_last_text_again_while_another_is_left() {
+        let mut i = inputs(&["a", "b"]);
+        no_repeat(&mut i, "x", Some("b"));
+        assert_eq!(i.candidates.len(), 1);
+        assert_eq!(i.candidates[0].arm, "a");
+        assert!(
+            i.notes[0].starts_with("v2 skipped: it was this account's last post, and X refuses"),
+            "{:?}",
+            i.notes
+        );
+        let mut i = inputs(&["a", "b"]);
+        no_repeat(&mut i, "facebook", Some("a"));
+        assert_eq!(i.candidates[0].arm, "b");
+        // The Sandbox and YouTube take a repeat; a lone variant stays.
+        for (platform, arms) in [
+            ("sandbox", &["a", "b"][..]),
+            ("youtube", &["a", "b"][..]),
+            ("x", &["a"][..]),
+        ] {
+            let mut i = inputs(arms);
+            no_repeat(&mut i, platform, Some("a"));
+            assert_eq!(i.candidates.len(), arms.len(), "{platform}");
+            assert!(i.notes.is_empty());
+        }
+    }
 }

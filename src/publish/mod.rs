@@ -410,6 +410,7 @@ async fn send(
             store,
             &post.campaign_id,
             &post.provider_id,
+            &post.account_id,
             started,
             adapter.audience_speedup(),
             ruled_out,

@@ -340,6 +340,29 @@ impl Store {
         .await?)
     }
 
+    /// The variant of `account_id`'s latest post on `platform` that was
+    /// sent or is being sent (what the next one must not repeat where the
+    /// platform refuses the same text twice in a row).
+    pub async fn last_sent_variant(
+        &self,
+        account_id: &str,
+        platform: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT variant_id FROM posts
+             WHERE account_id = ? AND provider_id = ? AND variant_id IS NOT NULL
+               AND (status IN ('published', 'needs_verification')
+                    OR (status = 'publishing' AND attempt_started_at IS NOT NULL))
+             ORDER BY coalesce(published_at, attempt_started_at) DESC, scheduled_at DESC
+             LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(platform)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
     /// Whether `campaign_id` has a schedule on `platform` that leaves the
     /// variant to the optimizer.
     pub async fn optimized(&self, campaign_id: &str, platform: &str) -> Result<bool, StoreError> {

@@ -272,6 +272,23 @@ async fn a_persons_choice_is_kept_and_logged_beside_the_optimizers() {
         .expect("published");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].variant_id.as_deref(), Some(third.as_str()));
+    // What the next post to this account must not repeat on X or Facebook.
+    assert_eq!(
+        w.app
+            .store()
+            .last_sent_variant(&w.account, "sandbox")
+            .await
+            .expect("last"),
+        Some(third.clone())
+    );
+    assert_eq!(
+        w.app
+            .store()
+            .last_sent_variant(&w.account, "x")
+            .await
+            .expect("last"),
+        None
+    );
     let decisions = w
         .app
         .optimizer_decisions(&w.campaign, 10, now)
